@@ -1,0 +1,68 @@
+package baton
+
+import "sync"
+
+// choreography is the choreographed strategy: each stage owns an inbox and Workers goroutines
+// (default one). A worker runs the message's pending action, reads the slip itself and sends the
+// message straight to the next stage's inbox — or to its result sink when the slip is done. No
+// central goroutine touches a message between steps.
+//
+// Deadlock freedom, by construction: every inbox (and every result sink) has room for as many
+// messages as may be in flight (WithMaxInFlight), and no more are ever accepted. A message held
+// by a worker is not in any inbox, so an inbox never holds more than the others leave free, and
+// no send can block — whatever the slips, revisits and cycles included.
+//
+// Cost: one buffered channel hand-off per step, and nothing else shared between stages.
+type choreography[T any] struct {
+	p       *Pipeline[T]
+	inboxes []chan *message[T]
+	wg      sync.WaitGroup
+}
+
+func newChoreography[T any](p *Pipeline[T]) *choreography[T] {
+	c := &choreography[T]{p: p, inboxes: make([]chan *message[T], len(p.stages))}
+	for i := range c.inboxes {
+		c.inboxes[i] = make(chan *message[T], cap(p.slots))
+	}
+	return c
+}
+
+func (c *choreography[T]) start() {
+	for i := range c.p.stages {
+		for range max(1, c.p.stages[i].cfg.workers) {
+			c.wg.Go(func() { c.work(i) })
+		}
+	}
+}
+
+// work is a goroutine of stage i: act on each message of its inbox, then pass it on.
+func (c *choreography[T]) work(i int) {
+	for m := range c.inboxes[i] {
+		c.p.act(i, m)
+		c.dispatch(m)
+	}
+}
+
+// dispatch passes m to the inbox of the stage that acts next, or finishes it.
+func (c *choreography[T]) dispatch(m *message[T]) {
+	if i := c.p.next(m); i >= 0 {
+		c.inboxes[i] <- m // never blocks: see the type's comment
+		return
+	}
+	c.p.finish(m)
+}
+
+func (c *choreography[T]) process(m *message[T]) {
+	m.sink = m.reply
+	c.dispatch(m)
+	<-m.reply
+}
+
+func (c *choreography[T]) stop() {
+	for _, in := range c.inboxes {
+		close(in)
+	}
+	c.wg.Wait()
+}
+
+func (c *choreography[T]) inbox(i int) int { return len(c.inboxes[i]) }

@@ -1,0 +1,51 @@
+package baton
+
+import "context"
+
+// message is an accepted message on its journey: the value, its slip, and where its result goes.
+// Messages are pooled per pipeline; one is owned by exactly one goroutine at a time (the one
+// running its current step, or the one holding it in a channel), so it needs no locking.
+type message[T any] struct {
+	value  T
+	ctx    context.Context
+	done   <-chan struct{} // ctx.Done(), cached; nil when ctx can never be cancelled
+	cancel context.CancelFunc
+	slip   Slip
+	err    error // the failure that ended the forward path
+
+	compensating bool
+	comp         int // compensation cursor: log index of the last step considered
+	compStart    int // log length when compensation began
+
+	sink     chan *message[T]              // where the finished message goes; nil for inline Process
+	reply    chan *message[T]              // the message's own sink, for Process under choreography
+	failFast context.CancelCauseFunc       // the stream's cancel in fail-fast mode
+	seq      uint64                        // submission number within its stream
+	noSlot   bool                          // a rejected submission that holds no in-flight slot
+}
+
+// Result is the outcome of one message of a stream: its final value, its error (nil on success),
+// and its slip's log: every step it took and every compensation, in order.
+type Result[T any] struct {
+	// Value is the message as the last successful step left it (the input if no step ran).
+	Value T
+	// Err is nil on success; otherwise a *StepError, an error matching ErrUnknownStage,
+	// ErrHopLimit, ErrTimeout, ErrAborted, context.Canceled …, wrapped in a *CompensationError
+	// when completed steps were compensated.
+	Err error
+	// Log is the slip's log; the slice is the caller's.
+	Log []StepRecord
+	// Seq is the message's submission number within its stream, from 0.
+	Seq uint64
+}
+
+// Compensation returns the compensation records of the log, in the order they ran.
+func (r Result[T]) Compensation() []StepRecord {
+	var out []StepRecord
+	for _, s := range r.Log {
+		if s.Outcome == Compensated || s.Outcome == CompensationFailed {
+			out = append(out, s)
+		}
+	}
+	return out
+}

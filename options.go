@@ -1,0 +1,144 @@
+package baton
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+	"time"
+)
+
+// Strategy is how a pipeline coordinates its stages. It is the only thing that differs between
+// the two: stages, slips, options, results, errors and events are the same under both.
+type Strategy uint8
+
+const (
+	// Orchestrated runs each message's steps from a central executor: Process runs them in the
+	// caller's goroutine, streams on a bounded set of driver goroutines. See orchestrator.go.
+	Orchestrated Strategy = iota
+	// Choreographed gives each stage its own goroutines and inbox; after a step the stage reads
+	// the slip and hands the message to the next stage itself. See choreography.go.
+	Choreographed
+)
+
+func (s Strategy) String() string {
+	switch s {
+	case Orchestrated:
+		return "orchestrated"
+	case Choreographed:
+		return "choreographed"
+	}
+	return fmt.Sprintf("Strategy(%d)", uint8(s))
+}
+
+// Option configures a Pipeline at New. Options are read once; a pipeline's configuration never
+// changes after New.
+type Option func(*config)
+
+// DefaultMaxInFlight is the default bound on messages in flight in one pipeline.
+const DefaultMaxInFlight = 256
+
+// DefaultHopLimit is the least hop limit a pipeline gets by default; pipelines with many stages
+// get ten hops per stage.
+const DefaultHopLimit = 1000
+
+type config struct {
+	strategy    Strategy
+	maxInFlight int
+	ordered     bool
+	router      any // func(T) []string, checked at New
+	hopLimit    int
+	drivers     int
+	msgTimeout  time.Duration
+	errs        []error
+}
+
+func newConfig(nstages int, opts []Option) config {
+	c := config{
+		maxInFlight: DefaultMaxInFlight,
+		hopLimit:    max(DefaultHopLimit, 10*nstages),
+		drivers:     runtime.GOMAXPROCS(0),
+	}
+	for _, o := range opts {
+		if o == nil {
+			c.errs = append(c.errs, errors.New("nil Option"))
+			continue
+		}
+		o(&c)
+	}
+	return c
+}
+
+// WithStrategy chooses how the pipeline coordinates its stages (default Orchestrated).
+func WithStrategy(s Strategy) Option {
+	return func(c *config) {
+		if s != Orchestrated && s != Choreographed {
+			c.errs = append(c.errs, fmt.Errorf("unknown strategy %v", s))
+		}
+		c.strategy = s
+	}
+}
+
+// WithMaxInFlight bounds the messages in flight: accepted and not yet delivered to the caller.
+// Process and Submit block, honouring their context, while the bound is reached. Default
+// DefaultMaxInFlight. Under choreography it is also each inbox's capacity, which is what makes
+// the stage graph deadlock-free: no send can find an inbox full.
+func WithMaxInFlight(n int) Option {
+	return func(c *config) {
+		if n < 1 {
+			c.errs = append(c.errs, fmt.Errorf("WithMaxInFlight(%d): must be at least 1", n))
+		}
+		c.maxInFlight = n
+	}
+}
+
+// WithSubmissionOrder makes streams deliver results in the order the messages were submitted,
+// instead of the default completion order. A slow message then holds back the results behind it
+// (they still count against the in-flight bound until delivered).
+func WithSubmissionOrder() Option { return func(c *config) { c.ordered = true } }
+
+// WithRouter computes each message's itinerary from the message itself when it is accepted,
+// instead of every stage in declaration order. A name the pipeline does not know fails that
+// message with ErrUnknownStage. route is called concurrently and must be safe for that.
+func WithRouter[T any](route func(msg T) []string) Option {
+	return func(c *config) {
+		if route == nil {
+			c.errs = append(c.errs, errors.New("WithRouter(nil)"))
+			return
+		}
+		c.router = route
+	}
+}
+
+// WithHopLimit caps the steps one message may take (default the larger of DefaultHopLimit and
+// ten per stage). A message reaching it fails with ErrHopLimit.
+func WithHopLimit(n int) Option {
+	return func(c *config) {
+		if n < 1 {
+			c.errs = append(c.errs, fmt.Errorf("WithHopLimit(%d): must be at least 1", n))
+		}
+		c.hopLimit = n
+	}
+}
+
+// WithDrivers sets how many goroutines drive streamed messages under orchestration (default
+// GOMAXPROCS). Choreography has no drivers: its concurrency is each stage's Workers.
+func WithDrivers(n int) Option {
+	return func(c *config) {
+		if n < 1 {
+			c.errs = append(c.errs, fmt.Errorf("WithDrivers(%d): must be at least 1", n))
+		}
+		c.drivers = n
+	}
+}
+
+// WithMessageTimeout bounds each message end to end: when d passes, the step running sees its
+// context cancelled and the message fails with an error matching ErrTimeout and
+// context.DeadlineExceeded (completed steps are compensated). Cost: one context per message.
+func WithMessageTimeout(d time.Duration) Option {
+	return func(c *config) {
+		if d <= 0 {
+			c.errs = append(c.errs, fmt.Errorf("WithMessageTimeout(%v): must be positive", d))
+		}
+		c.msgTimeout = d
+	}
+}

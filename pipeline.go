@@ -1,0 +1,277 @@
+package baton
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+)
+
+// Pipeline runs messages of type T through a set of stages, each message along its own routing
+// slip, under the strategy chosen at New. Everything but the strategy's goroutines is shared:
+// the step code (step.go) decides results, errors, logs and compensation for both.
+//
+// A Pipeline is safe for concurrent use. Its goroutines start at the first message and stop in
+// Close; a pipeline that is no longer needed must be closed.
+type Pipeline[T any] struct {
+	cfg    config
+	stages []stage[T]
+	reg    registry
+	route  []hop // the default itinerary: every stage in declaration order
+	router func(T) []string
+	strat  strategy[T]
+
+	slots   chan struct{} // one token per message in flight (accepted, result not yet delivered)
+	state   atomic.Int64  // messages accepted and not yet finished, ×2, | 1 once closing
+	closing chan struct{} // closed when Close or Shutdown begins
+	drained chan struct{} // closed when closing and no message is left unfinished
+	aborted atomic.Bool   // set when Shutdown's deadline passed
+
+	startOnce sync.Once
+	closeOnce sync.Once
+	stopOnce  sync.Once
+	pool      sync.Pool
+}
+
+// stage is a stage as the pipeline runs it: the user's Stage, its policies and its counters.
+type stage[T any] struct {
+	stage Stage[T]
+	name  string
+	comp  Compensator[T]
+	cfg   stageConfig
+	sem   chan struct{} // orchestration's cap on concurrent steps, when Workers is set
+	stats stageCounters
+}
+
+// strategy is how messages travel between steps. See orchestrator.go and choreography.go.
+type strategy[T any] interface {
+	// start starts the strategy's goroutines; called once, before the first message.
+	start()
+	// dispatch sends an accepted message on its way; its result goes to m.sink. Never blocks.
+	dispatch(m *message[T])
+	// process runs an accepted message to its end and finishes it before returning.
+	process(m *message[T])
+	// stop stops the goroutines start started; called once, when no message is in flight.
+	stop()
+	// inbox reports how many messages wait in stage i's inbox (choreography only).
+	inbox(i int) int
+}
+
+// New returns a pipeline of stages configured by opts. It fails, with an error matching
+// ErrInvalidPipeline, when a stage is nil, a name is empty or used twice, or an option is
+// invalid. New starts no goroutine.
+func New[T any](stages []Stage[T], opts ...Option) (*Pipeline[T], error) {
+	cfg := newConfig(len(stages), opts)
+	var errs []error
+	errs = append(errs, cfg.errs...)
+	if len(stages) == 0 {
+		errs = append(errs, errors.New("no stages"))
+	}
+	p := &Pipeline[T]{
+		cfg:     cfg,
+		stages:  make([]stage[T], len(stages)),
+		reg:     registry{index: make(map[string]int32, len(stages))},
+		slots:   make(chan struct{}, max(cfg.maxInFlight, 1)),
+		closing: make(chan struct{}),
+		drained: make(chan struct{}),
+	}
+	for i, s := range stages {
+		if s == nil {
+			errs = append(errs, fmt.Errorf("stage %d is nil", i))
+			continue
+		}
+		name := s.Name()
+		switch _, dup := p.reg.index[name]; {
+		case name == "":
+			errs = append(errs, fmt.Errorf("stage %d has an empty name", i))
+		case dup:
+			errs = append(errs, fmt.Errorf("stage name %q used twice", name))
+		}
+		st := &p.stages[i]
+		st.stage, st.name, st.comp, st.cfg = s, name, compensatorOf(s), stageConfigOf(s)
+		if err := st.cfg.validate(); err != nil {
+			errs = append(errs, fmt.Errorf("stage %q: %w", name, err))
+		}
+		if st.cfg.workers > 0 {
+			st.sem = make(chan struct{}, st.cfg.workers)
+		}
+		p.reg.index[name] = int32(i)
+		p.reg.names = append(p.reg.names, name)
+		p.route = append(p.route, hop{stage: int32(i)})
+	}
+	if cfg.router != nil {
+		r, ok := cfg.router.(func(T) []string)
+		if !ok {
+			errs = append(errs, fmt.Errorf("WithRouter: got %T, want func(%T) []string", cfg.router, *new(T)))
+		}
+		p.router = r
+	}
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidPipeline, errors.Join(errs...))
+	}
+	p.pool.New = func() any { return &message[T]{reply: make(chan *message[T], 1)} }
+	switch cfg.strategy {
+	case Choreographed:
+		p.strat = newChoreography(p)
+	default:
+		p.strat = newOrchestrator(p)
+	}
+	return p, nil
+}
+
+// Strategy returns the pipeline's strategy.
+func (p *Pipeline[T]) Strategy() Strategy { return p.cfg.strategy }
+
+// Process runs one message end to end and returns its final value and error. Under
+// orchestration it runs in the caller's goroutine; under choreography the message travels the
+// stage goroutines and Process waits for it. It blocks, honouring ctx, while the in-flight bound
+// is reached. ctx is the message's context: cancelling it stops the message at its next step
+// (and cancels the step running, if the stage honours ctx), compensates what was done, and
+// returns the cancellation as the error.
+//
+// On failure the value is the message as the last successful step left it, and the error is
+// one of those described on Result.Err. Process does not allocate in steady state.
+func (p *Pipeline[T]) Process(ctx context.Context, msg T) (T, error) {
+	if err := p.acquire(ctx, nil); err != nil {
+		return msg, err
+	}
+	m := p.newMessage(ctx, msg)
+	p.strat.process(m)
+	out, err := m.value, m.err
+	p.release(m)
+	return out, err
+}
+
+// acquire takes an in-flight slot and enters the pipeline. While no slot is free it waits, until
+// ctx is done (its error), the stream's context is done (its cause; stream may be nil), or the
+// pipeline closes (ErrClosed).
+func (p *Pipeline[T]) acquire(ctx, stream context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if stream != nil && stream.Err() != nil {
+		return context.Cause(stream)
+	}
+	select {
+	case p.slots <- struct{}{}:
+	default:
+		var streamDone <-chan struct{}
+		if stream != nil {
+			streamDone = stream.Done()
+		}
+		select {
+		case p.slots <- struct{}{}:
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-streamDone:
+			return context.Cause(stream)
+		case <-p.closing:
+			return ErrClosed
+		}
+	}
+	if !p.enter() {
+		<-p.slots
+		return ErrClosed
+	}
+	p.startOnce.Do(p.strat.start)
+	return nil
+}
+
+// newMessage makes an accepted message ready for its first step.
+func (p *Pipeline[T]) newMessage(ctx context.Context, v T) *message[T] {
+	m := p.pool.Get().(*message[T])
+	m.value, m.ctx, m.err = v, ctx, nil
+	m.compensating, m.comp, m.compStart = false, 0, 0
+	m.sink, m.failFast, m.seq, m.noSlot = nil, nil, 0, false
+	if p.cfg.msgTimeout > 0 {
+		m.ctx, m.cancel = context.WithTimeoutCause(ctx, p.cfg.msgTimeout, errMessageTimeout)
+	}
+	m.done = m.ctx.Done()
+	p.begin(m)
+	return m
+}
+
+// release returns a delivered message's slot and recycles it.
+func (p *Pipeline[T]) release(m *message[T]) {
+	if !m.noSlot {
+		<-p.slots
+	}
+	var zero T
+	m.value, m.ctx, m.done, m.err, m.sink, m.failFast = zero, nil, nil, nil, nil, nil
+	clear(m.slip.log) // drop references to errors
+	p.pool.Put(m)
+}
+
+// enter counts an accepted message, unless the pipeline is closing.
+func (p *Pipeline[T]) enter() bool {
+	for {
+		s := p.state.Load()
+		if s&1 != 0 {
+			return false
+		}
+		if p.state.CompareAndSwap(s, s+2) {
+			return true
+		}
+	}
+}
+
+// leave counts a finished message and wakes Close when it was the last.
+func (p *Pipeline[T]) leave() {
+	if p.state.Add(-2) == 1 {
+		close(p.drained)
+	}
+}
+
+// Close stops intake, waits for every message in flight to finish, and stops the pipeline's
+// goroutines. Calls made after Close begins fail with ErrClosed; submissions waiting for room
+// return ErrClosed. Results already finished stay readable from their streams. Close is safe
+// to call before any use, twice, and concurrently; every call returns after the pipeline has
+// stopped. It always returns nil.
+func (p *Pipeline[T]) Close() error {
+	p.closeOnce.Do(p.beginClose)
+	<-p.drained
+	p.stop()
+	return nil
+}
+
+// Shutdown is Close with a deadline: when ctx is done before the messages in flight have
+// finished, the rest are aborted — each stops before its next step with an error matching
+// ErrAborted and has its completed steps compensated — and Shutdown returns an error matching
+// ErrAborted that says so. A step already running is not interrupted; Shutdown waits for it.
+func (p *Pipeline[T]) Shutdown(ctx context.Context) error {
+	p.closeOnce.Do(p.beginClose)
+	select {
+	case <-p.drained:
+		p.stop()
+		return nil
+	case <-ctx.Done():
+	}
+	n := p.state.Load() >> 1
+	p.aborted.Store(true)
+	<-p.drained
+	p.stop()
+	if n == 0 {
+		return nil
+	}
+	return fmt.Errorf("%w: %d message(s) still in flight at the deadline (%w)", ErrAborted, n, ctx.Err())
+}
+
+func (p *Pipeline[T]) beginClose() {
+	close(p.closing)
+	if p.state.Or(1) == 0 {
+		close(p.drained)
+	}
+}
+
+func (p *Pipeline[T]) stop() {
+	p.stopOnce.Do(func() {
+		// Every start happened before its message was accepted, so before drained closed;
+		// claiming startOnce here tells whether there was one and forbids any later.
+		started := true
+		p.startOnce.Do(func() { started = false })
+		if started {
+			p.strat.stop()
+		}
+	})
+}

@@ -1,0 +1,98 @@
+package baton
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"time"
+
+	"github.com/baton-go/baton/internal/backoff"
+)
+
+// RetryPolicy says how often and how patiently a step is retried. The zero value makes one
+// attempt and no retry. A policy is a value; it is copied into the stage at New and never
+// changed after.
+//
+// The wait after failed attempt n is InitialBackoff × Multiplier^(n-1), capped at MaxBackoff,
+// then spread uniformly within ±Jitter of itself. With Linear set, it is InitialBackoff × n
+// instead (Conductor's LINEAR_BACKOFF). Waits honour cancellation of the message's context.
+type RetryPolicy struct {
+	// MaxAttempts is the total number of attempts, the first included. 0 and 1 mean no retry.
+	MaxAttempts int
+	// InitialBackoff is the wait after the first failed attempt. 0 retries at once.
+	InitialBackoff time.Duration
+	// Multiplier scales the wait after each further failure; values <= 0 mean 1 (fixed waits).
+	Multiplier float64
+	// MaxBackoff caps the wait when > 0.
+	MaxBackoff time.Duration
+	// Jitter in [0, 1] spreads each wait uniformly within ±Jitter of itself.
+	Jitter float64
+	// Linear makes the wait grow linearly (InitialBackoff × n) instead of geometrically.
+	Linear bool
+	// Retryable, when set, decides which errors are retried; errors marked Permanent, panics
+	// and the message's own cancellation are never retried, whatever it says.
+	Retryable func(error) bool
+}
+
+// FixedBackoff retries up to attempts times in all, waiting delay between attempts: Conductor's
+// FIXED retry logic.
+func FixedBackoff(attempts int, delay time.Duration) RetryPolicy {
+	return RetryPolicy{MaxAttempts: attempts, InitialBackoff: delay, Multiplier: 1}
+}
+
+// LinearBackoff retries up to attempts times in all, waiting delay × n after the n-th failure:
+// Conductor's LINEAR_BACKOFF (with backoffScaleFactor folded into delay).
+func LinearBackoff(attempts int, delay time.Duration) RetryPolicy {
+	return RetryPolicy{MaxAttempts: attempts, InitialBackoff: delay, Linear: true}
+}
+
+// ExponentialBackoff retries up to attempts times in all, waiting initial, 2×initial, 4×initial …
+// capped at max (when > 0): Conductor's EXPONENTIAL_BACKOFF.
+func ExponentialBackoff(attempts int, initial, max time.Duration) RetryPolicy {
+	return RetryPolicy{MaxAttempts: attempts, InitialBackoff: initial, Multiplier: 2, MaxBackoff: max}
+}
+
+func (p RetryPolicy) validate() error {
+	switch {
+	case p.MaxAttempts < 0:
+		return errors.New("retry: MaxAttempts < 0")
+	case p.InitialBackoff < 0 || p.MaxBackoff < 0:
+		return errors.New("retry: negative backoff")
+	case p.Jitter < 0 || p.Jitter > 1:
+		return errors.New("retry: Jitter outside [0, 1]")
+	}
+	return nil
+}
+
+// Backoff returns the wait after failed attempt n (n >= 1) with the jitter drawn as r in [0, 1).
+// It is exported for tests and tools that want to show a policy's schedule.
+func (p RetryPolicy) Backoff(n int, r float64) time.Duration {
+	if p.Linear {
+		return backoff.Linear(n, p.InitialBackoff, p.MaxBackoff)
+	}
+	return backoff.Delay(n, p.InitialBackoff, p.Multiplier, p.MaxBackoff, p.Jitter, r)
+}
+
+// retries reports whether err, the error of attempt n, earns another attempt.
+func (p RetryPolicy) retries(n int, err error) bool {
+	if n >= p.MaxAttempts || IsPermanent(err) || errors.Is(err, ErrPanic) {
+		return false
+	}
+	return p.Retryable == nil || p.Retryable(err)
+}
+
+// wait sleeps for the backoff after failed attempt n, or until ctx is done.
+func (p RetryPolicy) wait(ctx context.Context, n int) error {
+	d := p.Backoff(n, rand.Float64())
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

@@ -1,0 +1,200 @@
+package baton
+
+import (
+	"fmt"
+	"slices"
+)
+
+// Slip is a message's routing slip: the itinerary of stages it still has to visit, the cursor,
+// and the log of the steps it took. Baton creates one per accepted message (from the Router
+// option, or every stage in declaration order) and hands it to each stage with the message.
+//
+// The stage holding the message may revise the rest of the itinerary while its Process runs:
+// InsertNext, Append, Replace, Skip and End. Revisions take effect when the step succeeds; a
+// failed attempt's revisions are undone. Revisiting a stage is legal; the pipeline's hop limit
+// stops a message that never ends.
+//
+// A Slip belongs to one message and is only touched by the goroutine running that message's
+// current step: it needs no locking, and must not be kept or used after Process returns.
+type Slip struct {
+	reg   *registry
+	route []hop // planned steps; route[pos] is the step running now
+	pos   int
+	hops  int
+	log   []StepRecord
+
+	saved   []hop // route[pos+1:] before the current attempt's first revision
+	revised bool
+}
+
+type hop struct {
+	stage    int32
+	optional bool
+}
+
+// StepRecord is one entry of a slip's log: a step the message took, or a compensation.
+type StepRecord struct {
+	Stage    string  // stage name
+	Attempts int     // attempts made
+	Outcome  Outcome // how it ended
+	Err      error   // the last attempt's error; nil when Outcome is Succeeded or Compensated
+
+	stage int32
+}
+
+// Outcome is how a step or compensation ended.
+type Outcome uint8
+
+const (
+	Succeeded          Outcome = iota + 1 // the step succeeded
+	Failed                                // the step failed after its attempts; the message failed
+	Tolerated                             // an optional step failed; the message went on
+	Compensated                           // the step's compensation succeeded
+	CompensationFailed                    // the step's compensation failed after its attempts
+)
+
+var outcomeNames = [...]string{"", "succeeded", "failed", "tolerated", "compensated", "compensation failed"}
+
+func (o Outcome) String() string {
+	if int(o) < len(outcomeNames) && o != 0 {
+		return outcomeNames[o]
+	}
+	return fmt.Sprintf("Outcome(%d)", uint8(o))
+}
+
+// registry maps stage names to indexes for slips. It is built at New and read-only after.
+type registry struct {
+	names []string
+	index map[string]int32
+}
+
+func (r *registry) resolve(dst []hop, names []string, optional bool) ([]hop, error) {
+	for _, n := range names {
+		i, ok := r.index[n]
+		if !ok {
+			return dst, fmt.Errorf("%w %q", ErrUnknownStage, n)
+		}
+		dst = append(dst, hop{stage: i, optional: optional})
+	}
+	return dst, nil
+}
+
+// Stage returns the name of the stage running now ("" before the first step).
+func (s *Slip) Stage() string {
+	if s.pos < len(s.route) {
+		return s.reg.names[s.route[s.pos].stage]
+	}
+	return ""
+}
+
+// Remaining returns the names of the stages still to run after the current one. It allocates.
+func (s *Slip) Remaining() []string {
+	var out []string
+	for _, h := range s.route[min(s.pos+1, len(s.route)):] {
+		out = append(out, s.reg.names[h.stage])
+	}
+	return out
+}
+
+// Hops returns the number of steps the message has started, the current one included.
+func (s *Slip) Hops() int { return s.hops }
+
+// Log returns the steps taken so far, in order. The slice is the slip's own: read it, do not
+// keep it or change it.
+func (s *Slip) Log() []StepRecord { return s.log }
+
+// InsertNext makes names the next stages to run, before the rest of the itinerary. An unknown
+// name is an error matching ErrUnknownStage and revises nothing.
+func (s *Slip) InsertNext(names ...string) error { return s.insert(names, false) }
+
+// InsertNextOptional is InsertNext for optional steps: their failure is tolerated (see Optional).
+func (s *Slip) InsertNextOptional(names ...string) error { return s.insert(names, true) }
+
+// Append adds names at the end of the itinerary.
+func (s *Slip) Append(names ...string) error { return s.append(names, false) }
+
+// AppendOptional is Append for optional steps: their failure is tolerated (see Optional).
+func (s *Slip) AppendOptional(names ...string) error { return s.append(names, true) }
+
+// Replace replaces everything after the current step with names.
+func (s *Slip) Replace(names ...string) error {
+	if err := s.check(names); err != nil {
+		return err
+	}
+	s.snapshot()
+	s.route = s.route[:s.pos+1]
+	s.route, _ = s.reg.resolve(s.route, names, false)
+	return nil
+}
+
+// Skip removes the next n steps (fewer if fewer remain) and returns how many it removed.
+func (s *Slip) Skip(n int) int {
+	rest := len(s.route) - s.pos - 1
+	n = max(0, min(n, rest))
+	if n > 0 {
+		s.snapshot()
+		s.route = slices.Delete(s.route, s.pos+1, s.pos+1+n)
+	}
+	return n
+}
+
+// End ends the itinerary after the current step: the message completes when it succeeds.
+func (s *Slip) End() { s.Skip(len(s.route)) }
+
+func (s *Slip) check(names []string) error {
+	for _, n := range names {
+		if _, ok := s.reg.index[n]; !ok {
+			return fmt.Errorf("%w %q", ErrUnknownStage, n)
+		}
+	}
+	return nil
+}
+
+func (s *Slip) insert(names []string, optional bool) error {
+	if err := s.check(names); err != nil {
+		return err
+	}
+	s.snapshot()
+	tail := len(s.route)
+	s.route, _ = s.reg.resolve(s.route, names, optional)
+	// rotate the new hops from the end to just after the current step
+	slices.Reverse(s.route[s.pos+1 : tail])
+	slices.Reverse(s.route[tail:])
+	slices.Reverse(s.route[s.pos+1:])
+	return nil
+}
+
+func (s *Slip) append(names []string, optional bool) error {
+	if err := s.check(names); err != nil {
+		return err
+	}
+	s.snapshot()
+	s.route, _ = s.reg.resolve(s.route, names, optional)
+	return nil
+}
+
+// snapshot saves the rest of the itinerary before the current attempt's first revision.
+func (s *Slip) snapshot() {
+	if !s.revised {
+		s.saved = append(s.saved[:0], s.route[s.pos+1:]...)
+		s.revised = true
+	}
+}
+
+// rollback undoes the current attempt's revisions.
+func (s *Slip) rollback() {
+	if s.revised {
+		s.route = append(s.route[:s.pos+1], s.saved...)
+		s.revised = false
+	}
+}
+
+// reset prepares the slip for a new message.
+func (s *Slip) reset(reg *registry) {
+	s.reg = reg
+	s.route = s.route[:0]
+	s.pos = 0
+	s.hops = 0
+	s.log = s.log[:0]
+	s.revised = false
+}

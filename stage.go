@@ -1,0 +1,186 @@
+package baton
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Stage is one transformation of a pipeline: a name, unique within the pipeline, and a method
+// that processes one message.
+//
+// Process receives the message and its slip. It returns the transformed message, or an error to
+// fail this attempt; the value returned with an error is ignored. The slip may be revised (see
+// Slip) while Process runs; revisions made by an attempt that fails are undone before the next
+// attempt. Process must not keep the slip after it returns.
+//
+// Process may be called concurrently for different messages, as many at once as the stage's
+// Workers option allows; ctx is cancelled when the message is cancelled or a timeout set by the
+// stage's options or the pipeline's runs out.
+type Stage[T any] interface {
+	Name() string
+	Process(ctx context.Context, msg T, slip *Slip) (T, error)
+}
+
+// Compensator is implemented by stages that can undo their work. When a message fails, each
+// step it completed, whose stage is a Compensator, is compensated in the reverse order of
+// completion. msg is the message as it was when the failure happened (it carries what every
+// completed step produced). ctx is not cancelled with the message: compensation runs even for a
+// cancelled message, bounded by the stage's compensation timeout when set.
+type Compensator[T any] interface {
+	Compensate(ctx context.Context, msg T) error
+}
+
+// Func adapts a plain function to a Stage named name. opts set the stage's policies.
+func Func[T any](name string, fn func(context.Context, T) (T, error), opts ...StageOption) Stage[T] {
+	return &funcStage[T]{name: name, fn: fn, cfg: applyStageOptions(opts)}
+}
+
+// SlipFunc adapts a function that also reads or revises the message's slip to a Stage.
+func SlipFunc[T any](name string, fn func(context.Context, T, *Slip) (T, error), opts ...StageOption) Stage[T] {
+	return &slipFuncStage[T]{name: name, fn: fn, cfg: applyStageOptions(opts)}
+}
+
+// WithCompensation returns a stage that behaves as s and compensates with undo: the quickest way
+// to give a Func stage a Compensator.
+func WithCompensation[T any](s Stage[T], undo func(ctx context.Context, msg T) error) Stage[T] {
+	return &compStage[T]{Stage: s, undo: undo}
+}
+
+// Configure returns a stage that behaves as s with opts applied over any options s already
+// carries. It keeps s's Compensator.
+func Configure[T any](s Stage[T], opts ...StageOption) Stage[T] {
+	cfg := stageConfigOf(s)
+	for _, o := range opts {
+		o(&cfg)
+	}
+	return &configured[T]{Stage: s, cfg: cfg}
+}
+
+type funcStage[T any] struct {
+	name string
+	fn   func(context.Context, T) (T, error)
+	cfg  stageConfig
+}
+
+func (s *funcStage[T]) Name() string { return s.name }
+func (s *funcStage[T]) Process(ctx context.Context, msg T, _ *Slip) (T, error) {
+	return s.fn(ctx, msg)
+}
+func (s *funcStage[T]) stageConfig() stageConfig { return s.cfg }
+
+type slipFuncStage[T any] struct {
+	name string
+	fn   func(context.Context, T, *Slip) (T, error)
+	cfg  stageConfig
+}
+
+func (s *slipFuncStage[T]) Name() string { return s.name }
+func (s *slipFuncStage[T]) Process(ctx context.Context, msg T, slip *Slip) (T, error) {
+	return s.fn(ctx, msg, slip)
+}
+func (s *slipFuncStage[T]) stageConfig() stageConfig { return s.cfg }
+
+type compStage[T any] struct {
+	Stage[T]
+	undo func(context.Context, T) error
+}
+
+func (s *compStage[T]) Compensate(ctx context.Context, msg T) error { return s.undo(ctx, msg) }
+func (s *compStage[T]) stageConfig() stageConfig                   { return stageConfigOf(s.Stage) }
+
+type configured[T any] struct {
+	Stage[T]
+	cfg stageConfig
+}
+
+func (s *configured[T]) stageConfig() stageConfig { return s.cfg }
+func (s *configured[T]) compensator() Compensator[T] {
+	return compensatorOf(s.Stage)
+}
+
+// compensatorOf finds the Compensator behind s, looking through Configure's wrapper.
+func compensatorOf[T any](s Stage[T]) Compensator[T] {
+	switch c := s.(type) {
+	case *configured[T]:
+		return c.compensator()
+	case Compensator[T]:
+		return c
+	}
+	return nil
+}
+
+var (
+	_ Stage[int]       = (*funcStage[int])(nil)
+	_ Stage[int]       = (*slipFuncStage[int])(nil)
+	_ Compensator[int] = (*compStage[int])(nil)
+)
+
+// StageOption sets a policy of one stage; pass them to Func, SlipFunc or Configure.
+type StageOption func(*stageConfig)
+
+type stageConfig struct {
+	workers        int
+	retry          RetryPolicy
+	attemptTimeout time.Duration
+	stepTimeout    time.Duration
+	optional       bool
+	compRetry      RetryPolicy
+	compTimeout    time.Duration
+}
+
+func applyStageOptions(opts []StageOption) stageConfig {
+	var c stageConfig
+	for _, o := range opts {
+		o(&c)
+	}
+	return c
+}
+
+func stageConfigOf[T any](s Stage[T]) stageConfig {
+	if c, ok := s.(interface{ stageConfig() stageConfig }); ok {
+		return c.stageConfig()
+	}
+	return stageConfig{}
+}
+
+func (c stageConfig) validate() error {
+	switch {
+	case c.workers < 0:
+		return errors.New("Workers < 0")
+	case c.attemptTimeout < 0 || c.stepTimeout < 0 || c.compTimeout < 0:
+		return errors.New("negative timeout")
+	}
+	if err := c.retry.validate(); err != nil {
+		return err
+	}
+	return c.compRetry.validate()
+}
+
+// Workers caps how many messages the stage processes at once, under both strategies. Under
+// choreography it is the number of goroutines reading the stage's inbox (default 1); under
+// orchestration, unset means no cap of the stage's own (the drivers and callers bound it).
+func Workers(n int) StageOption { return func(c *stageConfig) { c.workers = n } }
+
+// Retry sets the stage's retry policy (default: one attempt).
+func Retry(p RetryPolicy) StageOption { return func(c *stageConfig) { c.retry = p } }
+
+// AttemptTimeout gives each attempt of the stage its own deadline d. An attempt that runs out is
+// a failure matching ErrTimeout and context.DeadlineExceeded, and is retried as the policy says.
+// Cost: one context per attempt; without it no context is made.
+func AttemptTimeout(d time.Duration) StageOption { return func(c *stageConfig) { c.attemptTimeout = d } }
+
+// StepTimeout bounds the whole step, all attempts and backoff waits included.
+func StepTimeout(d time.Duration) StageOption { return func(c *stageConfig) { c.stepTimeout = d } }
+
+// Optional makes the stage's failures non-fatal: a step that fails after its retries is recorded
+// in the slip's log with outcome Tolerated and the message goes on to its next step.
+func Optional() StageOption { return func(c *stageConfig) { c.optional = true } }
+
+// CompensationRetry sets the retry policy of the stage's Compensate (default: one attempt).
+func CompensationRetry(p RetryPolicy) StageOption { return func(c *stageConfig) { c.compRetry = p } }
+
+// CompensationTimeout bounds each attempt of the stage's Compensate.
+func CompensationTimeout(d time.Duration) StageOption {
+	return func(c *stageConfig) { c.compTimeout = d }
+}

@@ -1,0 +1,283 @@
+package baton
+
+// This file is the step: what running one stage on one message means, and what comes next. Both
+// strategies call exactly these functions — begin when a message is accepted, then alternately
+// next (which stage acts now?) and act (run the step or compensation there), then finish — and
+// differ only in which goroutine makes each call. Everything observable (values, errors, the
+// log, compensation order, stats) is decided here, so the strategies cannot drift apart.
+//
+// It lives in the root package rather than internal/ because it works on the public Stage, Slip
+// and StepRecord types; the pure parts (backoff arithmetic, reordering) are in internal/.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+)
+
+// Causes recorded on the contexts Baton makes, so a deadline can be reported as the timeout that
+// set it. Each matches ErrTimeout and context.DeadlineExceeded.
+var (
+	errAttemptTimeout = &timeoutError{what: "attempt", cause: context.DeadlineExceeded}
+	errStepTimeout    = &timeoutError{what: "step", cause: context.DeadlineExceeded}
+	errMessageTimeout = &timeoutError{what: "message", cause: context.DeadlineExceeded}
+)
+
+// begin gives an accepted message its itinerary.
+func (p *Pipeline[T]) begin(m *message[T]) {
+	m.slip.reset(&p.reg)
+	if p.router == nil {
+		m.slip.route = append(m.slip.route, p.route...)
+		return
+	}
+	names, err := p.callRouter(m.value)
+	if err == nil {
+		m.slip.route, err = p.reg.resolve(m.slip.route, names, false)
+	}
+	if err != nil {
+		m.slip.route = m.slip.route[:0]
+		m.err = fmt.Errorf("baton: routing the message: %w", err)
+	}
+}
+
+func (p *Pipeline[T]) callRouter(v T) (names []string, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = newPanicError(r)
+		}
+	}()
+	return p.router(v), nil
+}
+
+// next decides the message's next action and returns the index of the stage that must perform
+// it, or -1 when the message is finished. On the forward path the action is the slip's current
+// step; once the message has failed it is the compensation of the latest completed step whose
+// stage can compensate.
+func (p *Pipeline[T]) next(m *message[T]) int {
+	if !m.compensating {
+		if m.err == nil {
+			if m.done != nil {
+				select {
+				case <-m.done:
+					m.err = fmt.Errorf("baton: message stopped before stage %q: %w", m.slip.Stage(), doneError(m.ctx))
+				default:
+				}
+			}
+			if m.err == nil && p.aborted.Load() {
+				m.err = fmt.Errorf("%w before stage %q", ErrAborted, m.slip.Stage())
+			}
+			if m.err == nil {
+				s := &m.slip
+				if s.pos >= len(s.route) {
+					return -1
+				}
+				if s.hops < p.cfg.hopLimit {
+					return int(s.route[s.pos].stage)
+				}
+				m.err = fmt.Errorf("%w: %d steps taken, next was %q", ErrHopLimit, s.hops, s.Stage())
+			}
+		}
+		m.compensating = true
+		m.comp = len(m.slip.log)
+		m.compStart = m.comp
+	}
+	for m.comp > 0 {
+		m.comp--
+		r := &m.slip.log[m.comp]
+		if r.Outcome == Succeeded && p.stages[r.stage].comp != nil {
+			return int(r.stage)
+		}
+	}
+	return -1
+}
+
+// act performs the message's pending action at stage i: a step, or a compensation.
+func (p *Pipeline[T]) act(i int, m *message[T]) {
+	st := &p.stages[i]
+	if m.compensating {
+		p.compensate(st, m)
+		return
+	}
+	p.step(st, m)
+}
+
+// step runs the slip's current step at st, with the stage's attempts, timeouts and retries, and
+// records it.
+func (p *Pipeline[T]) step(st *stage[T], m *message[T]) {
+	s := &m.slip
+	h := s.route[s.pos]
+	s.hops++
+	ctx := m.ctx
+	var cancel context.CancelFunc
+	if st.cfg.stepTimeout > 0 {
+		ctx, cancel = context.WithTimeoutCause(ctx, st.cfg.stepTimeout, errStepTimeout)
+	}
+	n, err := p.attempts(ctx, st, m)
+	if cancel != nil {
+		cancel()
+	}
+	if err == nil {
+		s.pos++
+		s.log = append(s.log, StepRecord{Stage: st.name, Attempts: n, Outcome: Succeeded, stage: h.stage})
+		st.stats.processed.Add(1)
+		return
+	}
+	st.stats.failed.Add(1)
+	if h.optional || st.cfg.optional {
+		s.pos++
+		s.log = append(s.log, StepRecord{Stage: st.name, Attempts: n, Outcome: Tolerated, Err: err, stage: h.stage})
+		return
+	}
+	s.log = append(s.log, StepRecord{Stage: st.name, Attempts: n, Outcome: Failed, Err: err, stage: h.stage})
+	m.err = &StepError{Stage: st.name, Attempts: n, Err: err}
+}
+
+// attempts runs the step's attempts until one succeeds or the retry policy gives up, and returns
+// the number made and the last error.
+func (p *Pipeline[T]) attempts(ctx context.Context, st *stage[T], m *message[T]) (int, error) {
+	pol := &st.cfg.retry
+	for n := 1; ; n++ {
+		v, err := p.attempt(ctx, st, m)
+		if err == nil {
+			m.value = v
+			m.slip.revised = false
+			return n, nil
+		}
+		m.slip.rollback()
+		if ctx.Err() != nil {
+			return n, withDone(ctx, err)
+		}
+		if !pol.retries(n, err) {
+			return n, err
+		}
+		st.stats.retried.Add(1)
+		if werr := pol.wait(ctx, n); werr != nil {
+			return n, fmt.Errorf("%w (waiting to retry after: %w)", withDone(ctx, werr), err)
+		}
+	}
+}
+
+// attempt makes one attempt, in its own deadline when the stage sets one.
+func (p *Pipeline[T]) attempt(ctx context.Context, st *stage[T], m *message[T]) (T, error) {
+	if st.cfg.attemptTimeout <= 0 {
+		return callStage(ctx, st.stage, m.value, &m.slip)
+	}
+	actx, cancel := context.WithTimeoutCause(ctx, st.cfg.attemptTimeout, errAttemptTimeout)
+	defer cancel()
+	v, err := callStage(actx, st.stage, m.value, &m.slip)
+	if actx.Err() != nil && ctx.Err() == nil {
+		// The attempt's own deadline passed: a late success counts as a timeout too.
+		if err == nil {
+			err = context.DeadlineExceeded
+		}
+		return v, &timeoutError{what: "attempt of stage " + st.name, cause: err}
+	}
+	return v, err
+}
+
+// callStage calls the stage, turning a panic into a *PanicError.
+func callStage[T any](ctx context.Context, s Stage[T], v T, slip *Slip) (out T, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = newPanicError(r)
+		}
+	}()
+	return s.Process(ctx, v, slip)
+}
+
+// compensate runs the compensation of the completed step m.comp at st and records it.
+func (p *Pipeline[T]) compensate(st *stage[T], m *message[T]) {
+	ctx := context.WithoutCancel(m.ctx)
+	pol := &st.cfg.compRetry
+	var err error
+	n := 1
+	for ; ; n++ {
+		err = p.compensateOnce(ctx, st, m.value)
+		if err == nil || !pol.retries(n, err) {
+			break
+		}
+		st.stats.retried.Add(1)
+		_ = pol.wait(ctx, n) // ctx is never cancelled
+	}
+	r := StepRecord{Stage: st.name, Attempts: n, Outcome: Compensated, stage: m.slip.log[m.comp].stage}
+	if err != nil {
+		r.Outcome, r.Err = CompensationFailed, err
+		st.stats.compensationFailed.Add(1)
+	} else {
+		st.stats.compensated.Add(1)
+	}
+	m.slip.log = append(m.slip.log, r)
+}
+
+func (p *Pipeline[T]) compensateOnce(ctx context.Context, st *stage[T], v T) (err error) {
+	if st.cfg.compTimeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, st.cfg.compTimeout, errAttemptTimeout)
+		defer cancel()
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = newPanicError(r)
+		}
+	}()
+	err = st.comp.Compensate(ctx, v)
+	if err == nil && ctx.Err() != nil {
+		err = context.DeadlineExceeded
+	}
+	return withDone(ctx, err)
+}
+
+// finish closes a message's journey: its error takes the compensation outcome, its contexts are
+// released, and it goes to its sink. The caller must not touch m afterwards.
+func (p *Pipeline[T]) finish(m *message[T]) {
+	if m.err != nil {
+		if len(m.slip.log) > m.compStart {
+			m.err = &CompensationError{Err: m.err, Steps: slices.Clone(m.slip.log[m.compStart:])}
+		}
+		if m.failFast != nil {
+			m.failFast(fmt.Errorf("%w: an earlier message failed: %w", context.Canceled, m.err))
+		}
+	}
+	if m.cancel != nil {
+		m.cancel()
+		m.cancel = nil
+	}
+	sink := m.sink
+	p.leave()
+	if sink != nil {
+		sink <- m // never blocks: sinks have room for every message in flight
+	}
+}
+
+// withDone explains err, the error of work done under ctx, by why ctx ended: as the timeout
+// Baton set when the deadline was one of Baton's, or with the cancellation's cause when one was
+// given (fail-fast streams, abandoned streams). Otherwise it returns err unchanged.
+func withDone(ctx context.Context, err error) error {
+	if err == nil || ctx.Err() == nil {
+		return err
+	}
+	c := context.Cause(ctx)
+	var te *timeoutError
+	switch {
+	case errors.As(c, &te):
+		if !errors.Is(err, ErrTimeout) {
+			return &timeoutError{what: te.what, cause: err}
+		}
+	case c != ctx.Err() && !errors.Is(err, c):
+		return fmt.Errorf("%w (%v)", err, c)
+	}
+	return err
+}
+
+// doneError is the error of a message whose context ended between steps.
+func doneError(ctx context.Context) error {
+	c := context.Cause(ctx)
+	if c == nil {
+		return ctx.Err()
+	}
+	if c != ctx.Err() && !errors.Is(c, ctx.Err()) {
+		return fmt.Errorf("%w: %w", ctx.Err(), c)
+	}
+	return c
+}

@@ -1,0 +1,222 @@
+package baton
+
+import (
+	"context"
+	"iter"
+	"slices"
+	"sync"
+	"sync/atomic"
+
+	"github.com/baton-go/baton/internal/reorder"
+)
+
+// Stream is a flow of many messages through a pipeline: Submit them, CloseSend when done, and
+// range over Results for exactly one Result per accepted message. Results come in completion
+// order, or in submission order with WithSubmissionOrder.
+//
+// Submit may be called from many goroutines and concurrently with Results; Results may be
+// ranged over once. Results count against the pipeline's in-flight bound until Results yields
+// them, so a stream whose results are not read stops accepting messages.
+//
+// Run is the simpler form for a sequence of messages known up front.
+type Stream[T any] struct {
+	p      *Pipeline[T]
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+	sink   chan *message[T]
+
+	mu     sync.Mutex
+	sent   uint64 // messages accepted (and rejected ones reported), the next Seq
+	closed bool
+	eof    chan struct{} // closed by CloseSend
+
+	ranging  atomic.Bool
+	failFast bool
+}
+
+// StreamOption configures one stream (of Pipeline.Stream or Pipeline.Run).
+type StreamOption func(*streamConfig)
+
+type streamConfig struct{ failFast bool }
+
+// FailFast makes the stream's first failed message cancel the stream: the messages still in
+// flight stop at their next step and each still gets a result, with an error matching
+// context.Canceled that names the failure; later submissions fail. Without it (the default),
+// each message fails alone and the rest go on.
+func FailFast() StreamOption { return func(c *streamConfig) { c.failFast = true } }
+
+// Stream opens a stream whose messages run under ctx: cancelling it stops them at their next
+// step (each still gets a result, saying so). Stream starts no goroutine.
+func (p *Pipeline[T]) Stream(ctx context.Context, opts ...StreamOption) *Stream[T] {
+	var c streamConfig
+	for _, o := range opts {
+		o(&c)
+	}
+	s := &Stream[T]{
+		p:        p,
+		sink:     make(chan *message[T], cap(p.slots)+1),
+		eof:      make(chan struct{}),
+		failFast: c.failFast,
+	}
+	s.ctx, s.cancel = context.WithCancelCause(ctx)
+	return s
+}
+
+// Submit sends msg into the stream. It blocks while the pipeline's in-flight bound is reached,
+// until ctx (which bounds only this wait; the message runs under the stream's context) or the
+// stream's context is done. It fails with ErrStreamClosed after CloseSend or once the results
+// were abandoned, ErrClosed once the pipeline is closing, or ctx's error.
+func (s *Stream[T]) Submit(ctx context.Context, msg T) error {
+	s.mu.Lock()
+	closed := s.closed
+	s.mu.Unlock()
+	if closed {
+		return ErrStreamClosed
+	}
+	if err := s.p.acquire(ctx, s.ctx); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		s.p.leave()
+		<-s.p.slots
+		return ErrStreamClosed
+	}
+	seq := s.sent
+	s.sent++
+	s.mu.Unlock()
+
+	m := s.p.newMessage(s.ctx, msg)
+	m.sink, m.seq = s.sink, seq
+	if s.failFast {
+		m.failFast = s.cancel
+	}
+	s.p.strat.dispatch(m)
+	return nil
+}
+
+// reject reports msg, which could not be submitted, as a result carrying err, so that a caller
+// of Run sees every message it produced. It takes no in-flight slot.
+func (s *Stream[T]) reject(msg T, err error) {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return
+	}
+	seq := s.sent
+	s.sent++
+	s.mu.Unlock()
+	m := s.p.pool.Get().(*message[T])
+	m.slip.reset(&s.p.reg)
+	m.value, m.err, m.seq, m.noSlot = msg, err, seq, true
+	s.sink <- m // the sink has one place beyond the in-flight bound, for this
+}
+
+// CloseSend ends submission: Results ends once every accepted message has its result. It is safe
+// to call more than once.
+func (s *Stream[T]) CloseSend() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.closed {
+		s.closed = true
+		close(s.eof)
+	}
+}
+
+// Results yields one Result per accepted message, and ends after CloseSend once all are
+// delivered. Breaking out of the loop abandons the stream: its context is cancelled, later
+// Submits fail with ErrStreamClosed, and the remaining results are waited for and discarded
+// before the loop returns, so nothing stays in flight. It may be ranged over once; a second
+// range yields nothing.
+func (s *Stream[T]) Results() iter.Seq[Result[T]] {
+	return func(yield func(Result[T]) bool) {
+		if !s.ranging.CompareAndSwap(false, true) {
+			return
+		}
+		var ord *reorder.Buffer[*message[T]]
+		if s.p.cfg.ordered {
+			ord = reorder.New[*message[T]](cap(s.sink))
+		}
+		var got uint64
+		eof := s.eof
+		for {
+			if eof == nil && got == s.total() {
+				return
+			}
+			var m *message[T]
+			select {
+			case m = <-s.sink:
+			case <-eof:
+				eof = nil
+				continue
+			}
+			got++
+			if ord == nil {
+				if !yield(s.result(m)) {
+					s.abandon(got)
+					return
+				}
+				continue
+			}
+			ord.Put(m.seq, m)
+			for m, ok := ord.Pop(); ok; m, ok = ord.Pop() {
+				if !yield(s.result(m)) {
+					ord.Drain(s.p.release)
+					s.abandon(got)
+					return
+				}
+			}
+		}
+	}
+}
+
+func (s *Stream[T]) total() uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.sent
+}
+
+// result turns a finished message into its Result and recycles the message.
+func (s *Stream[T]) result(m *message[T]) Result[T] {
+	r := Result[T]{Value: m.value, Err: m.err, Log: slices.Clone(m.slip.log), Seq: m.seq}
+	s.p.release(m)
+	return r
+}
+
+// abandon cancels the stream, closes it and discards the results still to come.
+func (s *Stream[T]) abandon(got uint64) {
+	s.cancel(ErrStreamClosed)
+	s.CloseSend()
+	for total := s.total(); got < total; got++ {
+		s.p.release(<-s.sink)
+	}
+}
+
+// Run streams every message of in through the pipeline under ctx and yields one Result per
+// message: completion order by default, submission order with WithSubmissionOrder. It submits
+// from one goroutine of its own, which it waits for before returning; when a message cannot be
+// submitted (ctx cancelled, pipeline closed), that message's result carries the error and Run
+// stops reading in. With FailFast, the first failed message cancels the rest, which still each
+// get a result saying so. Breaking out of the loop stops Run cleanly, as for Stream.Results.
+func (p *Pipeline[T]) Run(ctx context.Context, in iter.Seq[T], opts ...StreamOption) iter.Seq[Result[T]] {
+	return func(yield func(Result[T]) bool) {
+		s := p.Stream(ctx, opts...)
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			defer s.CloseSend()
+			for v := range in {
+				if err := s.Submit(s.ctx, v); err != nil {
+					s.reject(v, err)
+					return
+				}
+			}
+		})
+		defer wg.Wait()
+		for r := range s.Results() {
+			if !yield(r) {
+				return
+			}
+		}
+	}
+}
