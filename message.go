@@ -17,11 +17,11 @@ type message[T any] struct {
 	comp         int // compensation cursor: log index of the last step considered
 	compStart    int // log length when compensation began
 
-	sink     chan *message[T]              // where the finished message goes; nil for inline Process
-	reply    chan *message[T]              // the message's own sink, for Process under choreography
-	failFast context.CancelCauseFunc       // the stream's cancel in fail-fast mode
-	seq      uint64                        // submission number within its stream
-	noSlot   bool                          // a rejected submission that holds no in-flight slot
+	sink     chan *message[T]        // where the finished message goes; nil for inline Process
+	reply    chan *message[T]        // the message's own sink, for Process under choreography
+	failFast context.CancelCauseFunc // the stream's cancel in fail-fast mode
+	seq      uint64                  // submission number within its stream
+	noSlot   bool                    // a rejected submission that holds no in-flight slot
 }
 
 // Result is the outcome of one message of a stream: its final value, its error (nil on success),

@@ -87,7 +87,7 @@ type compStage[T any] struct {
 }
 
 func (s *compStage[T]) Compensate(ctx context.Context, msg T) error { return s.undo(ctx, msg) }
-func (s *compStage[T]) stageConfig() stageConfig                   { return stageConfigOf(s.Stage) }
+func (s *compStage[T]) stageConfig() stageConfig                    { return stageConfigOf(s.Stage) }
 
 type configured[T any] struct {
 	Stage[T]
@@ -168,7 +168,9 @@ func Retry(p RetryPolicy) StageOption { return func(c *stageConfig) { c.retry = 
 // AttemptTimeout gives each attempt of the stage its own deadline d. An attempt that runs out is
 // a failure matching ErrTimeout and context.DeadlineExceeded, and is retried as the policy says.
 // Cost: one context per attempt; without it no context is made.
-func AttemptTimeout(d time.Duration) StageOption { return func(c *stageConfig) { c.attemptTimeout = d } }
+func AttemptTimeout(d time.Duration) StageOption {
+	return func(c *stageConfig) { c.attemptTimeout = d }
+}
 
 // StepTimeout bounds the whole step, all attempts and backoff waits included.
 func StepTimeout(d time.Duration) StageOption { return func(c *stageConfig) { c.stepTimeout = d } }
