@@ -1,6 +1,9 @@
 package baton
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // message is an accepted message on its journey: the value, its slip, and where its result goes.
 // Messages are pooled per pipeline; one is owned by exactly one goroutine at a time (the one
@@ -22,6 +25,8 @@ type message[T any] struct {
 	failFast context.CancelCauseFunc // the stream's cancel in fail-fast mode
 	seq      uint64                  // submission number within its stream
 	noSlot   bool                    // a rejected submission that holds no in-flight slot
+	id       uint64                  // message number, for events (0 when not observed)
+	accepted time.Time               // when accepted, for events
 }
 
 // Result is the outcome of one message of a stream: its final value, its error (nil on success),

@@ -49,6 +49,8 @@ type config struct {
 	hopLimit    int
 	drivers     int
 	msgTimeout  time.Duration
+	observer    Observer
+	timing      bool
 	errs        []error
 }
 

@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
+
+	"github.com/baton-go/baton/internal/hist"
 )
 
 // Pipeline runs messages of type T through a set of stages, each message along its own routing
@@ -21,6 +24,9 @@ type Pipeline[T any] struct {
 	route  []hop // the default itinerary: every stage in declaration order
 	router func(T) []string
 	strat  strategy[T]
+	obs    *observers // nil without WithObserver
+	timing bool
+	begun  atomic.Int64 // UnixNano of the first message, for throughput
 
 	slots   chan struct{} // one token per message in flight (accepted, result not yet delivered)
 	state   atomic.Int64  // messages accepted and not yet finished, ×2, | 1 once closing
@@ -36,12 +42,13 @@ type Pipeline[T any] struct {
 
 // stage is a stage as the pipeline runs it: the user's Stage, its policies and its counters.
 type stage[T any] struct {
-	stage Stage[T]
-	name  string
-	comp  Compensator[T]
-	cfg   stageConfig
-	sem   chan struct{} // orchestration's cap on concurrent steps, when Workers is set
-	stats stageCounters
+	stage   Stage[T]
+	name    string
+	comp    Compensator[T]
+	cfg     stageConfig
+	sem     chan struct{} // orchestration's cap on concurrent steps, when Workers is set
+	stats   stageCounters
+	latency hist.Histogram // step durations, when timing
 }
 
 // strategy is how messages travel between steps. See orchestrator.go and choreography.go.
@@ -110,6 +117,10 @@ func New[T any](stages []Stage[T], opts ...Option) (*Pipeline[T], error) {
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidPipeline, errors.Join(errs...))
 	}
+	p.timing = cfg.timing
+	if cfg.observer != nil {
+		p.obs = &observers{o: cfg.observer}
+	}
 	p.pool.New = func() any { return &message[T]{reply: make(chan *message[T], 1)} }
 	switch cfg.strategy {
 	case Choreographed:
@@ -174,8 +185,13 @@ func (p *Pipeline[T]) acquire(ctx, stream context.Context) error {
 		<-p.slots
 		return ErrClosed
 	}
-	p.startOnce.Do(p.strat.start)
+	p.startOnce.Do(p.start)
 	return nil
+}
+
+func (p *Pipeline[T]) start() {
+	p.begun.Store(time.Now().UnixNano())
+	p.strat.start()
 }
 
 // newMessage makes an accepted message ready for its first step.
@@ -189,6 +205,10 @@ func (p *Pipeline[T]) newMessage(ctx context.Context, v T) *message[T] {
 	}
 	m.done = m.ctx.Done()
 	p.begin(m)
+	if p.obs != nil {
+		m.id, m.accepted = p.obs.next.Add(1), time.Now()
+		p.emit(m, Event{Kind: MessageAccepted, Time: m.accepted})
+	}
 	return m
 }
 

@@ -1,9 +1,7 @@
 package baton
 
 import (
-	"context"
 	"errors"
-	"math/rand/v2"
 	"time"
 
 	"github.com/baton-go/baton/internal/backoff"
@@ -79,20 +77,4 @@ func (p RetryPolicy) retries(n int, err error) bool {
 		return false
 	}
 	return p.Retryable == nil || p.Retryable(err)
-}
-
-// wait sleeps for the backoff after failed attempt n, or until ctx is done.
-func (p RetryPolicy) wait(ctx context.Context, n int) error {
-	d := p.Backoff(n, rand.Float64())
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

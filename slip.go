@@ -3,6 +3,7 @@ package baton
 import (
 	"fmt"
 	"slices"
+	"time"
 )
 
 // Slip is a message's routing slip: the itinerary of stages it still has to visit, the cursor,
@@ -38,6 +39,10 @@ type StepRecord struct {
 	Attempts int     // attempts made
 	Outcome  Outcome // how it ended
 	Err      error   // the last attempt's error; nil when Outcome is Succeeded or Compensated
+	// Start and Duration time the step (all its attempts and waits) or compensation; they are
+	// zero unless the pipeline times steps (WithTiming, WithObserver).
+	Start    time.Time
+	Duration time.Duration
 
 	stage int32
 }

@@ -1,6 +1,9 @@
 package baton
 
-import "sync/atomic"
+import (
+	"sync/atomic"
+	"time"
+)
 
 // Stats is a snapshot of a pipeline's counters. Each counter is read atomically but the snapshot
 // as a whole is not: while messages run, counters of different stages may be a step apart.
@@ -8,6 +11,10 @@ type Stats struct {
 	Strategy Strategy
 	// InFlight is the number of messages accepted and not yet finished.
 	InFlight int
+	// Elapsed is the time since the pipeline's first message.
+	Elapsed time.Duration
+	// ObserverPanics counts panics of the Observer, contained by the pipeline.
+	ObserverPanics int64
 	// Stages holds one entry per stage, in declaration order.
 	Stages []StageStats
 }
@@ -22,6 +29,17 @@ type StageStats struct {
 	CompensationFailed int64 // compensations that failed after their attempts
 	// Inbox is the number of messages waiting in the stage's inbox; always 0 under orchestration.
 	Inbox int
+	// Throughput is Processed per second of Elapsed.
+	Throughput float64
+	// Latency holds quantiles of the stage's step durations (all attempts included); zero
+	// unless the pipeline times steps (WithTiming, WithObserver). Each is within 12.5% above
+	// the true quantile.
+	Latency Latency
+}
+
+// Latency is a latency distribution's quantiles.
+type Latency struct {
+	P50, P90, P99 time.Duration
 }
 
 // stageCounters are a stage's counters, padded so that stages never share a cache line.
@@ -31,12 +49,20 @@ type stageCounters struct {
 }
 
 // Stats returns a snapshot of the pipeline's counters. It is safe to call at any time, also
-// after Close, and costs one allocation and a few atomic loads per stage.
+// while messages run and after Close. It costs a few atomic loads per stage, and with timing a
+// pass over each stage's histogram (about a microsecond per stage): cheap enough to poll every
+// 100 ms.
 func (p *Pipeline[T]) Stats() Stats {
 	st := Stats{
 		Strategy: p.cfg.strategy,
 		InFlight: int(p.state.Load() >> 1),
 		Stages:   make([]StageStats, len(p.stages)),
+	}
+	if b := p.begun.Load(); b != 0 {
+		st.Elapsed = time.Since(time.Unix(0, b))
+	}
+	if p.obs != nil {
+		st.ObserverPanics = p.obs.panics.Load()
 	}
 	for i := range p.stages {
 		c := &p.stages[i].stats
@@ -48,6 +74,13 @@ func (p *Pipeline[T]) Stats() Stats {
 			Compensated:        c.compensated.Load(),
 			CompensationFailed: c.compensationFailed.Load(),
 			Inbox:              p.strat.inbox(i),
+		}
+		if st.Elapsed > 0 {
+			st.Stages[i].Throughput = float64(st.Stages[i].Processed) / st.Elapsed.Seconds()
+		}
+		if p.timing {
+			q := p.stages[i].latency.Quantiles(0.5, 0.9, 0.99)
+			st.Stages[i].Latency = Latency{P50: q[0], P90: q[1], P99: q[2]}
 		}
 	}
 	return st

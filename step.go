@@ -13,7 +13,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"slices"
+	"time"
 )
 
 // Causes recorded on the contexts Baton makes, so a deadline can be reported as the timeout that
@@ -113,47 +115,75 @@ func (p *Pipeline[T]) step(st *stage[T], m *message[T]) {
 	if st.cfg.stepTimeout > 0 {
 		ctx, cancel = context.WithTimeoutCause(ctx, st.cfg.stepTimeout, errStepTimeout)
 	}
-	n, err := p.attempts(ctx, st, m)
+	var start time.Time
+	if p.timing {
+		start = time.Now()
+	}
+	n, err, last := p.attempts(ctx, st, m)
 	if cancel != nil {
 		cancel()
 	}
-	if err == nil {
-		s.pos++
-		s.log = append(s.log, StepRecord{Stage: st.name, Attempts: n, Outcome: Succeeded, stage: h.stage})
+	rec := StepRecord{Stage: st.name, Attempts: n, Outcome: Succeeded, Err: err, stage: h.stage}
+	if p.timing {
+		rec.Start = start
+		rec.Duration = time.Since(start)
+		st.latency.Record(rec.Duration)
+	}
+	revised := s.revised
+	s.revised = false
+	switch {
+	case err == nil:
 		st.stats.processed.Add(1)
-		return
+	case h.optional || st.cfg.optional:
+		st.stats.failed.Add(1)
+		rec.Outcome = Tolerated
+	default:
+		st.stats.failed.Add(1)
+		rec.Outcome = Failed
+		m.err = &StepError{Stage: st.name, Attempts: n, Err: err}
 	}
-	st.stats.failed.Add(1)
-	if h.optional || st.cfg.optional {
+	s.log = append(s.log, rec)
+	if p.obs != nil {
+		p.emit(m, Event{Kind: StepEnded, Stage: st.name, Attempt: n, Outcome: rec.Outcome, Err: err, Duration: time.Since(last)})
+		if revised {
+			p.emit(m, Event{Kind: SlipRevised, Stage: st.name, Remaining: s.Remaining()})
+		}
+	}
+	if rec.Outcome != Failed {
 		s.pos++
-		s.log = append(s.log, StepRecord{Stage: st.name, Attempts: n, Outcome: Tolerated, Err: err, stage: h.stage})
-		return
 	}
-	s.log = append(s.log, StepRecord{Stage: st.name, Attempts: n, Outcome: Failed, Err: err, stage: h.stage})
-	m.err = &StepError{Stage: st.name, Attempts: n, Err: err}
 }
 
 // attempts runs the step's attempts until one succeeds or the retry policy gives up, and returns
-// the number made and the last error.
-func (p *Pipeline[T]) attempts(ctx context.Context, st *stage[T], m *message[T]) (int, error) {
+// the number made, the last error, and when the last attempt started (only when observed).
+func (p *Pipeline[T]) attempts(ctx context.Context, st *stage[T], m *message[T]) (int, error, time.Time) {
 	pol := &st.cfg.retry
 	for n := 1; ; n++ {
+		var t0 time.Time
+		if p.obs != nil {
+			t0 = time.Now()
+			p.emit(m, Event{Kind: StepStarted, Stage: st.name, Attempt: n, Time: t0})
+		}
 		v, err := p.attempt(ctx, st, m)
 		if err == nil {
 			m.value = v
-			m.slip.revised = false
-			return n, nil
+			return n, nil, t0
 		}
 		m.slip.rollback()
 		if ctx.Err() != nil {
-			return n, withDone(ctx, err)
+			return n, withDone(ctx, err), t0
 		}
 		if !pol.retries(n, err) {
-			return n, err
+			return n, err, t0
 		}
 		st.stats.retried.Add(1)
-		if werr := pol.wait(ctx, n); werr != nil {
-			return n, fmt.Errorf("%w (waiting to retry after: %w)", withDone(ctx, werr), err)
+		d := pol.Backoff(n, rand.Float64())
+		if p.obs != nil {
+			p.emit(m, Event{Kind: StepEnded, Stage: st.name, Attempt: n, Err: err, Duration: time.Since(t0)})
+			p.emit(m, Event{Kind: RetryScheduled, Stage: st.name, Attempt: n, Err: err, Backoff: d})
+		}
+		if werr := sleep(ctx, d); werr != nil {
+			return n, fmt.Errorf("%w (waiting to retry after: %w)", withDone(ctx, werr), err), t0
 		}
 	}
 }
@@ -190,6 +220,13 @@ func callStage[T any](ctx context.Context, s Stage[T], v T, slip *Slip) (out T, 
 func (p *Pipeline[T]) compensate(st *stage[T], m *message[T]) {
 	ctx := context.WithoutCancel(m.ctx)
 	pol := &st.cfg.compRetry
+	var start time.Time
+	if p.timing {
+		start = time.Now()
+	}
+	if p.obs != nil {
+		p.emit(m, Event{Kind: CompensationStarted, Stage: st.name, Time: start})
+	}
 	var err error
 	n := 1
 	for ; ; n++ {
@@ -198,9 +235,12 @@ func (p *Pipeline[T]) compensate(st *stage[T], m *message[T]) {
 			break
 		}
 		st.stats.retried.Add(1)
-		_ = pol.wait(ctx, n) // ctx is never cancelled
+		_ = sleep(ctx, pol.Backoff(n, rand.Float64())) // ctx is never cancelled
 	}
 	r := StepRecord{Stage: st.name, Attempts: n, Outcome: Compensated, stage: m.slip.log[m.comp].stage}
+	if p.timing {
+		r.Start, r.Duration = start, time.Since(start)
+	}
 	if err != nil {
 		r.Outcome, r.Err = CompensationFailed, err
 		st.stats.compensationFailed.Add(1)
@@ -208,6 +248,9 @@ func (p *Pipeline[T]) compensate(st *stage[T], m *message[T]) {
 		st.stats.compensated.Add(1)
 	}
 	m.slip.log = append(m.slip.log, r)
+	if p.obs != nil {
+		p.emit(m, Event{Kind: CompensationEnded, Stage: st.name, Attempt: n, Outcome: r.Outcome, Err: err, Duration: r.Duration})
+	}
 }
 
 func (p *Pipeline[T]) compensateOnce(ctx context.Context, st *stage[T], v T) (err error) {
@@ -242,6 +285,9 @@ func (p *Pipeline[T]) finish(m *message[T]) {
 	if m.cancel != nil {
 		m.cancel()
 		m.cancel = nil
+	}
+	if p.obs != nil {
+		p.emit(m, Event{Kind: MessageFinished, Err: m.err, Duration: time.Since(m.accepted)})
 	}
 	sink := m.sink
 	p.leave()
@@ -280,4 +326,25 @@ func doneError(ctx context.Context) error {
 		return fmt.Errorf("%w: %w", ctx.Err(), c)
 	}
 	return c
+}
+
+// emit tells the observer of e, an event of message m.
+func (p *Pipeline[T]) emit(m *message[T], e Event) {
+	e.Message, e.Strategy = m.id, p.cfg.strategy
+	p.obs.emit(e)
+}
+
+// sleep waits for d, or until ctx is done.
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
