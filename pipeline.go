@@ -155,11 +155,11 @@ func (p *Pipeline[T]) Process(ctx context.Context, msg T) (T, error) {
 }
 
 // acquire takes an in-flight slot and enters the pipeline. While no slot is free it waits, until
-// ctx is done (its error), the stream's context is done (its cause; stream may be nil), or the
+// ctx is done (its cause), the stream's context is done (its cause; stream may be nil), or the
 // pipeline closes (ErrClosed).
 func (p *Pipeline[T]) acquire(ctx, stream context.Context) error {
-	if err := ctx.Err(); err != nil {
-		return err
+	if ctx.Err() != nil {
+		return context.Cause(ctx)
 	}
 	if stream != nil && stream.Err() != nil {
 		return context.Cause(stream)
@@ -174,7 +174,7 @@ func (p *Pipeline[T]) acquire(ctx, stream context.Context) error {
 		select {
 		case p.slots <- struct{}{}:
 		case <-ctx.Done():
-			return ctx.Err()
+			return context.Cause(ctx)
 		case <-streamDone:
 			return context.Cause(stream)
 		case <-p.closing:
