@@ -13,7 +13,7 @@ import (
 	"github.com/baton-go/baton"
 )
 
-func upper(_ context.Context, s string) (string, error) { return strings.ToUpper(s), nil }
+func upper(_ context.Context, s string) (string, error)   { return strings.ToUpper(s), nil }
 func exclaim(_ context.Context, s string) (string, error) { return s + "!", nil }
 
 // A pipeline of two stages, run under each strategy.
@@ -229,7 +229,7 @@ func ExampleWithObserver() {
 
 func ExampleSlogObserver() {
 	logger := slog.New(slog.NewTextHandler(os.Stdout, &slog.HandlerOptions{
-		Level:       slog.LevelInfo,
+		Level: slog.LevelInfo,
 		ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr { // drop times for a stable output
 			if a.Key == slog.TimeKey || a.Key == "duration" {
 				return slog.Attr{}
