@@ -453,3 +453,14 @@ func TestFaultInjectionBothStrategiesAgree(t *testing.T) {
 		}
 	}
 }
+
+func TestCancellationAfterTheLastStepIsNotAFailure(t *testing.T) {
+	eachStrategy(t, func(t *testing.T, s baton.Strategy) {
+		ctx, cancel := context.WithCancel(t.Context())
+		last := baton.Func("last", func(_ context.Context, m msg) (msg, error) { cancel(); return m.with("last"), nil })
+		p := newPipeline(t, s, []baton.Stage[msg]{tracer("a"), last})
+		out, err := p.Process(ctx, msg{})
+		require.NoError(t, err, "every step of the itinerary completed")
+		assert.Equal(t, []string{"a", "last"}, out.Trace)
+	})
+}

@@ -58,27 +58,25 @@ func (p *Pipeline[T]) callRouter(v T) (names []string, err error) {
 // stage can compensate.
 func (p *Pipeline[T]) next(m *message[T]) int {
 	if !m.compensating {
+		s := &m.slip
+		if m.err == nil && s.pos >= len(s.route) {
+			return -1 // done: a message whose itinerary is complete succeeds
+		}
+		if m.err == nil && m.done != nil {
+			select {
+			case <-m.done:
+				m.err = fmt.Errorf("baton: message stopped before stage %q: %w", s.Stage(), doneError(m.ctx))
+			default:
+			}
+		}
+		if m.err == nil && p.aborted.Load() {
+			m.err = fmt.Errorf("%w before stage %q", ErrAborted, s.Stage())
+		}
 		if m.err == nil {
-			if m.done != nil {
-				select {
-				case <-m.done:
-					m.err = fmt.Errorf("baton: message stopped before stage %q: %w", m.slip.Stage(), doneError(m.ctx))
-				default:
-				}
+			if s.hops < p.cfg.hopLimit {
+				return int(s.route[s.pos].stage)
 			}
-			if m.err == nil && p.aborted.Load() {
-				m.err = fmt.Errorf("%w before stage %q", ErrAborted, m.slip.Stage())
-			}
-			if m.err == nil {
-				s := &m.slip
-				if s.pos >= len(s.route) {
-					return -1
-				}
-				if s.hops < p.cfg.hopLimit {
-					return int(s.route[s.pos].stage)
-				}
-				m.err = fmt.Errorf("%w: %d steps taken, next was %q", ErrHopLimit, s.hops, s.Stage())
-			}
+			m.err = fmt.Errorf("%w: %d steps taken, next was %q", ErrHopLimit, s.hops, s.Stage())
 		}
 		m.compensating = true
 		m.comp = len(m.slip.log)
