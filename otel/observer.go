@@ -1,0 +1,328 @@
+package batonotel
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/baton-go/baton"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// ScopeName is the instrumentation scope of the Observer's tracer and meter.
+const ScopeName = "github.com/baton-go/baton/otel"
+
+// Attribute keys of the Observer's spans and metrics.
+const (
+	KeyMessage   = attribute.Key("baton.message")
+	KeyStrategy  = attribute.Key("baton.strategy")
+	KeyStage     = attribute.Key("baton.stage")
+	KeyAttempt   = attribute.Key("baton.attempt")
+	KeyOutcome   = attribute.Key("baton.outcome")
+	KeyBackoff   = attribute.Key("baton.backoff")
+	KeyRemaining = attribute.Key("baton.remaining")
+)
+
+// Span names; a step's span is SpanStep+"/"+stage, a compensation's SpanCompensate+"/"+stage.
+const (
+	SpanMessage    = "baton.message"
+	SpanStep       = "baton.step"
+	SpanCompensate = "baton.compensate"
+)
+
+// OutcomeRetried is the baton.outcome of an attempt that failed and is followed by another.
+const OutcomeRetried = "retried"
+
+// Observer is a baton.Observer that emits OpenTelemetry spans and metrics (see the package
+// documentation). Make one with NewObserver, for one pipeline. It is safe for concurrent use.
+type Observer struct {
+	tracer trace.Tracer
+
+	stepDuration    metric.Float64Histogram
+	messageDuration metric.Float64Histogram
+	processed       metric.Int64Counter
+	failed          metric.Int64Counter
+	retried         metric.Int64Counter
+	compensations   metric.Int64Counter
+
+	attrs  atomic.Pointer[map[attrKey]metric.MeasurementOption] // copy on write
+	attrMu sync.Mutex
+
+	shards [shards]shard
+}
+
+var _ baton.Observer = (*Observer)(nil)
+
+// shards spreads open messages over maps with their own locks, so that concurrent messages
+// rarely meet on one.
+const shards = 32
+
+type shard struct {
+	mu   sync.Mutex
+	open map[uint64]*spans
+	_    [40]byte // keep shards on separate cache lines
+}
+
+// spans are one open message's spans. A message's events come one at a time, in order (from
+// whichever goroutine holds the message), so only the map needs a lock.
+type spans struct {
+	ctx     context.Context // carries the message span, parent of the others
+	message trace.Span
+	step    trace.Span // the attempt running
+	start   time.Time  // of the attempt running or the compensation running
+	retry   trace.Span // an attempt that failed, kept open for its RetryScheduled event
+	retryAt time.Time  // when it ended
+	comp    trace.Span // the compensation running
+}
+
+// Option configures an Observer.
+type Option func(*config)
+
+type config struct {
+	tp trace.TracerProvider
+	mp metric.MeterProvider
+}
+
+// WithTracerProvider sets the provider of the Observer's tracer (default otel.GetTracerProvider
+// at NewObserver).
+func WithTracerProvider(tp trace.TracerProvider) Option { return func(c *config) { c.tp = tp } }
+
+// WithMeterProvider sets the provider of the Observer's meter (default otel.GetMeterProvider at
+// NewObserver).
+func WithMeterProvider(mp metric.MeterProvider) Option { return func(c *config) { c.mp = mp } }
+
+// NewObserver returns an Observer for one pipeline. It fails only when the meter provider
+// refuses to create an instrument.
+func NewObserver(opts ...Option) (*Observer, error) {
+	var c config
+	for _, o := range opts {
+		o(&c)
+	}
+	if c.tp == nil {
+		c.tp = otel.GetTracerProvider()
+	}
+	if c.mp == nil {
+		c.mp = otel.GetMeterProvider()
+	}
+	o := &Observer{tracer: c.tp.Tracer(ScopeName)}
+	for i := range o.shards {
+		o.shards[i].open = make(map[uint64]*spans)
+	}
+	empty := map[attrKey]metric.MeasurementOption{}
+	o.attrs.Store(&empty)
+
+	m := c.mp.Meter(ScopeName)
+	// Buckets from 10µs to 10s: Baton's steps range from in-memory transforms to remote calls.
+	buckets := metric.WithExplicitBucketBoundaries(1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3,
+		2.5e-3, 5e-3, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
+	var err, e error
+	o.stepDuration, e = m.Float64Histogram("baton.step.duration", metric.WithUnit("s"),
+		metric.WithDescription("Duration of each attempt of a step."), buckets)
+	err = first(err, e)
+	o.messageDuration, e = m.Float64Histogram("baton.message.duration", metric.WithUnit("s"),
+		metric.WithDescription("Duration of each message, from acceptance to result."), buckets)
+	err = first(err, e)
+	o.processed, e = m.Int64Counter("baton.step.processed", metric.WithUnit("{step}"),
+		metric.WithDescription("Steps that succeeded."))
+	err = first(err, e)
+	o.failed, e = m.Int64Counter("baton.step.failed", metric.WithUnit("{step}"),
+		metric.WithDescription("Steps that failed after their attempts, optional ones included."))
+	err = first(err, e)
+	o.retried, e = m.Int64Counter("baton.step.retried", metric.WithUnit("{retry}"),
+		metric.WithDescription("Retries of steps scheduled."))
+	err = first(err, e)
+	o.compensations, e = m.Int64Counter("baton.compensations", metric.WithUnit("{compensation}"),
+		metric.WithDescription("Compensations of completed steps, by outcome."))
+	err = first(err, e)
+	if err != nil {
+		return nil, fmt.Errorf("batonotel: creating instruments: %w", err)
+	}
+	return o, nil
+}
+
+func first(err, e error) error {
+	if err != nil {
+		return err
+	}
+	return e
+}
+
+// Observe turns e into spans and measurements. Baton calls it; see baton.Observer.
+func (o *Observer) Observe(e baton.Event) {
+	sh := &o.shards[e.Message%shards]
+	if e.Kind == baton.MessageAccepted {
+		s := o.accept(e)
+		sh.mu.Lock()
+		sh.open[e.Message] = s
+		sh.mu.Unlock()
+		return
+	}
+	sh.mu.Lock()
+	s := sh.open[e.Message]
+	if e.Kind == baton.MessageFinished {
+		delete(sh.open, e.Message)
+	}
+	sh.mu.Unlock()
+	if s == nil {
+		return // not accepted while observed
+	}
+	if s.retry != nil && e.Kind != baton.RetryScheduled {
+		s.retry.End(trace.WithTimestamp(s.retryAt))
+		s.retry = nil
+	}
+	switch e.Kind {
+	case baton.StepStarted:
+		s.start = e.Time
+		_, s.step = o.tracer.Start(s.ctx, SpanStep+"/"+e.Stage, trace.WithTimestamp(e.Time),
+			trace.WithAttributes(KeyStage.String(e.Stage), KeyAttempt.Int(e.Attempt), KeyStrategy.String(e.Strategy.String())))
+	case baton.StepEnded:
+		o.stepEnded(s, e)
+	case baton.RetryScheduled:
+		o.retried.Add(context.Background(), 1, o.attrSet(e.Stage, e.Strategy, ""))
+		if s.retry != nil {
+			s.retry.AddEvent("retry scheduled", trace.WithTimestamp(e.Time),
+				trace.WithAttributes(KeyBackoff.String(e.Backoff.String())))
+			s.retry.End(trace.WithTimestamp(s.retryAt))
+			s.retry = nil
+		}
+	case baton.SlipRevised:
+		s.message.AddEvent("slip revised", trace.WithTimestamp(e.Time),
+			trace.WithAttributes(KeyStage.String(e.Stage), KeyRemaining.StringSlice(e.Remaining)))
+	case baton.CompensationStarted:
+		s.start = e.Time
+		_, s.comp = o.tracer.Start(s.ctx, SpanCompensate+"/"+e.Stage, trace.WithTimestamp(e.Time),
+			trace.WithAttributes(KeyStage.String(e.Stage), KeyStrategy.String(e.Strategy.String())))
+	case baton.CompensationEnded:
+		o.compensationEnded(s, e)
+	case baton.MessageFinished:
+		o.finish(s, e)
+	}
+}
+
+func (o *Observer) accept(e baton.Event) *spans {
+	s := &spans{}
+	s.ctx, s.message = o.tracer.Start(context.Background(), SpanMessage,
+		trace.WithNewRoot(), trace.WithTimestamp(e.Time),
+		trace.WithAttributes(KeyMessage.Int64(int64(e.Message)), KeyStrategy.String(e.Strategy.String())))
+	return s
+}
+
+func (o *Observer) stepEnded(s *spans, e baton.Event) {
+	outcome := OutcomeRetried
+	if e.Outcome != 0 {
+		outcome = e.Outcome.String()
+	}
+	o.stepDuration.Record(context.Background(), e.Duration.Seconds(), o.attrSet(e.Stage, e.Strategy, outcome))
+	switch e.Outcome {
+	case baton.Succeeded:
+		o.processed.Add(context.Background(), 1, o.attrSet(e.Stage, e.Strategy, ""))
+	case baton.Failed, baton.Tolerated:
+		o.failed.Add(context.Background(), 1, o.attrSet(e.Stage, e.Strategy, outcome))
+	}
+	sp := s.step
+	s.step = nil
+	if sp == nil {
+		return
+	}
+	sp.SetAttributes(KeyOutcome.String(outcome))
+	if e.Err != nil {
+		sp.RecordError(e.Err, trace.WithTimestamp(e.Time))
+		sp.SetStatus(codes.Error, e.Err.Error())
+	}
+	end := s.start.Add(e.Duration)
+	if e.Outcome == 0 { // a RetryScheduled event follows: keep the span for it
+		s.retry, s.retryAt = sp, end
+		return
+	}
+	sp.End(trace.WithTimestamp(end))
+}
+
+func (o *Observer) compensationEnded(s *spans, e baton.Event) {
+	o.compensations.Add(context.Background(), 1, o.attrSet(e.Stage, e.Strategy, e.Outcome.String()))
+	sp := s.comp
+	s.comp = nil
+	if sp == nil {
+		return
+	}
+	sp.SetAttributes(KeyAttempt.Int(e.Attempt), KeyOutcome.String(e.Outcome.String()))
+	if e.Err != nil {
+		sp.RecordError(e.Err, trace.WithTimestamp(e.Time))
+		sp.SetStatus(codes.Error, e.Err.Error())
+	}
+	sp.End(trace.WithTimestamp(s.start.Add(e.Duration)))
+}
+
+func (o *Observer) finish(s *spans, e baton.Event) {
+	outcome := baton.Succeeded.String()
+	if e.Err != nil {
+		outcome = baton.Failed.String()
+	}
+	o.messageDuration.Record(context.Background(), e.Duration.Seconds(), o.attrSet("", e.Strategy, outcome))
+	// Spans left open by an event that never came are closed with the message.
+	for _, sp := range []trace.Span{s.step, s.comp} {
+		if sp != nil {
+			sp.End(trace.WithTimestamp(e.Time))
+		}
+	}
+	s.message.SetAttributes(KeyOutcome.String(outcome))
+	if e.Err != nil {
+		s.message.RecordError(e.Err, trace.WithTimestamp(e.Time))
+		s.message.SetStatus(codes.Error, e.Err.Error())
+	}
+	s.message.End(trace.WithTimestamp(e.Time))
+}
+
+// attrKey names one attribute set of the metrics; stage and outcome may be empty.
+type attrKey struct {
+	stage    string
+	strategy baton.Strategy
+	outcome  string
+}
+
+// attrSet returns the measurement option of an attribute set, made once: sets are few (stages
+// × strategies × outcomes), and building one per measurement would allocate on every step.
+func (o *Observer) attrSet(stage string, strategy baton.Strategy, outcome string) metric.MeasurementOption {
+	k := attrKey{stage, strategy, outcome}
+	if opt, ok := (*o.attrs.Load())[k]; ok {
+		return opt
+	}
+	o.attrMu.Lock()
+	defer o.attrMu.Unlock()
+	old := *o.attrs.Load()
+	if opt, ok := old[k]; ok {
+		return opt
+	}
+	kv := []attribute.KeyValue{KeyStrategy.String(strategy.String())}
+	if stage != "" {
+		kv = append(kv, KeyStage.String(stage))
+	}
+	if outcome != "" {
+		kv = append(kv, KeyOutcome.String(outcome))
+	}
+	opt := metric.WithAttributeSet(attribute.NewSet(kv...))
+	m := make(map[attrKey]metric.MeasurementOption, len(old)+1)
+	for k, v := range old {
+		m[k] = v
+	}
+	m[k] = opt
+	o.attrs.Store(&m)
+	return opt
+}
+
+// open counts the messages whose spans are open.
+func (o *Observer) open() int {
+	n := 0
+	for i := range o.shards {
+		sh := &o.shards[i]
+		sh.mu.Lock()
+		n += len(sh.open)
+		sh.mu.Unlock()
+	}
+	return n
+}
