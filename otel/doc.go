@@ -44,11 +44,17 @@
 // each open message's spans in a sharded map keyed by message number and deletes them when the
 // message finishes, so nothing is kept for finished messages.
 //
-// The cost is that of the OpenTelemetry SDK configured, paid on the message's path: with the
-// SDK's tracer (always sampling, a batch or in-memory exporter) and meter, about 1.5µs and a
-// handful of small allocations per event, so roughly 5µs per step attempt (its span, a
-// histogram record and a counter add) and 5µs per message. With sampling off or no-op
-// providers, about 0.2µs per event. BenchmarkObserverStep measures it on the machine at hand.
+// The cost is paid on the message's path, and is mostly the OpenTelemetry SDK's. Measured by
+// BenchmarkObserverStep on the 2-core development machine, per step of a four-step message,
+// the message's own span included:
+//
+//   - SDK sampling every span (no-op exporter, manual reader): about 4µs and 18 allocations
+//     (2.6 KB), of which ~0.5µs is Baton's own event delivery;
+//   - SDK not sampling (the message span is not recording, so no child spans are made): about
+//     1µs and 3 allocations;
+//   - no-op providers: about 0.5µs and 2 allocations beyond Baton's event delivery.
+//
+// Metric attribute sets and span names are built once per stage, not per event.
 // Baton itself pays nothing for an Observer that is not installed.
 //
 // Spans are root spans: the Observer sees events, not the context of the call that submitted

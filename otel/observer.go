@@ -3,6 +3,7 @@ package batonotel
 import (
 	"context"
 	"fmt"
+	"maps"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -51,8 +52,9 @@ type Observer struct {
 	retried         metric.Int64Counter
 	compensations   metric.Int64Counter
 
-	attrs  atomic.Pointer[map[attrKey]metric.MeasurementOption] // copy on write
-	attrMu sync.Mutex
+	// Made once per stage and attribute set, read without locks, copied on write (see cached).
+	cache   atomic.Pointer[caches]
+	cacheMu sync.Mutex
 
 	shards [shards]shard
 }
@@ -79,6 +81,8 @@ type spans struct {
 	retry   trace.Span // an attempt that failed, kept open for its RetryScheduled event
 	retryAt time.Time  // when it ended
 	comp    trace.Span // the compensation running
+	// recording: the message span records (see accept)
+	recording bool
 }
 
 // Option configures an Observer.
@@ -114,8 +118,7 @@ func NewObserver(opts ...Option) (*Observer, error) {
 	for i := range o.shards {
 		o.shards[i].open = make(map[uint64]*spans)
 	}
-	empty := map[attrKey]metric.MeasurementOption{}
-	o.attrs.Store(&empty)
+	o.cache.Store(&caches{sets: map[attrKey]*measure{}, stages: map[stageKey]*stageInfo{}})
 
 	m := c.mp.Meter(ScopeName)
 	// Buckets from 10µs to 10s: Baton's steps range from in-memory transforms to remote calls.
@@ -176,15 +179,19 @@ func (o *Observer) Observe(e baton.Event) {
 		s.retry.End(trace.WithTimestamp(s.retryAt))
 		s.retry = nil
 	}
+	ctx := context.Background()
 	switch e.Kind {
 	case baton.StepStarted:
-		s.start = e.Time
-		_, s.step = o.tracer.Start(s.ctx, SpanStep+"/"+e.Stage, trace.WithTimestamp(e.Time),
-			trace.WithAttributes(KeyStage.String(e.Stage), KeyAttempt.Int(e.Attempt), KeyStrategy.String(e.Strategy.String())))
+		if s.recording {
+			st := o.stage(e.Stage, e.Strategy)
+			s.start = e.Time
+			_, s.step = o.tracer.Start(s.ctx, st.stepName, trace.WithTimestamp(e.Time),
+				trace.WithAttributes(st.stage, st.strategy, KeyAttempt.Int(e.Attempt)))
+		}
 	case baton.StepEnded:
 		o.stepEnded(s, e)
 	case baton.RetryScheduled:
-		o.retried.Add(context.Background(), 1, o.attrSet(e.Stage, e.Strategy, ""))
+		o.retried.Add(ctx, 1, o.measure(e.Stage, e.Strategy, "").add...)
 		if s.retry != nil {
 			s.retry.AddEvent("retry scheduled", trace.WithTimestamp(e.Time),
 				trace.WithAttributes(KeyBackoff.String(e.Backoff.String())))
@@ -192,12 +199,17 @@ func (o *Observer) Observe(e baton.Event) {
 			s.retry = nil
 		}
 	case baton.SlipRevised:
-		s.message.AddEvent("slip revised", trace.WithTimestamp(e.Time),
-			trace.WithAttributes(KeyStage.String(e.Stage), KeyRemaining.StringSlice(e.Remaining)))
+		if s.recording {
+			s.message.AddEvent("slip revised", trace.WithTimestamp(e.Time),
+				trace.WithAttributes(KeyStage.String(e.Stage), KeyRemaining.StringSlice(e.Remaining)))
+		}
 	case baton.CompensationStarted:
-		s.start = e.Time
-		_, s.comp = o.tracer.Start(s.ctx, SpanCompensate+"/"+e.Stage, trace.WithTimestamp(e.Time),
-			trace.WithAttributes(KeyStage.String(e.Stage), KeyStrategy.String(e.Strategy.String())))
+		if s.recording {
+			st := o.stage(e.Stage, e.Strategy)
+			s.start = e.Time
+			_, s.comp = o.tracer.Start(s.ctx, st.compName, trace.WithTimestamp(e.Time),
+				trace.WithAttributes(st.stage, st.strategy))
+		}
 	case baton.CompensationEnded:
 		o.compensationEnded(s, e)
 	case baton.MessageFinished:
@@ -209,21 +221,25 @@ func (o *Observer) accept(e baton.Event) *spans {
 	s := &spans{}
 	s.ctx, s.message = o.tracer.Start(context.Background(), SpanMessage,
 		trace.WithNewRoot(), trace.WithTimestamp(e.Time),
-		trace.WithAttributes(KeyMessage.Int64(int64(e.Message)), KeyStrategy.String(e.Strategy.String())))
+		trace.WithAttributes(KeyMessage.Int64(int64(e.Message)), o.stage("", e.Strategy).strategy))
+	// A message that is not recorded (no-op provider, not sampled) gets no child spans either:
+	// they would be dropped, and making them is most of the cost.
+	s.recording = s.message.IsRecording()
 	return s
 }
 
 func (o *Observer) stepEnded(s *spans, e baton.Event) {
+	ctx := context.Background()
 	outcome := OutcomeRetried
 	if e.Outcome != 0 {
 		outcome = e.Outcome.String()
 	}
-	o.stepDuration.Record(context.Background(), e.Duration.Seconds(), o.attrSet(e.Stage, e.Strategy, outcome))
+	o.stepDuration.Record(ctx, e.Duration.Seconds(), o.measure(e.Stage, e.Strategy, outcome).rec...)
 	switch e.Outcome {
 	case baton.Succeeded:
-		o.processed.Add(context.Background(), 1, o.attrSet(e.Stage, e.Strategy, ""))
+		o.processed.Add(ctx, 1, o.measure(e.Stage, e.Strategy, "").add...)
 	case baton.Failed, baton.Tolerated:
-		o.failed.Add(context.Background(), 1, o.attrSet(e.Stage, e.Strategy, outcome))
+		o.failed.Add(ctx, 1, o.measure(e.Stage, e.Strategy, outcome).add...)
 	}
 	sp := s.step
 	s.step = nil
@@ -244,7 +260,7 @@ func (o *Observer) stepEnded(s *spans, e baton.Event) {
 }
 
 func (o *Observer) compensationEnded(s *spans, e baton.Event) {
-	o.compensations.Add(context.Background(), 1, o.attrSet(e.Stage, e.Strategy, e.Outcome.String()))
+	o.compensations.Add(context.Background(), 1, o.measure(e.Stage, e.Strategy, e.Outcome.String()).add...)
 	sp := s.comp
 	s.comp = nil
 	if sp == nil {
@@ -263,19 +279,30 @@ func (o *Observer) finish(s *spans, e baton.Event) {
 	if e.Err != nil {
 		outcome = baton.Failed.String()
 	}
-	o.messageDuration.Record(context.Background(), e.Duration.Seconds(), o.attrSet("", e.Strategy, outcome))
+	o.messageDuration.Record(context.Background(), e.Duration.Seconds(), o.measure("", e.Strategy, outcome).rec...)
 	// Spans left open by an event that never came are closed with the message.
-	for _, sp := range []trace.Span{s.step, s.comp} {
-		if sp != nil {
-			sp.End(trace.WithTimestamp(e.Time))
+	if s.step != nil {
+		s.step.End(trace.WithTimestamp(e.Time))
+	}
+	if s.comp != nil {
+		s.comp.End(trace.WithTimestamp(e.Time))
+	}
+	if s.recording {
+		s.message.SetAttributes(KeyOutcome.String(outcome))
+		if e.Err != nil {
+			s.message.RecordError(e.Err, trace.WithTimestamp(e.Time))
+			s.message.SetStatus(codes.Error, e.Err.Error())
 		}
 	}
-	s.message.SetAttributes(KeyOutcome.String(outcome))
-	if e.Err != nil {
-		s.message.RecordError(e.Err, trace.WithTimestamp(e.Time))
-		s.message.SetStatus(codes.Error, e.Err.Error())
-	}
 	s.message.End(trace.WithTimestamp(e.Time))
+}
+
+// caches hold what the Observer makes once rather than per event: the attribute sets of its
+// measurements and each stage's span names and attributes. They are few (stages × strategies
+// × outcomes), and building them per event would allocate on every step.
+type caches struct {
+	sets   map[attrKey]*measure
+	stages map[stageKey]*stageInfo
 }
 
 // attrKey names one attribute set of the metrics; stage and outcome may be empty.
@@ -285,18 +312,26 @@ type attrKey struct {
 	outcome  string
 }
 
-// attrSet returns the measurement option of an attribute set, made once: sets are few (stages
-// × strategies × outcomes), and building one per measurement would allocate on every step.
-func (o *Observer) attrSet(stage string, strategy baton.Strategy, outcome string) metric.MeasurementOption {
+type measure struct {
+	add []metric.AddOption
+	rec []metric.RecordOption
+}
+
+type stageKey struct {
+	stage    string
+	strategy baton.Strategy
+}
+
+type stageInfo struct {
+	stepName, compName string
+	stage, strategy    attribute.KeyValue
+}
+
+// measure returns the options of the attribute set {strategy, stage, outcome}.
+func (o *Observer) measure(stage string, strategy baton.Strategy, outcome string) *measure {
 	k := attrKey{stage, strategy, outcome}
-	if opt, ok := (*o.attrs.Load())[k]; ok {
-		return opt
-	}
-	o.attrMu.Lock()
-	defer o.attrMu.Unlock()
-	old := *o.attrs.Load()
-	if opt, ok := old[k]; ok {
-		return opt
+	if m, ok := o.cache.Load().sets[k]; ok {
+		return m
 	}
 	kv := []attribute.KeyValue{KeyStrategy.String(strategy.String())}
 	if stage != "" {
@@ -306,13 +341,34 @@ func (o *Observer) attrSet(stage string, strategy baton.Strategy, outcome string
 		kv = append(kv, KeyOutcome.String(outcome))
 	}
 	opt := metric.WithAttributeSet(attribute.NewSet(kv...))
-	m := make(map[attrKey]metric.MeasurementOption, len(old)+1)
-	for k, v := range old {
-		m[k] = v
+	m := &measure{add: []metric.AddOption{opt}, rec: []metric.RecordOption{opt}}
+	o.cached(func(c *caches) { c.sets[k] = m })
+	return m
+}
+
+// stage returns the span names and attributes of a stage under a strategy.
+func (o *Observer) stage(stage string, strategy baton.Strategy) *stageInfo {
+	k := stageKey{stage, strategy}
+	if st, ok := o.cache.Load().stages[k]; ok {
+		return st
 	}
-	m[k] = opt
-	o.attrs.Store(&m)
-	return opt
+	st := &stageInfo{
+		stepName: SpanStep + "/" + stage, compName: SpanCompensate + "/" + stage,
+		stage: KeyStage.String(stage), strategy: KeyStrategy.String(strategy.String()),
+	}
+	o.cached(func(c *caches) { c.stages[k] = st })
+	return st
+}
+
+// cached publishes a copy of the caches changed by add. Entries made twice by racing callers
+// are equal, so either may win.
+func (o *Observer) cached(add func(*caches)) {
+	o.cacheMu.Lock()
+	defer o.cacheMu.Unlock()
+	old := o.cache.Load()
+	c := &caches{sets: maps.Clone(old.sets), stages: maps.Clone(old.stages)}
+	add(c)
+	o.cache.Store(c)
 }
 
 // open counts the messages whose spans are open.
