@@ -1,0 +1,119 @@
+package conductor
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+)
+
+// WorkflowDef is a Conductor workflow definition, as JSON. Fields Baton does not use (ownerEmail,
+// restartable, createTime …) are accepted and ignored, so definitions exported from a Conductor
+// server load unchanged.
+type WorkflowDef struct {
+	Name             string          `json:"name"`
+	Description      string          `json:"description,omitempty"`
+	Version          int             `json:"version,omitempty"`
+	Tasks            []*WorkflowTask `json:"tasks"`
+	InputParameters  []string        `json:"inputParameters,omitempty"`
+	OutputParameters map[string]any  `json:"outputParameters,omitempty"`
+	SchemaVersion    int             `json:"schemaVersion,omitempty"`
+	// TimeoutSeconds bounds a whole run when > 0; a run that overruns ends TIMED_OUT.
+	TimeoutSeconds int64          `json:"timeoutSeconds,omitempty"`
+	TimeoutPolicy  string         `json:"timeoutPolicy,omitempty"`
+	Variables      map[string]any `json:"variables,omitempty"`
+	// FailureWorkflow is accepted and ignored: Baton starts no workflow on failure.
+	FailureWorkflow string `json:"failureWorkflow,omitempty"`
+}
+
+// WorkflowTask is one task of a workflow definition: its type, its reference name (unique in
+// the workflow), its inputParameters, and the fields of its type.
+type WorkflowTask struct {
+	Name              string         `json:"name"`
+	TaskReferenceName string         `json:"taskReferenceName"`
+	Type              string         `json:"type,omitempty"` // default SIMPLE
+	Description       string         `json:"description,omitempty"`
+	InputParameters   map[string]any `json:"inputParameters,omitempty"`
+	Optional          bool           `json:"optional,omitempty"`
+	// RetryCount, when set, overrides the task definition's retryCount.
+	RetryCount     *int     `json:"retryCount,omitempty"`
+	TaskDefinition *TaskDef `json:"taskDefinition,omitempty"`
+
+	// SWITCH and DECISION.
+	EvaluatorType  string                     `json:"evaluatorType,omitempty"`
+	Expression     string                     `json:"expression,omitempty"`
+	CaseValueParam string                     `json:"caseValueParam,omitempty"`
+	CaseExpression string                     `json:"caseExpression,omitempty"`
+	DecisionCases  map[string][]*WorkflowTask `json:"decisionCases,omitempty"`
+	DefaultCase    []*WorkflowTask            `json:"defaultCase,omitempty"`
+
+	// FORK_JOIN and JOIN.
+	ForkTasks [][]*WorkflowTask `json:"forkTasks,omitempty"`
+	JoinOn    []string          `json:"joinOn,omitempty"`
+
+	// DO_WHILE.
+	LoopCondition string          `json:"loopCondition,omitempty"`
+	LoopOver      []*WorkflowTask `json:"loopOver,omitempty"`
+
+	// SUB_WORKFLOW.
+	SubWorkflowParam *SubWorkflowParams `json:"subWorkflowParam,omitempty"`
+
+	// DYNAMIC and FORK_JOIN_DYNAMIC.
+	DynamicTaskNameParam           string `json:"dynamicTaskNameParam,omitempty"`
+	DynamicForkTasksParam          string `json:"dynamicForkTasksParam,omitempty"`
+	DynamicForkTasksInputParamName string `json:"dynamicForkTasksInputParamName,omitempty"`
+}
+
+// SubWorkflowParams names the child of a SUB_WORKFLOW task. Name may be an expression, resolved
+// when the task runs; a literal name is checked at load.
+type SubWorkflowParams struct {
+	Name    string `json:"name"`
+	Version int    `json:"version,omitempty"`
+	// WorkflowDefinition, when set, is the child itself (an inline definition).
+	WorkflowDefinition *WorkflowDef `json:"workflowDefinition,omitempty"`
+}
+
+// TaskDef is a Conductor task definition: the policies of the tasks of one name. Its fields map
+// onto Baton's stage options (see Policy).
+type TaskDef struct {
+	Name               string `json:"name"`
+	RetryCount         int    `json:"retryCount,omitempty"`
+	RetryLogic         string `json:"retryLogic,omitempty"` // FIXED (default), LINEAR_BACKOFF, EXPONENTIAL_BACKOFF
+	RetryDelaySeconds  int64  `json:"retryDelaySeconds,omitempty"`
+	BackoffScaleFactor int    `json:"backoffScaleFactor,omitempty"`
+	TimeoutSeconds     int64  `json:"timeoutSeconds,omitempty"`
+	// TimeoutPolicy TIME_OUT_WF (default) makes a timed-out task time the workflow out;
+	// RETRY and ALERT_ONLY fail the task (after its retries) instead.
+	TimeoutPolicy          string `json:"timeoutPolicy,omitempty"`
+	ResponseTimeoutSeconds int64  `json:"responseTimeoutSeconds,omitempty"`
+}
+
+// ParseWorkflow decodes a workflow definition from JSON. It checks only that the JSON is a
+// workflow definition; Runtime.Compile checks everything else. Numbers decode as float64.
+func ParseWorkflow(data []byte) (*WorkflowDef, error) {
+	var def WorkflowDef
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&def); err != nil {
+		return nil, &DefinitionError{Field: "json", Err: fmt.Errorf("%w: %w", ErrMalformed, err)}
+	}
+	if dec.More() {
+		return nil, &DefinitionError{Field: "json", Err: fmt.Errorf("%w: trailing data after the definition", ErrMalformed)}
+	}
+	return &def, nil
+}
+
+// ParseTaskDefs decodes task definitions from JSON: one object or an array of them.
+func ParseTaskDefs(data []byte) ([]*TaskDef, error) {
+	data = bytes.TrimSpace(data)
+	if len(data) > 0 && data[0] == '[' {
+		var defs []*TaskDef
+		if err := json.Unmarshal(data, &defs); err != nil {
+			return nil, &DefinitionError{Field: "json", Err: fmt.Errorf("%w: %w", ErrMalformed, err)}
+		}
+		return defs, nil
+	}
+	var d TaskDef
+	if err := json.Unmarshal(data, &d); err != nil {
+		return nil, &DefinitionError{Field: "json", Err: fmt.Errorf("%w: %w", ErrMalformed, err)}
+	}
+	return []*TaskDef{&d}, nil
+}

@@ -1,0 +1,103 @@
+package conductor
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Sentinel errors of loading. Every error Compile returns matches ErrInvalidDefinition and, for
+// each problem, one of the more specific sentinels below; errors.As finds a *DefinitionError
+// naming the task and field.
+var (
+	// ErrInvalidDefinition matches every error of loading a definition.
+	ErrInvalidDefinition = errors.New("conductor: invalid workflow definition")
+	// ErrMalformed reports JSON that is not a definition, or a required field missing or empty.
+	ErrMalformed = errors.New("malformed definition")
+	// ErrUnknownTaskType reports a task type Baton does not know.
+	ErrUnknownTaskType = errors.New("unknown task type")
+	// ErrDuplicateRef reports a taskReferenceName used twice.
+	ErrDuplicateRef = errors.New("duplicate taskReferenceName")
+	// ErrUnknownRef reports an expression or joinOn naming a task the workflow does not have.
+	ErrUnknownRef = errors.New("reference to an unknown task")
+	// ErrForwardRef reports an expression naming a task that runs later (or the task itself).
+	ErrForwardRef = errors.New("reference to a task that has not run yet")
+	// ErrNoWorker reports a SIMPLE task whose name has no registered worker (without WithEcho).
+	ErrNoWorker = errors.New("no worker registered")
+	// ErrBadExpression reports an expression that does not parse: ${…} syntax, a JSONPath,
+	// a script or a jq program.
+	ErrBadExpression = errors.New("malformed expression")
+	// ErrNoEngine reports a task that needs a JavaScript or jq engine none was given for.
+	ErrNoEngine = errors.New("no engine for this task (see WithJavaScript, WithJQ)")
+	// ErrUnknownWorkflow reports a SUB_WORKFLOW naming a definition that is not registered.
+	ErrUnknownWorkflow = errors.New("unknown sub-workflow")
+)
+
+// Sentinel errors of running. A run that does not complete returns an error matching one of
+// these; a failed task's error is also a *TaskError.
+var (
+	// ErrTaskFailed matches a run that failed because a task failed after its retries.
+	ErrTaskFailed = errors.New("conductor: task failed")
+	// ErrTerminated matches a run ended by a TERMINATE task with status FAILED or TERMINATED,
+	// or cancelled by the caller's context.
+	ErrTerminated = errors.New("conductor: workflow terminated")
+	// ErrTimedOut matches a run that ran out of its timeoutSeconds, or whose task timed out
+	// under the TIME_OUT_WF policy.
+	ErrTimedOut = errors.New("conductor: workflow timed out")
+	// ErrUnresolved matches an expression whose path resolved to nothing, under
+	// WithStrictExpressions (by default such a path is null, as in Conductor).
+	ErrUnresolved = errors.New("conductor: unresolved expression")
+	// ErrLimit matches a run stopped by a safety limit: a loop past WithMaxIterations, a script
+	// or jq program past its time limit, a sub-workflow nesting past WithMaxDepth.
+	ErrLimit = errors.New("conductor: limit exceeded")
+	// ErrClosed is returned by Run after Close.
+	ErrClosed = errors.New("conductor: workflow closed")
+)
+
+// DefinitionError is one problem of a definition found at load: the workflow, the task (by
+// reference name, empty for the workflow itself), the field, and what is wrong. It matches
+// ErrInvalidDefinition and unwraps to the specific sentinel.
+type DefinitionError struct {
+	Workflow string // workflow name
+	Task     string // taskReferenceName; "" for workflow-level fields
+	Field    string // the field, as a JSON path within the task: "inputParameters.p1"
+	Err      error
+}
+
+func (e *DefinitionError) Error() string {
+	var b strings.Builder
+	b.WriteString("conductor: ")
+	if e.Workflow != "" {
+		fmt.Fprintf(&b, "workflow %q: ", e.Workflow)
+	}
+	if e.Task != "" {
+		fmt.Fprintf(&b, "task %q: ", e.Task)
+	}
+	if e.Field != "" {
+		fmt.Fprintf(&b, "%s: ", e.Field)
+	}
+	b.WriteString(e.Err.Error())
+	return b.String()
+}
+
+// Unwrap returns ErrInvalidDefinition and the specific error.
+func (e *DefinitionError) Unwrap() []error { return []error{ErrInvalidDefinition, e.Err} }
+
+// TaskError is the error of a task that failed when run: its reference name, type, attempts
+// made, and the cause (a worker's error, a script's, an unresolved expression …).
+type TaskError struct {
+	Task     string // taskReferenceName
+	Type     string // task type
+	Attempts int
+	Err      error
+}
+
+func (e *TaskError) Error() string {
+	return fmt.Sprintf("conductor: task %q (%s) failed after %d attempt(s): %v", e.Task, e.Type, e.Attempts, e.Err)
+}
+
+// Unwrap returns the cause.
+func (e *TaskError) Unwrap() error { return e.Err }
+
+// Is reports whether target is ErrTaskFailed.
+func (e *TaskError) Is(target error) bool { return target == ErrTaskFailed }

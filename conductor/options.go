@@ -1,0 +1,196 @@
+package conductor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/baton-go/baton"
+)
+
+// Worker is the Go function behind SIMPLE tasks of one name. It receives the task's resolved
+// input (its own copy, which it may keep or change) and returns the task's output; an error
+// fails the attempt, and the task is retried as its task definition says (wrap the error with
+// baton.Permanent to fail at once). Workers are called concurrently, by many runs and fork
+// branches at once, and must be safe for that; ctx is cancelled when the run is cancelled or
+// the task's timeoutSeconds runs out. The output is copied and normalized to JSON values
+// (numbers become float64) before any other task sees it.
+type Worker func(ctx context.Context, input map[string]any) (map[string]any, error)
+
+// Option configures a Runtime.
+type Option func(*config)
+
+// Defaults of the safety limits.
+const (
+	DefaultMaxIterations = 1000            // DO_WHILE iterations per loop execution
+	DefaultScriptTimeout = 2 * time.Second // one JavaScript or jq evaluation
+	DefaultMaxDepth      = 8               // SUB_WORKFLOW nesting
+	DefaultConcurrency   = 8               // see WithConcurrency
+)
+
+type config struct {
+	workers       map[string]Worker
+	defs          map[string][]*WorkflowDef
+	taskDefs      map[string]*TaskDef
+	js            JavaScript
+	jq            JQ
+	strategy      baton.Strategy
+	echo          bool
+	strict        bool
+	maxIterations int
+	scriptTimeout time.Duration
+	maxDepth      int
+	concurrency   int
+	unit          time.Duration
+	errs          []error
+}
+
+func newConfig(opts []Option) config {
+	c := config{
+		workers:       map[string]Worker{},
+		defs:          map[string][]*WorkflowDef{},
+		taskDefs:      map[string]*TaskDef{},
+		maxIterations: DefaultMaxIterations,
+		scriptTimeout: DefaultScriptTimeout,
+		maxDepth:      DefaultMaxDepth,
+		concurrency:   DefaultConcurrency,
+		unit:          time.Second,
+	}
+	for _, o := range opts {
+		if o == nil {
+			c.errs = append(c.errs, errors.New("nil Option"))
+			continue
+		}
+		o(&c)
+	}
+	return c
+}
+
+// WithWorker registers fn as the worker of SIMPLE (and DYNAMIC) tasks named name. A later
+// registration of the same name replaces an earlier one.
+func WithWorker(name string, fn Worker) Option {
+	return func(c *config) {
+		if name == "" || fn == nil {
+			c.errs = append(c.errs, fmt.Errorf("WithWorker(%q): empty name or nil worker", name))
+			return
+		}
+		c.workers[name] = fn
+	}
+}
+
+// WithWorkers registers several workers at once; see WithWorker.
+func WithWorkers(workers map[string]Worker) Option {
+	return func(c *config) {
+		for name, fn := range workers {
+			WithWorker(name, fn)(c)
+		}
+	}
+}
+
+// WithDefinitions registers workflow definitions that SUB_WORKFLOW tasks may run, found by name
+// and version (the highest version when a task gives none).
+func WithDefinitions(defs ...*WorkflowDef) Option {
+	return func(c *config) {
+		for _, d := range defs {
+			if d == nil || d.Name == "" {
+				c.errs = append(c.errs, errors.New("WithDefinitions: nil or unnamed definition"))
+				continue
+			}
+			c.defs[d.Name] = append(c.defs[d.Name], d)
+		}
+	}
+}
+
+// WithTaskDefs registers task definitions: the retry, timeout and optional policies of the
+// tasks of their name. A task's inline taskDefinition takes precedence.
+func WithTaskDefs(defs ...*TaskDef) Option {
+	return func(c *config) {
+		for _, d := range defs {
+			if d == nil || d.Name == "" {
+				c.errs = append(c.errs, errors.New("WithTaskDefs: nil or unnamed task definition"))
+				continue
+			}
+			c.taskDefs[d.Name] = d
+		}
+	}
+}
+
+// WithJavaScript sets the JavaScript engine (see package engines). Without it, definitions that
+// use JavaScript fail to load with ErrNoEngine.
+func WithJavaScript(js JavaScript) Option { return func(c *config) { c.js = js } }
+
+// WithJQ sets the jq engine of JSON_JQ_TRANSFORM tasks (see package engines). Without it, such
+// definitions fail to load with ErrNoEngine.
+func WithJQ(jq JQ) Option { return func(c *config) { c.jq = jq } }
+
+// WithStrategy chooses the strategy of the pipelines a definition compiles to (default
+// baton.Orchestrated). Runs give the same results under both.
+func WithStrategy(s baton.Strategy) Option { return func(c *config) { c.strategy = s } }
+
+// WithEcho makes SIMPLE and DYNAMIC tasks that have no registered worker return their
+// resolved input as their output, so that any definition can be dry-run. Without it, a SIMPLE
+// task without a worker is a load error (ErrNoWorker).
+func WithEcho() Option { return func(c *config) { c.echo = true } }
+
+// WithStrictExpressions makes an expression whose path leads nowhere (a task that has not run,
+// a missing key, an index out of range) fail its task with ErrUnresolved, instead of resolving
+// to null as in Conductor. An explicit null in the data is not an error.
+func WithStrictExpressions() Option { return func(c *config) { c.strict = true } }
+
+// WithMaxIterations caps the iterations of one DO_WHILE execution (default
+// DefaultMaxIterations); a loop reaching it fails with ErrLimit.
+func WithMaxIterations(n int) Option {
+	return func(c *config) {
+		if n < 1 {
+			c.errs = append(c.errs, fmt.Errorf("WithMaxIterations(%d): must be at least 1", n))
+		}
+		c.maxIterations = n
+	}
+}
+
+// WithScriptTimeout bounds each JavaScript or jq evaluation (default DefaultScriptTimeout); one
+// that runs out fails its task with ErrLimit.
+func WithScriptTimeout(d time.Duration) Option {
+	return func(c *config) {
+		if d <= 0 {
+			c.errs = append(c.errs, fmt.Errorf("WithScriptTimeout(%v): must be positive", d))
+		}
+		c.scriptTimeout = d
+	}
+}
+
+// WithMaxDepth caps the nesting of SUB_WORKFLOW tasks (default DefaultMaxDepth); a run nested
+// deeper fails with ErrLimit.
+func WithMaxDepth(n int) Option {
+	return func(c *config) {
+		if n < 1 {
+			c.errs = append(c.errs, fmt.Errorf("WithMaxDepth(%d): must be at least 1", n))
+		}
+		c.maxDepth = n
+	}
+}
+
+// WithConcurrency sets how many tasks of one kind run at once across concurrent runs (default
+// DefaultConcurrency): the drivers of each pipeline under orchestration, the Workers of each
+// stage under choreography. Each fork level and sub-workflow has pipelines of its own.
+func WithConcurrency(n int) Option {
+	return func(c *config) {
+		if n < 1 {
+			c.errs = append(c.errs, fmt.Errorf("WithConcurrency(%d): must be at least 1", n))
+		}
+		c.concurrency = n
+	}
+}
+
+// WithTimeUnit sets the unit of the definitions' *Seconds fields (retryDelaySeconds,
+// timeoutSeconds): time.Second by default. Tests use a millisecond to run real retry and
+// timeout policies quickly.
+func WithTimeUnit(d time.Duration) Option {
+	return func(c *config) {
+		if d <= 0 {
+			c.errs = append(c.errs, fmt.Errorf("WithTimeUnit(%v): must be positive", d))
+		}
+		c.unit = d
+	}
+}

@@ -1,0 +1,122 @@
+package conductor
+
+import (
+	"maps"
+	"time"
+)
+
+// state is the message of a compiled workflow's pipelines: one run's view of the workflow. It
+// is copy-on-write: a stage never changes the state it receives, it returns a new one that
+// shares everything it did not change. That keeps retries sound (each attempt starts from the
+// same state), lets fork branches read their parent's state concurrently, and makes a failed
+// attempt leave no trace.
+type state struct {
+	run   *runInfo              // fixed for the run
+	tasks map[string]*taskState // latest execution of each task ref; never written in place
+	vars  map[string]any        // workflow variables; never written in place
+	log   *logNode              // per-task log, newest first; persistent
+	end   *termination          // set by TERMINATE: the run ends
+	route []string              // the itinerary this message starts with (the router reads it)
+	loops map[string]int        // current iteration of each running DO_WHILE; never written in place
+	depth int                   // fork nesting of this message: which pipeline carries it
+
+	// A dynamic-fork branch: the task the dynamic stage runs, its input and iteration.
+	dyn     *WorkflowTask
+	dynIn   map[string]any
+	dynIter int
+}
+
+// runInfo is what a run knows from its start.
+type runInfo struct {
+	wf            *Workflow
+	workflowID    string
+	correlationID string
+	input         map[string]any
+	parentID      string
+	parentTaskID  string
+	created       time.Time
+	subDepth      int // sub-workflow nesting of the run
+}
+
+// taskState is one execution of a task: what ${ref.…} expressions see. Immutable once stored.
+type taskState struct {
+	ref, name, typ string
+	taskID         string
+	status         TaskStatus
+	input          map[string]any
+	output         map[string]any
+	iteration      int
+	reason         string
+}
+
+// termination is what a TERMINATE task decided.
+type termination struct {
+	status Status
+	reason string
+	output map[string]any
+	task   string
+}
+
+// logNode is a persistent list of task log entries: appending shares the tail, so a state can
+// be copied in O(1) however long its log.
+type logNode struct {
+	entry TaskRun
+	hop   int // the step of the slip that recorded it (0 once its attempts are filled in)
+	prev  *logNode
+}
+
+// clone returns a shallow copy to change.
+func (s *state) clone() *state {
+	c := *s
+	return &c
+}
+
+// withTask records ts as the latest execution of its ref and logs it as the step hop.
+func (s *state) withTask(ts *taskState, hop int) *state {
+	c := s.clone()
+	c.tasks = make(map[string]*taskState, len(s.tasks)+1)
+	maps.Copy(c.tasks, s.tasks)
+	c.tasks[ts.ref] = ts
+	c.log = &logNode{entry: ts.entry(), hop: hop, prev: s.log}
+	return c
+}
+
+// withLoop sets the current iteration of loop ref and its task state, without logging.
+func (s *state) withLoop(ts *taskState, iter int) *state {
+	c := s.clone()
+	c.tasks = make(map[string]*taskState, len(s.tasks)+1)
+	maps.Copy(c.tasks, s.tasks)
+	c.tasks[ts.ref] = ts
+	c.loops = make(map[string]int, len(s.loops)+1)
+	maps.Copy(c.loops, s.loops)
+	c.loops[ts.ref] = iter
+	return c
+}
+
+// iteration is the iteration of ct's innermost loop (0 outside loops).
+func (s *state) iteration(ct *ctask) int {
+	if ct.loop == nil {
+		return 0
+	}
+	return s.loops[ct.loop.ref]
+}
+
+// entry is the task log entry of ts.
+func (ts *taskState) entry() TaskRun {
+	return TaskRun{
+		Ref: ts.ref, Name: ts.name, Type: ts.typ, TaskID: ts.taskID, Status: ts.status,
+		Input: ts.input, Output: ts.output, Iteration: ts.iteration, Reason: ts.reason, Attempts: 1,
+	}
+}
+
+// logSlice returns the log oldest first.
+func (n *logNode) slice() []TaskRun {
+	var out []TaskRun
+	for ; n != nil; n = n.prev {
+		out = append(out, n.entry)
+	}
+	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+		out[i], out[j] = out[j], out[i]
+	}
+	return out
+}

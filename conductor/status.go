@@ -1,0 +1,71 @@
+package conductor
+
+// Status is the status of a run, as Conductor names it.
+type Status string
+
+// A run's statuses. Run returns a run that has ended, so never StatusRunning; expressions see
+// ${workflow.status} as RUNNING while the run goes on.
+const (
+	StatusRunning    Status = "RUNNING"
+	StatusCompleted  Status = "COMPLETED"
+	StatusFailed     Status = "FAILED"
+	StatusTerminated Status = "TERMINATED"
+	StatusTimedOut   Status = "TIMED_OUT"
+)
+
+// TaskStatus is the status of one task execution in a run's log.
+type TaskStatus string
+
+// Task statuses.
+const (
+	TaskCompleted           TaskStatus = "COMPLETED"
+	TaskCompletedWithErrors TaskStatus = "COMPLETED_WITH_ERRORS" // an optional task that failed
+	TaskFailed              TaskStatus = "FAILED"
+	TaskTimedOut            TaskStatus = "TIMED_OUT"
+	TaskCanceled            TaskStatus = "CANCELED"
+)
+
+// TaskRun is one task execution in a run's log.
+type TaskRun struct {
+	Ref       string // taskReferenceName
+	Name      string // task name (the worker's name for SIMPLE tasks)
+	Type      string
+	TaskID    string // deterministic: the workflow id, the ref and the iteration
+	Status    TaskStatus
+	Input     map[string]any // resolved input (nil for a task that failed before resolving it)
+	Output    map[string]any
+	Iteration int    // the DO_WHILE iteration it ran in, from 1; 0 outside loops
+	Attempts  int    // attempts made (retries + 1)
+	Reason    string // why it did not complete
+	Err       error  // the last attempt's error, for FAILED, TIMED_OUT and COMPLETED_WITH_ERRORS
+}
+
+// Execution is a finished run: its status, output and per-task log.
+type Execution struct {
+	WorkflowID string
+	Name       string
+	Version    int
+	Status     Status
+	Input      map[string]any
+	// Output is computed from the definition's outputParameters when the run completes; a
+	// TERMINATE task's workflowOutput replaces it.
+	Output    map[string]any
+	Variables map[string]any
+	// Tasks is the per-task log in the order the tasks ended; fork branches appear after
+	// their fork task, branch by branch.
+	Tasks []TaskRun
+	// Reason says why the run did not complete ("" when it did).
+	Reason string
+	// Err is the error Run returned: nil when Status is StatusCompleted.
+	Err error
+}
+
+// Task returns the latest log entry of the task ref, and whether there is one.
+func (e *Execution) Task(ref string) (TaskRun, bool) {
+	for i := len(e.Tasks) - 1; i >= 0; i-- {
+		if e.Tasks[i].Ref == ref {
+			return e.Tasks[i], true
+		}
+	}
+	return TaskRun{}, false
+}

@@ -1,0 +1,235 @@
+package conductor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"sync"
+	"sync/atomic"
+
+	"github.com/baton-go/baton"
+)
+
+// Workflow is a compiled definition, ready to run. Its tasks are Baton stages: SIMPLE and the
+// other leaf tasks are stages that record their output; SWITCH and DECISION are stages that
+// insert their case into the slip; DO_WHILE inserts its body and a hidden stage that decides,
+// after each iteration, whether to insert it again; FORK_JOIN runs each branch as a message of
+// its own along its own slip, in a pipeline one level down, and merges them. The pipelines use
+// the Runtime's strategy, so a definition runs orchestrated or choreographed alike.
+//
+// A Workflow is safe for concurrent use: many runs may go on at once. Close it when done.
+type Workflow struct {
+	cfg      *config
+	def      *WorkflowDef
+	tasks    map[string]*ctask // by ref
+	top      []string
+	output   *mapTmpl
+	depth    int // fork nesting: pipelines[0..depth]
+	pipes    []*baton.Pipeline[*state]
+	children []*Workflow // sub-workflows compiled at load
+
+	mu      sync.Mutex
+	dynamic map[string]*Workflow // sub-workflows compiled at run time, by name@version
+	closed  atomic.Bool
+}
+
+// compileWorkflow compiles def; stack lists the definitions being compiled (cycles).
+func compileWorkflow(cfg *config, def *WorkflowDef, stack []string) (*Workflow, error) {
+	w := &Workflow{cfg: cfg, def: def, tasks: map[string]*ctask{}}
+	c := &compiler{cfg: cfg, w: w, stack: stack}
+	c.compile()
+	if len(c.errs) == 0 {
+		if err := w.build(); err != nil {
+			c.errs = append(c.errs, &DefinitionError{Workflow: def.Name, Err: err})
+		}
+	}
+	if len(c.errs) > 0 {
+		w.Close()
+		return nil, joinErrs(c.errs)
+	}
+	return w, nil
+}
+
+// build makes the stages and one pipeline per fork level.
+func (w *Workflow) build() error {
+	var stages []baton.Stage[*state]
+	var extra []baton.StageOption
+	if w.cfg.strategy == baton.Choreographed {
+		extra = append(extra, baton.Workers(w.cfg.concurrency))
+	}
+	for _, ct := range w.sortedTasks() {
+		opts := append(append([]baton.StageOption{}, ct.opts...), extra...)
+		stages = append(stages, baton.SlipFunc(ct.ref, w.stageFunc(ct), opts...))
+		if ct.typ == "DO_WHILE" {
+			stages = append(stages, baton.SlipFunc(loopStage(ct.ref), w.loopNext(ct), extra...))
+		}
+	}
+	stages = append(stages, baton.SlipFunc(dynamicStage, w.dynamicTask, extra...))
+	for range w.depth + 1 {
+		p, err := baton.New(stages,
+			baton.WithStrategy(w.cfg.strategy),
+			baton.WithRouter(func(s *state) []string { return s.route }),
+			// Loops are bounded by WithMaxIterations, with a clearer error than the hop limit's.
+			baton.WithHopLimit(math.MaxInt32),
+			baton.WithDrivers(w.cfg.concurrency),
+		)
+		if err != nil {
+			return err
+		}
+		w.pipes = append(w.pipes, p)
+	}
+	return nil
+}
+
+func (w *Workflow) sortedTasks() []*ctask {
+	c := compiler{w: w}
+	return c.sorted()
+}
+
+// stageFunc returns the Process function of ct's stage.
+func (w *Workflow) stageFunc(ct *ctask) func(context.Context, *state, *baton.Slip) (*state, error) {
+	switch ct.typ {
+	case "SIMPLE":
+		return w.simpleTask(ct)
+	case "SWITCH", "DECISION":
+		return w.switchTask(ct)
+	case "FORK_JOIN":
+		return w.forkTask(ct)
+	case "FORK_JOIN_DYNAMIC":
+		return w.dynamicForkTask(ct)
+	case "JOIN":
+		return w.joinTask(ct)
+	case "DO_WHILE":
+		return w.loopTask(ct)
+	case "SET_VARIABLE":
+		return w.setVariableTask(ct)
+	case "TERMINATE":
+		return w.terminateTask(ct)
+	case "SUB_WORKFLOW":
+		return w.subWorkflowTask(ct)
+	case "DYNAMIC":
+		return w.dynamicNameTask(ct)
+	default: // INLINE, LAMBDA, JSON_JQ_TRANSFORM
+		return w.scriptTask(ct)
+	}
+}
+
+// Name returns the definition's name.
+func (w *Workflow) Name() string { return w.def.Name }
+
+// Definition returns the definition the workflow was compiled from; do not change it.
+func (w *Workflow) Definition() *WorkflowDef { return w.def }
+
+// Close stops the workflow's pipelines and those of its sub-workflows, after the runs in
+// flight have finished. Runs started after Close fail with ErrClosed. Close is safe to call
+// twice and concurrently; it always returns nil.
+func (w *Workflow) Close() error {
+	w.closed.Store(true)
+	for _, p := range w.pipes {
+		p.Close()
+	}
+	for _, c := range w.children {
+		c.Close()
+	}
+	w.mu.Lock()
+	dyn := w.dynamic
+	w.dynamic = nil
+	w.mu.Unlock()
+	for _, c := range dyn {
+		c.Close()
+	}
+	return nil
+}
+
+// child returns the sub-workflow name (version 0: the highest), compiling it on first use.
+func (w *Workflow) child(name string, version int) (*Workflow, error) {
+	key := fmt.Sprintf("%s@%d", name, version)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if c, ok := w.dynamic[key]; ok {
+		return c, nil
+	}
+	if w.closed.Load() {
+		return nil, ErrClosed
+	}
+	def := w.cfg.lookup(name, version)
+	if def == nil {
+		return nil, fmt.Errorf("%w %q version %d", ErrUnknownWorkflow, name, version)
+	}
+	c, err := compileWorkflow(w.cfg, def, []string{key})
+	if err != nil {
+		return nil, err
+	}
+	if w.dynamic == nil {
+		w.dynamic = map[string]*Workflow{}
+	}
+	w.dynamic[key] = c
+	return c, nil
+}
+
+// runSlip runs s along its slip in the pipeline of its fork level, and returns the state as its
+// last successful step left it, with its log completed from the slip's, and the run's error.
+func (w *Workflow) runSlip(ctx context.Context, s *state) (*state, error) {
+	final, errs := w.runSlips(ctx, []*state{s}, nil)
+	return final[0], errs[0]
+}
+
+// runSlips runs several states along their slips at once (the branches of a fork). stop, when
+// set, is called with each result as it comes, in completion order.
+func (w *Workflow) runSlips(ctx context.Context, states []*state, stop func(i int, s *state, err error)) ([]*state, []error) {
+	finals := make([]*state, len(states))
+	errs := make([]error, len(states))
+	p := w.pipes[states[0].depth]
+	seq := func(yield func(*state) bool) {
+		for _, s := range states {
+			if !yield(s) {
+				return
+			}
+		}
+	}
+	for r := range p.Run(ctx, seq) {
+		i := int(r.Seq)
+		v := r.Value
+		if v == nil {
+			v = states[i]
+		}
+		finals[i] = w.completeLog(states[i], v, r.Log)
+		errs[i] = w.runError(r.Err)
+		if stop != nil {
+			stop(i, finals[i], errs[i])
+		}
+	}
+	return finals, errs
+}
+
+// runError turns a slip's error into the run's: a failed step becomes a *TaskError naming the
+// task (for a failed fork, the branch's own error).
+func (w *Workflow) runError(err error) error {
+	var se *baton.StepError
+	if !errors.As(err, &se) {
+		return err
+	}
+	var ff *forkFailure
+	if errors.As(se.Err, &ff) {
+		return ff.err
+	}
+	ct := w.stageTask(se.Stage)
+	if ct == nil {
+		return err
+	}
+	return &TaskError{Task: ct.ref, Type: ct.typ, Attempts: se.Attempts, Err: se.Err}
+}
+
+// stageTask is the task behind a stage name (a loop for its hidden stage).
+func (w *Workflow) stageTask(stage string) *ctask {
+	if ct, ok := w.tasks[stage]; ok {
+		return ct
+	}
+	for _, ct := range w.tasks {
+		if ct.typ == "DO_WHILE" && loopStage(ct.ref) == stage {
+			return ct
+		}
+	}
+	return nil
+}
