@@ -3,6 +3,7 @@ package baton_test
 import (
 	"context"
 	"slices"
+	"sync"
 	"testing"
 
 	"github.com/baton-go/baton"
@@ -75,4 +76,34 @@ func logOf(log []baton.StepRecord) []string {
 		out = append(out, r.Stage+":"+r.Outcome.String())
 	}
 	return out
+}
+
+// The behaviour tests live in batontest's conformance suite (see pipeline_test.go); the helpers
+// below stay for the other tests of this package.
+
+// reviser revises the slip of the messages it sees as rev says.
+func reviser(name string, rev func(m msg, s *baton.Slip) error) baton.Stage[msg] {
+	return baton.SlipFunc(name, func(_ context.Context, m msg, s *baton.Slip) (msg, error) {
+		return m.with(name), rev(m, s)
+	})
+}
+
+// failing returns a stage that fails with err, or panics when err is nil.
+func failing(name string, err error, opts ...baton.StageOption) baton.Stage[msg] {
+	return baton.Func(name, func(_ context.Context, m msg) (msg, error) {
+		if err == nil {
+			panic("boom in " + name)
+		}
+		return m, err
+	}, opts...)
+}
+
+// saga is a stage that records its compensations into undone.
+func saga(name string, undone *[]string, mu *sync.Mutex, fail error) baton.Stage[msg] {
+	return baton.WithCompensation(tracer(name), func(_ context.Context, m msg) error {
+		mu.Lock()
+		*undone = append(*undone, name)
+		mu.Unlock()
+		return fail
+	})
 }

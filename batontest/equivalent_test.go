@@ -1,0 +1,305 @@
+package batontest_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/baton-go/baton"
+	"github.com/baton-go/baton/batontest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// fakeTB captures failures instead of failing the test.
+type fakeTB struct {
+	mu     sync.Mutex
+	errs   []string
+	fatals []string
+}
+
+func (f *fakeTB) Helper() {}
+func (f *fakeTB) Errorf(format string, args ...any) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.errs = append(f.errs, fmt.Sprintf(format, args...))
+}
+func (f *fakeTB) Fatalf(format string, args ...any) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.fatals = append(f.fatals, fmt.Sprintf(format, args...))
+}
+func (f *fakeTB) text() string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return strings.Join(append(f.errs, f.fatals...), "\n")
+}
+
+// shop is a small saga: reserve (compensates), charge (fails for message 3), ship.
+func shop(undo func(string) error) func() []baton.Stage[batontest.Msg] {
+	return func() []baton.Stage[batontest.Msg] {
+		comp := func(name string) baton.Stage[batontest.Msg] {
+			return baton.WithCompensation(batontest.Tracer(name), func(context.Context, batontest.Msg) error { return undo(name) })
+		}
+		charge := baton.Func("charge", func(_ context.Context, m batontest.Msg) (batontest.Msg, error) {
+			if m.ID == 3 {
+				return m, errors.New("card declined")
+			}
+			return m.With("charge"), nil
+		}, baton.Retry(baton.RetryPolicy{MaxAttempts: 2}))
+		return []baton.Stage[batontest.Msg]{comp("reserve"), charge, batontest.Tracer("ship")}
+	}
+}
+
+func inputs(n int) []batontest.Msg {
+	in := make([]batontest.Msg, n)
+	for i := range in {
+		in[i].ID = i
+	}
+	return in
+}
+
+func TestEquivalentPassesForEquivalentRuns(t *testing.T) {
+	fake := &fakeTB{}
+	ok := batontest.Equivalent(fake, batontest.Comparison[batontest.Msg]{
+		Stages:  shop(func(string) error { return nil }),
+		Options: []baton.Option{baton.WithMaxInFlight(2)},
+		Inputs:  inputs(20),
+	})
+	assert.True(t, ok, fake.text())
+	assert.Empty(t, fake.text())
+}
+
+// choreoOnly returns a Wrap that replaces stage name under choreography with alt(inner).
+func choreoOnly(name string, alt func(inner baton.Stage[batontest.Msg]) baton.Stage[batontest.Msg]) func(baton.Strategy, baton.Stage[batontest.Msg]) baton.Stage[batontest.Msg] {
+	return func(s baton.Strategy, st baton.Stage[batontest.Msg]) baton.Stage[batontest.Msg] {
+		if s != baton.Choreographed || st.Name() != name {
+			return st
+		}
+		return alt(st)
+	}
+}
+
+func TestEquivalentFindsPlantedDifferences(t *testing.T) {
+	errSentinel := errors.New("my sentinel")
+	cases := []struct {
+		name  string
+		wrap  func(inner baton.Stage[batontest.Msg]) baton.Stage[batontest.Msg]
+		stage string
+		want  []string // in the failure message
+	}{
+		{"a value", func(in baton.Stage[batontest.Msg]) baton.Stage[batontest.Msg] {
+			return baton.SlipFunc("ship", func(ctx context.Context, m batontest.Msg, s *baton.Slip) (batontest.Msg, error) {
+				m, err := in.Process(ctx, m, s)
+				if m.ID == 5 {
+					m = m.With("extra")
+				}
+				return m, err
+			})
+		}, "ship", []string{"differ on 1 of 8 message(s)", "message 5", "value:", "orchestrated:  {ID:5 Trace:[reserve charge ship]", "choreographed: {ID:5 Trace:[reserve charge ship extra]"}},
+		{"an error and the log", func(in baton.Stage[batontest.Msg]) baton.Stage[batontest.Msg] {
+			return baton.WithCompensation(baton.SlipFunc("ship", func(ctx context.Context, m batontest.Msg, s *baton.Slip) (batontest.Msg, error) {
+				if m.ID == 6 {
+					return m, errors.New("lost parcel")
+				}
+				return in.Process(ctx, m, s)
+			}), func(context.Context, batontest.Msg) error { return nil })
+		}, "ship", []string{"message 6", "error (only one failed)", `choreographed: baton: stage "ship" failed after 1 attempt(s): lost parcel`,
+			"log:", "! ship succeeded ×1", "ship failed ×1: lost parcel", "! -", "reserve compensated ×1", "stats of stage \"ship\""}},
+		{"only the error text", func(in baton.Stage[batontest.Msg]) baton.Stage[batontest.Msg] {
+			return baton.Func("charge", func(_ context.Context, m batontest.Msg) (batontest.Msg, error) {
+				if m.ID == 3 {
+					return m, errors.New("card refused")
+				}
+				return m.With("charge"), nil
+			}, baton.Retry(baton.RetryPolicy{MaxAttempts: 2}))
+		}, "charge", []string{"message 3", "(texts differ)", "card declined", "card refused"}},
+		{"a sentinel", func(in baton.Stage[batontest.Msg]) baton.Stage[batontest.Msg] {
+			return baton.Func("charge", func(_ context.Context, m batontest.Msg) (batontest.Msg, error) {
+				if m.ID == 3 {
+					return m, fmt.Errorf("card declined: %w", errSentinel)
+				}
+				return m.With("charge"), nil
+			}, baton.Retry(baton.RetryPolicy{MaxAttempts: 2}))
+		}, "charge", []string{"message 3", `errors.Is(err, "my sentinel") is false for one and true for the other`}},
+		{"the attempts", func(in baton.Stage[batontest.Msg]) baton.Stage[batontest.Msg] {
+			return baton.Func("charge", func(_ context.Context, m batontest.Msg) (batontest.Msg, error) {
+				if m.ID == 3 {
+					return m, errors.New("card declined")
+				}
+				return m.With("charge"), nil
+			}) // the retry policy was lost
+		}, "charge", []string{"message 3", `StepError at "charge" after 2 attempt(s) vs at "charge" after 1`, "! charge failed ×2: card declined", "charge failed ×1: card declined"}},
+		{"the slip", func(in baton.Stage[batontest.Msg]) baton.Stage[batontest.Msg] {
+			return baton.WithCompensation(baton.SlipFunc("reserve", func(ctx context.Context, m batontest.Msg, s *baton.Slip) (batontest.Msg, error) {
+				if m.ID == 1 {
+					s.Skip(1)
+				}
+				return in.Process(ctx, m, s)
+			}), func(context.Context, batontest.Msg) error { return nil })
+		}, "reserve", []string{"message 1", "! charge succeeded ×1", "ship succeeded ×1"}},
+		{"compensation", func(in baton.Stage[batontest.Msg]) baton.Stage[batontest.Msg] {
+			return baton.WithCompensation(in, func(context.Context, batontest.Msg) error { return errors.New("undo failed") })
+		}, "reserve", []string{"message 3", "errors.Is(err, baton.ErrCompensationFailed) is false for one and true for the other",
+			"! reserve compensated ×1", "reserve compensation failed ×1: undo failed", "compensation (CompensationError.Steps):"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			fake := &fakeTB{}
+			ok := batontest.Equivalent(fake, batontest.Comparison[batontest.Msg]{
+				Stages:    shop(func(string) error { return nil }),
+				Inputs:    inputs(8),
+				Sentinels: []error{errSentinel},
+				Wrap:      choreoOnly(tc.stage, tc.wrap),
+			})
+			require.False(t, ok)
+			out := fake.text()
+			t.Log(out)
+			for _, w := range tc.want {
+				assert.Contains(t, out, w)
+			}
+		})
+	}
+}
+
+func TestEquivalentFindsStatefulStages(t *testing.T) {
+	// A constructor that gives the second run different stages: state leaking between runs.
+	runs := 0
+	stages := func() []baton.Stage[batontest.Msg] {
+		runs++
+		name := "a"
+		if runs == 2 {
+			return []baton.Stage[batontest.Msg]{batontest.Failing(name, errors.New("second run"))}
+		}
+		return []baton.Stage[batontest.Msg]{batontest.Tracer(name)}
+	}
+	fake := &fakeTB{}
+	require.False(t, batontest.Equivalent(fake, batontest.Comparison[batontest.Msg]{Stages: stages, Inputs: inputs(3)}))
+	assert.Contains(t, fake.text(), "differ on 3 of 3 message(s)")
+}
+
+func TestEquivalentRules(t *testing.T) {
+	type v struct {
+		ID    int
+		Stamp time.Time
+	}
+	stamped := func() []baton.Stage[v] {
+		return []baton.Stage[v]{baton.Func("stamp", func(_ context.Context, x v) (v, error) {
+			x.Stamp = time.Now()
+			if x.ID == 1 {
+				return x, fmt.Errorf("failed at %v", time.Now().UnixNano())
+			}
+			return x, nil
+		})}
+	}
+	c := batontest.Comparison[v]{Stages: stamped, Inputs: []v{{ID: 0}, {ID: 1}}}
+	fake := &fakeTB{}
+	require.False(t, batontest.Equivalent(fake, c), "times differ")
+	assert.Contains(t, fake.text(), "value:")
+	assert.Contains(t, fake.text(), "(texts differ)")
+
+	c.Equal = func(a, b v) bool { return a.ID == b.ID }
+	c.IgnoreErrorText = true
+	fake = &fakeTB{}
+	assert.True(t, batontest.Equivalent(fake, c), fake.text())
+}
+
+func TestEquivalentReportsAHangWithStacks(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		release := make(chan struct{})
+		fake := &fakeTB{}
+		ok := batontest.Equivalent(fake, batontest.Comparison[batontest.Msg]{
+			Stages: func() []baton.Stage[batontest.Msg] { return []baton.Stage[batontest.Msg]{batontest.Tracer("a")} },
+			Inputs: inputs(2),
+			Wrap: choreoOnly("a", func(in baton.Stage[batontest.Msg]) baton.Stage[batontest.Msg] {
+				return baton.Func("a", func(_ context.Context, m batontest.Msg) (batontest.Msg, error) { <-release; return m, nil })
+			}),
+			Timeout: time.Second,
+		})
+		require.False(t, ok)
+		out := fake.text()
+		assert.Contains(t, out, "choreographed: the run of 2 message(s) did not end within 1s (a hang); goroutines:")
+		assert.Contains(t, out, "TestEquivalentReportsAHangWithStacks")
+		close(release) // let the stuck run end, so the bubble can
+	})
+}
+
+func TestDiffReportsBrokenContract(t *testing.T) {
+	c := batontest.Comparison[batontest.Msg]{Inputs: inputs(2)}
+	a := batontest.Report[batontest.Msg]{Strategy: baton.Orchestrated, Results: make([]baton.Result[batontest.Msg], 2)}
+	b := a
+	b.Strategy = baton.Choreographed
+	b.Problems = []string{"no result for message 1"}
+	d := c.Diff(a, b)
+	require.NotEmpty(t, d)
+	assert.Contains(t, strings.Join(d, "\n"), "choreographed broke the contract: no result for message 1")
+	assert.Empty(t, c.Diff(a, a))
+}
+
+func TestGeneratedPipelinesFindAPlantedDifference(t *testing.T) {
+	// Under choreography, every stage drops the next step of message 7's slip: the kit must see
+	// it in a generated pipeline, and name the seed.
+	synctest.Test(t, func(t *testing.T) {
+		for seed := range uint64(5) {
+			sc := batontest.Generate(seed, batontest.GenConfig{Delays: true})
+			sc.Comparison.Wrap = func(s baton.Strategy, st baton.Stage[batontest.Msg]) baton.Stage[batontest.Msg] {
+				if s != baton.Choreographed {
+					return st
+				}
+				return baton.SlipFunc(st.Name(), func(ctx context.Context, m batontest.Msg, slip *baton.Slip) (batontest.Msg, error) {
+					out, err := st.Process(ctx, m, slip)
+					if m.ID == 7 && err == nil {
+						slip.End()
+					}
+					return out, err
+				})
+			}
+			fake := &fakeTB{}
+			require.False(t, batontest.Equivalent(fake, sc.Comparison), "seed %d: %s", seed, sc.Description)
+			assert.Contains(t, fake.text(), "message 7")
+		}
+	})
+}
+
+func TestGenerateIsReproducible(t *testing.T) {
+	a, b := batontest.Generate(42, batontest.GenConfig{}), batontest.Generate(42, batontest.GenConfig{})
+	assert.Equal(t, a.Description, b.Description)
+	assert.Equal(t, a.Comparison.Inputs, b.Comparison.Inputs)
+	assert.NotEqual(t, a.Description, batontest.Generate(43, batontest.GenConfig{}).Description)
+	fake := &fakeTB{}
+	assert.True(t, batontest.CheckGenerated(fake, 42, batontest.GenConfig{}), fake.text())
+}
+
+func TestLeakCheck(t *testing.T) {
+	g := batontest.TakeGoroutines()
+	release := make(chan struct{})
+	done := make(chan struct{})
+	go func() { <-release; close(done) }()
+	leaked := g.Leaked(10 * time.Millisecond)
+	require.Len(t, leaked, 1)
+	assert.Contains(t, leaked[0], "TestLeakCheck")
+	close(release)
+	<-done
+	assert.Empty(t, g.Leaked(time.Second))
+
+	// A pipeline that is never closed leaks its goroutines; Close stops them.
+	p, err := baton.New([]baton.Stage[batontest.Msg]{batontest.Tracer("a")}, baton.WithStrategy(baton.Choreographed))
+	require.NoError(t, err)
+	_, err = p.Process(t.Context(), batontest.Msg{})
+	require.NoError(t, err)
+	assert.NotEmpty(t, g.Leaked(10*time.Millisecond))
+	require.NoError(t, p.Close())
+	fake := &fakeTB{}
+	g.VerifyNoLeaks(fake)
+	assert.Empty(t, fake.text())
+}
+
+func TestPropertySmoke(t *testing.T) {
+	batontest.Property(t, 3, batontest.GenConfig{Messages: 20})
+	batontest.Property(t, 3, batontest.GenConfig{Messages: 20, Delays: true, Timeouts: true})
+}

@@ -1,0 +1,174 @@
+package batontest
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/baton-go/baton"
+)
+
+// Close and Shutdown in every state.
+
+func testCloseBeforeUse(t *testing.T, c *suite) {
+	p, err := baton.New([]baton.Stage[Msg]{Tracer("a")}, c.opts()...)
+	mustNoError(t, err)
+	mustNoError(t, p.Close())
+	mustNoError(t, p.Close())
+	_, err = p.Process(t.Context(), Msg{})
+	mustErrorIs(t, err, baton.ErrClosed)
+	mustErrorIs(t, p.Stream(t.Context()).Submit(t.Context(), Msg{}), baton.ErrClosed)
+	mustNoError(t, p.Shutdown(t.Context()), "Shutdown after Close")
+}
+
+func testCloseAfterUse(t *testing.T, c *suite) {
+	p, err := baton.New([]baton.Stage[Msg]{Tracer("a"), Tracer("b")}, c.opts()...)
+	mustNoError(t, err)
+	_, err = p.Process(t.Context(), Msg{})
+	mustNoError(t, err)
+	collect(t, p, t.Context(), make([]Msg, 10))
+	mustNoError(t, p.Close())
+	_, err = p.Process(t.Context(), Msg{})
+	mustErrorIs(t, err, baton.ErrClosed)
+	var errs []error
+	for r := range p.Run(t.Context(), slices2(Msg{ID: 1})) {
+		errs = append(errs, r.Err)
+	}
+	mustEqual(t, 1, len(errs), "Run reports the refused message")
+	errorIs(t, errs[0], baton.ErrClosed)
+	mustNoError(t, p.Close())
+	equal(t, int64(11), p.Stats().Stages[1].Processed, "stats stay readable after Close")
+}
+
+func slices2(ms ...Msg) func(func(Msg) bool) {
+	return func(yield func(Msg) bool) {
+		for _, m := range ms {
+			if !yield(m) {
+				return
+			}
+		}
+	}
+}
+
+func testCloseDrains(t *testing.T, c *suite) {
+	release := make(chan struct{})
+	started := make(chan struct{}, 4)
+	block := baton.Func("block", func(ctx context.Context, m Msg) (Msg, error) {
+		started <- struct{}{}
+		<-release
+		return m.With("block"), nil
+	}, baton.Workers(4))
+	p, err := baton.New([]baton.Stage[Msg]{block, Tracer("after")}, c.opts(baton.WithDrivers(4))...)
+	mustNoError(t, err)
+	st := p.Stream(t.Context())
+	for i := range 4 {
+		mustNoError(t, st.Submit(t.Context(), Msg{ID: i}))
+	}
+	for range 4 {
+		<-started
+	}
+	var closed sync.WaitGroup
+	var done [3]bool
+	var mu sync.Mutex
+	for i := range 3 {
+		closed.Go(func() {
+			noError(t, p.Close())
+			mu.Lock()
+			done[i] = true
+			mu.Unlock()
+		})
+	}
+	synctest.Wait() // every Close is blocked
+	mu.Lock()
+	equal(t, [3]bool{}, done, "Close waits for the in-flight messages: they are still blocked")
+	mu.Unlock()
+	mustErrorIs(t, st.Submit(t.Context(), Msg{}), baton.ErrClosed)
+	close(release)
+	closed.Wait()
+	st.CloseSend()
+	n := 0
+	for r := range st.Results() {
+		mustNoError(t, r.Err)
+		equal(t, []string{"block", "after"}, r.Value.Trace)
+		n++
+	}
+	equal(t, 4, n, "results finished before Close stay readable")
+}
+
+func testCloseUnread(t *testing.T, c *suite) {
+	p, err := baton.New([]baton.Stage[Msg]{Tracer("a")}, c.opts(baton.WithMaxInFlight(3))...)
+	mustNoError(t, err)
+	st := p.Stream(t.Context())
+	for i := range 3 {
+		mustNoError(t, st.Submit(t.Context(), Msg{ID: i}))
+	}
+	st.CloseSend()
+	mustNoError(t, p.Close(), "Close does not wait for results to be read")
+	n := 0
+	for r := range st.Results() {
+		mustNoError(t, r.Err)
+		n++
+	}
+	equal(t, 3, n)
+}
+
+func testCloseWakesSubmitter(t *testing.T, c *suite) {
+	release := make(chan struct{})
+	block := baton.Func("block", func(ctx context.Context, m Msg) (Msg, error) { <-release; return m, nil })
+	p, err := baton.New([]baton.Stage[Msg]{block}, c.opts(baton.WithMaxInFlight(1))...)
+	mustNoError(t, err)
+	st := p.Stream(t.Context())
+	mustNoError(t, st.Submit(t.Context(), Msg{}))
+	errc := make(chan error)
+	go func() { errc <- st.Submit(t.Context(), Msg{}) }()
+	perr := make(chan error)
+	go func() { _, err := p.Process(t.Context(), Msg{}); perr <- err }()
+	synctest.Wait() // both wait for room
+	done := make(chan struct{})
+	go func() { p.Close(); close(done) }()
+	mustErrorIs(t, <-errc, baton.ErrClosed)
+	mustErrorIs(t, <-perr, baton.ErrClosed)
+	close(release)
+	<-done
+	st.CloseSend()
+	for r := range st.Results() {
+		noError(t, r.Err)
+	}
+}
+
+func testShutdownAborts(t *testing.T, c *suite) {
+	release := make(chan struct{})
+	var undone Undone
+	block := baton.Func("block", func(ctx context.Context, m Msg) (Msg, error) { <-release; return m, nil })
+	p, err := baton.New([]baton.Stage[Msg]{Saga("a", &undone, nil), block, Tracer("c")}, c.opts()...)
+	mustNoError(t, err)
+	errc := make(chan error)
+	go func() { _, err := p.Process(t.Context(), Msg{}); errc <- err }()
+	synctest.Wait() // the message waits in block, after a
+	// Steps are counted when their message finishes.
+	mustEqual(t, int64(0), p.Stats().Stages[0].Processed)
+	mustEqual(t, 1, p.Stats().InFlight)
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Millisecond)
+	defer cancel()
+	go func() { time.Sleep(20 * time.Millisecond); close(release) }()
+	mustErrorIs(t, p.Shutdown(ctx), baton.ErrAborted)
+	err = <-errc
+	mustErrorIs(t, err, baton.ErrAborted)
+	errorContains(t, err, `before stage "c"`)
+	equal(t, []string{"a"}, undone.Names())
+}
+
+func testShutdownInTime(t *testing.T, c *suite) {
+	p, err := baton.New([]baton.Stage[Msg]{sleeper("s", 10*time.Millisecond)}, c.opts()...)
+	mustNoError(t, err)
+	errc := make(chan error)
+	go func() { _, err := p.Process(context.Background(), Msg{}); errc <- err }()
+	synctest.Wait()
+	ctx, cancel := context.WithTimeout(t.Context(), time.Second)
+	defer cancel()
+	mustNoError(t, p.Shutdown(ctx))
+	mustNoError(t, <-errc)
+	mustNoError(t, p.Close(), "Close after Shutdown")
+}

@@ -1,0 +1,196 @@
+package batontest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/baton-go/baton"
+)
+
+// Errors and sentinels, panics, compensation, optional steps, cancellation, validation.
+
+func testFailureNamesStage(t *testing.T, c *suite) {
+	cause := errors.New("disk full")
+	p := c.newPipeline(t, []baton.Stage[Msg]{Tracer("a"), Failing("b", cause, baton.Retry(baton.RetryPolicy{MaxAttempts: 3})), Tracer("c")})
+	out, err := p.Process(t.Context(), Msg{})
+	mustErrorIs(t, err, cause)
+	var se *baton.StepError
+	mustErrorAs(t, err, &se)
+	equal(t, "b", se.Stage)
+	equal(t, 3, se.Attempts)
+	equal(t, []string{"a"}, out.Trace, "the value is the last good one")
+	st := p.Stats().Stages
+	equal(t, int64(1), st[1].Failed)
+	equal(t, int64(2), st[1].Retried)
+	equal(t, int64(0), st[2].Processed)
+}
+
+func testPermanent(t *testing.T, c *suite) {
+	cause := errors.New("bad input")
+	p := c.newPipeline(t, []baton.Stage[Msg]{Failing("b", baton.Permanent(cause), baton.Retry(baton.RetryPolicy{MaxAttempts: 5}))})
+	_, err := p.Process(t.Context(), Msg{})
+	mustErrorIs(t, err, cause)
+	isTrue(t, baton.IsPermanent(err), "IsPermanent")
+	var se *baton.StepError
+	mustErrorAs(t, err, &se)
+	equal(t, 1, se.Attempts)
+}
+
+func testPanic(t *testing.T, c *suite) {
+	_, file, _, _ := runtime.Caller(0)
+	var n atomic.Int32
+	st := baton.Func("p", func(_ context.Context, m Msg) (Msg, error) {
+		if n.Add(1) == 1 {
+			panic(fmt.Errorf("wrapped %w", context.Canceled))
+		}
+		return m.With("p"), nil
+	}, baton.Retry(baton.RetryPolicy{MaxAttempts: 3}))
+	p := c.newPipeline(t, []baton.Stage[Msg]{st})
+	_, err := p.Process(t.Context(), Msg{})
+	mustErrorIs(t, err, baton.ErrPanic)
+	var pe *baton.PanicError
+	mustErrorAs(t, err, &pe)
+	isTrue(t, strings.Contains(string(pe.Stack), filepath.Base(file)), "the stack shows where it panicked:\n%s", pe.Stack)
+	errorIs(t, err, context.Canceled, "a panicked error is unwrapped")
+	var se *baton.StepError
+	mustErrorAs(t, err, &se)
+	equal(t, 1, se.Attempts, "a panic is not retried")
+	out, err := p.Process(t.Context(), Msg{})
+	mustNoError(t, err)
+	equal(t, []string{"p"}, out.Trace)
+}
+
+func testCompensation(t *testing.T, c *suite) {
+	var undone Undone
+	undoErr := errors.New("refund failed")
+	cause := errors.New("payment declined")
+	p := c.newPipeline(t, []baton.Stage[Msg]{
+		Saga("reserve", &undone, nil),
+		Tracer("plain"),
+		Saga("charge", &undone, undoErr),
+		Saga("notify", &undone, nil),
+		Failing("ship", cause),
+		Saga("never", &undone, nil),
+	})
+	rs := collect(t, p, t.Context(), []Msg{{}})
+	r := rs[0]
+	equal(t, []string{"notify", "charge", "reserve"}, undone.Names())
+	mustErrorIs(t, r.Err, cause)
+	mustErrorIs(t, r.Err, baton.ErrCompensationFailed)
+	var ce *baton.CompensationError
+	mustErrorAs(t, r.Err, &ce)
+	mustEqual(t, []string{"notify:compensated", "charge:compensation failed", "reserve:compensated"}, LogOf(ce.Steps))
+	errorIs(t, ce.Steps[1].Err, undoErr)
+	var se *baton.StepError
+	mustErrorAs(t, r.Err, &se)
+	equal(t, "ship", se.Stage)
+	equal(t, []string{"reserve:succeeded", "plain:succeeded", "charge:succeeded", "notify:succeeded", "ship:failed",
+		"notify:compensated", "charge:compensation failed", "reserve:compensated"}, LogOf(r.Log))
+	equal(t, LogOf(ce.Steps), LogOf(r.Compensation()))
+	st := p.Stats().Stages
+	equal(t, int64(1), st[0].Compensated)
+	equal(t, int64(1), st[2].CompensationFailed)
+
+	// Process reports the same.
+	_, err := p.Process(t.Context(), Msg{})
+	mustErrorAs(t, err, &ce)
+	equal(t, []string{"notify:compensated", "charge:compensation failed", "reserve:compensated"}, LogOf(ce.Steps))
+}
+
+func testCompensationOK(t *testing.T, c *suite) {
+	var undone Undone
+	p := c.newPipeline(t, []baton.Stage[Msg]{Saga("a", &undone, nil), Failing("b", errors.New("x"))})
+	_, err := p.Process(t.Context(), Msg{})
+	mustTrue(t, err != nil, "want an error")
+	notErrorIs(t, err, baton.ErrCompensationFailed)
+	equal(t, []string{"a"}, undone.Names())
+}
+
+func testCompensatePanic(t *testing.T, c *suite) {
+	a := baton.WithCompensation(Tracer("a"), func(context.Context, Msg) error { panic("undo bug") })
+	p := c.newPipeline(t, []baton.Stage[Msg]{a, Failing("b", errors.New("x"))})
+	_, err := p.Process(t.Context(), Msg{})
+	mustErrorIs(t, err, baton.ErrCompensationFailed)
+	var ce *baton.CompensationError
+	mustErrorAs(t, err, &ce)
+	errorIs(t, ce.Steps[0].Err, baton.ErrPanic)
+}
+
+func testOptional(t *testing.T, c *suite) {
+	cause := errors.New("cache down")
+	ins := Reviser("r", func(_ Msg, s *baton.Slip) error { return s.InsertNextOptional("flaky2") })
+	p := c.newPipeline(t, []baton.Stage[Msg]{
+		ins, Failing("flaky", cause, baton.Optional()), Failing("flaky2", nil), Tracer("b"),
+	}, baton.WithRouter(func(Msg) []string { return []string{"r", "flaky", "b"} }))
+	rs := collect(t, p, t.Context(), []Msg{{}})
+	mustNoError(t, rs[0].Err)
+	equal(t, []string{"r", "b"}, rs[0].Value.Trace)
+	mustEqual(t, []string{"r:succeeded", "flaky2:tolerated", "flaky:tolerated", "b:succeeded"}, LogOf(rs[0].Log))
+	errorIs(t, rs[0].Log[2].Err, cause)
+	errorIs(t, rs[0].Log[1].Err, baton.ErrPanic)
+	st := p.Stats().Stages
+	equal(t, int64(1), st[1].Failed, "a tolerated failure counts as failed")
+	equal(t, int64(1), st[2].Failed)
+
+	// A tolerated step is not compensated, and does not stop compensation of the others.
+	var undone Undone
+	p2 := c.newPipeline(t, []baton.Stage[Msg]{Saga("a", &undone, nil), Failing("opt", cause, baton.Optional()), Failing("fail", errors.New("x"))})
+	_, err := p2.Process(t.Context(), Msg{})
+	var ce *baton.CompensationError
+	mustErrorAs(t, err, &ce)
+	equal(t, []string{"a:compensated"}, LogOf(ce.Steps))
+	equal(t, []string{"a"}, undone.Names())
+}
+
+func testCancelled(t *testing.T, c *suite) {
+	ctx, cancel := context.WithCancel(t.Context())
+	var undone Undone
+	stop := baton.Func("stop", func(_ context.Context, m Msg) (Msg, error) { cancel(); return m.With("stop"), nil })
+	p := c.newPipeline(t, []baton.Stage[Msg]{Saga("a", &undone, nil), stop, Tracer("b")})
+	out, err := p.Process(ctx, Msg{})
+	mustErrorIs(t, err, context.Canceled)
+	errorContains(t, err, `before stage "b"`)
+	equal(t, []string{"a", "stop"}, out.Trace)
+	equal(t, []string{"a"}, undone.Names(), "completed steps are compensated")
+
+	_, err = p.Process(ctx, Msg{})
+	mustErrorIs(t, err, context.Canceled, "an already cancelled context is refused")
+}
+
+func testNewValidates(t *testing.T, c *suite) {
+	a := Tracer("a")
+	cases := []struct {
+		name   string
+		stages []baton.Stage[Msg]
+		opts   []baton.Option
+		want   string
+	}{
+		{"no stages", nil, nil, "no stages"},
+		{"nil stage", []baton.Stage[Msg]{a, nil}, nil, "stage 1 is nil"},
+		{"empty name", []baton.Stage[Msg]{Tracer("")}, nil, "empty name"},
+		{"duplicate", []baton.Stage[Msg]{a, Tracer("a")}, nil, `"a" used twice`},
+		{"in flight", []baton.Stage[Msg]{a}, []baton.Option{baton.WithMaxInFlight(0)}, "WithMaxInFlight(0)"},
+		{"hop limit", []baton.Stage[Msg]{a}, []baton.Option{baton.WithHopLimit(-1)}, "WithHopLimit(-1)"},
+		{"drivers", []baton.Stage[Msg]{a}, []baton.Option{baton.WithDrivers(0)}, "WithDrivers(0)"},
+		{"strategy", []baton.Stage[Msg]{a}, []baton.Option{baton.WithStrategy(9)}, "unknown strategy"},
+		{"router type", []baton.Stage[Msg]{a}, []baton.Option{baton.WithRouter(func(int) []string { return nil })}, "WithRouter"},
+		{"message timeout", []baton.Stage[Msg]{a}, []baton.Option{baton.WithMessageTimeout(0)}, "WithMessageTimeout"},
+		{"workers", []baton.Stage[Msg]{Tracer("w", baton.Workers(-1))}, nil, "Workers"},
+		{"retry", []baton.Stage[Msg]{Tracer("w", baton.Retry(baton.RetryPolicy{Jitter: 2}))}, nil, "Jitter"},
+		{"nil option", []baton.Stage[Msg]{a}, []baton.Option{nil}, "nil Option"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := baton.New(tc.stages, c.opts(tc.opts...)...)
+			mustErrorIs(t, err, baton.ErrInvalidPipeline)
+			errorContains(t, err, tc.want)
+			isTrue(t, p == nil, "no pipeline with an error")
+		})
+	}
+}

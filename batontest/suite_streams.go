@@ -1,0 +1,136 @@
+package batontest
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/baton-go/baton"
+)
+
+// Streams: fail-fast, abandoning, rejected submissions, stats under load.
+
+func testFailFast(t *testing.T, c *suite) {
+	cause := errors.New("poison")
+	st := baton.Func("st", func(ctx context.Context, m Msg) (Msg, error) {
+		if m.ID == 3 {
+			return m, cause
+		}
+		if m.ID > 3 {
+			<-ctx.Done() // everything after the poison waits until the stream is cancelled
+			return m, ctx.Err()
+		}
+		return m, nil
+	}, baton.Workers(8))
+	p := c.newPipeline(t, []baton.Stage[Msg]{st, Tracer("after")}, baton.WithDrivers(8), baton.WithMaxInFlight(8))
+	in := make([]Msg, 8)
+	for i := range in {
+		in[i].ID = i
+	}
+	rs := collect(t, p, t.Context(), in, baton.FailFast())
+	mustErrorIs(t, rs[3].Err, cause)
+	for _, r := range rs[4:] {
+		mustErrorIs(t, r.Err, context.Canceled, "message %d", r.Seq)
+		errorContains(t, r.Err, "poison")
+	}
+	// Without FailFast, a failure stays its message's own.
+	p2 := c.newPipeline(t, []baton.Stage[Msg]{Reviser("r", func(m Msg, _ *baton.Slip) error {
+		if m.ID == 1 {
+			return cause
+		}
+		return nil
+	})})
+	rs = collect(t, p2, t.Context(), in[:4])
+	mustErrorIs(t, rs[1].Err, cause)
+	for _, i := range []int{0, 2, 3} {
+		noError(t, rs[i].Err, "message %d", i)
+	}
+}
+
+func testRunBreak(t *testing.T, c *suite) {
+	p := c.newPipeline(t, []baton.Stage[Msg]{Tracer("a"), Tracer("b")}, baton.WithMaxInFlight(2))
+	endless := func(yield func(Msg) bool) {
+		for i := 0; ; i++ {
+			if !yield(Msg{ID: i}) {
+				return
+			}
+		}
+	}
+	n := 0
+	for range p.Run(t.Context(), endless) {
+		if n++; n == 5 {
+			break
+		}
+	}
+	equal(t, 0, p.Stats().InFlight)
+	_, err := p.Process(t.Context(), Msg{})
+	mustNoError(t, err, "the pipeline still serves after an abandoned stream")
+}
+
+func testRunRejects(t *testing.T, c *suite) {
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	p := c.newPipeline(t, []baton.Stage[Msg]{Tracer("a")})
+	var errs []error
+	for r := range p.Run(ctx, slices.Values([]Msg{{ID: 7}, {ID: 8}})) {
+		errs = append(errs, r.Err)
+		equal(t, 7, r.Value.ID)
+	}
+	mustEqual(t, 1, len(errs), "Run stops reading after the first refused message")
+	errorIs(t, errs[0], context.Canceled)
+}
+
+func testSubmitAfterCloseSend(t *testing.T, c *suite) {
+	p := c.newPipeline(t, []baton.Stage[Msg]{Tracer("a")})
+	st := p.Stream(t.Context())
+	mustNoError(t, st.Submit(t.Context(), Msg{ID: 1}))
+	st.CloseSend()
+	st.CloseSend() // twice is safe
+	mustErrorIs(t, st.Submit(t.Context(), Msg{ID: 2}), baton.ErrStreamClosed)
+	var got []baton.Result[Msg]
+	for r := range st.Results() {
+		got = append(got, r)
+	}
+	mustEqual(t, 1, len(got))
+	equal(t, []string{"a"}, got[0].Value.Trace)
+	n := 0
+	for range st.Results() {
+		n++
+	}
+	equal(t, 0, n, "a second range yields nothing")
+}
+
+func testStatsUnderLoad(t *testing.T, c *suite) {
+	p := c.newPipeline(t, []baton.Stage[Msg]{Tracer("a"), Tracer("b")}, baton.WithMaxInFlight(4))
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				st := p.Stats()
+				lessOrEqual(t, st.InFlight, 4)
+				for _, sg := range st.Stages {
+					lessOrEqual(t, sg.Inbox, 4)
+				}
+			}
+		}
+	})
+	in := make([]Msg, 200)
+	collect(t, p, t.Context(), in)
+	close(stop)
+	wg.Wait()
+	st := p.Stats()
+	equal(t, c.strategy, st.Strategy)
+	equal(t, int64(200), st.Stages[0].Processed)
+	equal(t, int64(200), st.Stages[1].Processed)
+	equal(t, 0, st.InFlight)
+	equal(t, []string{"a", "b"}, []string{st.Stages[0].Name, st.Stages[1].Name})
+	if c.strategy == baton.Orchestrated {
+		equal(t, 0, st.Stages[0].Inbox, "orchestration has no inboxes")
+	}
+}

@@ -1,0 +1,293 @@
+package batontest
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/baton-go/baton"
+)
+
+// Retries, backoff and timeouts. These run in a testing/synctest bubble: the pipeline is made
+// inside it, so its goroutines and timers are on the bubble's virtual clock, and every duration
+// below is exact.
+
+// flakyStage fails the first n attempts (over all messages) with err and records when each
+// attempt began.
+type flakyStage struct {
+	name  string
+	n     int
+	err   error
+	mu    sync.Mutex
+	times []time.Time
+}
+
+func (f *flakyStage) Name() string { return f.name }
+func (f *flakyStage) Process(_ context.Context, m Msg, _ *baton.Slip) (Msg, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.times = append(f.times, time.Now())
+	if len(f.times) <= f.n {
+		return m, f.err
+	}
+	return m.With(f.name), nil
+}
+
+func (f *flakyStage) waits() []time.Duration {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []time.Duration
+	for i := 1; i < len(f.times); i++ {
+		out = append(out, f.times[i].Sub(f.times[i-1]))
+	}
+	return out
+}
+
+// sleeper sleeps d, honouring ctx, then appends its name.
+func sleeper(name string, d time.Duration, opts ...baton.StageOption) baton.Stage[Msg] {
+	return baton.Func(name, func(ctx context.Context, m Msg) (Msg, error) {
+		select {
+		case <-time.After(d):
+			return m.With(name), nil
+		case <-ctx.Done():
+			return m, ctx.Err()
+		}
+	}, opts...)
+}
+
+func testRetryBackoff(t *testing.T, c *suite) {
+	cases := []struct {
+		name string
+		pol  baton.RetryPolicy
+		want []time.Duration
+	}{
+		{"fixed", baton.FixedBackoff(4, 10*time.Millisecond), []time.Duration{10, 10, 10}},
+		{"linear", baton.LinearBackoff(4, 10*time.Millisecond), []time.Duration{10, 20, 30}},
+		{"exponential capped", baton.ExponentialBackoff(4, 10*time.Millisecond, 25*time.Millisecond), []time.Duration{10, 20, 25}},
+		{"immediate", baton.RetryPolicy{MaxAttempts: 4}, []time.Duration{0, 0, 0}},
+	}
+	for _, tc := range cases {
+		f := &flakyStage{name: "f", n: 3, err: errors.New("flaky")}
+		p := c.newPipeline(t, []baton.Stage[Msg]{baton.Configure[Msg](f, baton.Retry(tc.pol))})
+		rs := collect(t, p, t.Context(), []Msg{{}})
+		mustNoError(t, rs[0].Err, tc.name)
+		for i := range tc.want {
+			tc.want[i] *= time.Millisecond
+		}
+		equal(t, tc.want, f.waits(), tc.name)
+		equal(t, 4, rs[0].Log[0].Attempts, tc.name)
+		equal(t, int64(3), p.Stats().Stages[0].Retried, tc.name)
+	}
+}
+
+func testRetryable(t *testing.T, c *suite) {
+	transient, fatal := errors.New("transient"), errors.New("fatal")
+	pol := baton.FixedBackoff(3, time.Millisecond)
+	pol.Retryable = func(err error) bool { return errors.Is(err, transient) }
+	for _, tc := range []struct {
+		err      error
+		attempts int
+	}{{transient, 3}, {fatal, 1}} {
+		p := c.newPipeline(t, []baton.Stage[Msg]{Failing("s", tc.err, baton.Retry(pol))})
+		_, err := p.Process(t.Context(), Msg{})
+		mustErrorIs(t, err, tc.err)
+		var se *baton.StepError
+		mustErrorAs(t, err, &se)
+		equal(t, tc.attempts, se.Attempts, "error %v", tc.err)
+	}
+}
+
+func testBackoffCancel(t *testing.T, c *suite) {
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	time.AfterFunc(time.Second, cancel)
+	p := c.newPipeline(t, []baton.Stage[Msg]{Failing("s", errors.New("x"), baton.Retry(baton.FixedBackoff(5, time.Hour)))})
+	start := time.Now()
+	_, err := p.Process(ctx, Msg{})
+	mustErrorIs(t, err, context.Canceled)
+	equal(t, time.Second, time.Since(start), "the wait ends with the context")
+	var se *baton.StepError
+	mustErrorAs(t, err, &se)
+	equal(t, 1, se.Attempts)
+}
+
+func testAttemptTimeout(t *testing.T, c *suite) {
+	slow := baton.Func("slow", func(ctx context.Context, m Msg) (Msg, error) {
+		<-ctx.Done()
+		return m, ctx.Err()
+	}, baton.AttemptTimeout(time.Millisecond), baton.Retry(baton.RetryPolicy{MaxAttempts: 2}))
+	p := c.newPipeline(t, []baton.Stage[Msg]{slow})
+	start := time.Now()
+	_, err := p.Process(t.Context(), Msg{})
+	mustErrorIs(t, err, baton.ErrTimeout)
+	mustErrorIs(t, err, context.DeadlineExceeded)
+	var se *baton.StepError
+	mustErrorAs(t, err, &se)
+	equal(t, 2, se.Attempts)
+	equal(t, 2*time.Millisecond, time.Since(start), "each attempt gets a fresh deadline")
+}
+
+func testLateSuccess(t *testing.T, c *suite) {
+	late := baton.Func("late", func(_ context.Context, m Msg) (Msg, error) {
+		time.Sleep(20 * time.Millisecond) // ignores its context
+		return m.With("late"), nil
+	}, baton.AttemptTimeout(10*time.Millisecond))
+	p := c.newPipeline(t, []baton.Stage[Msg]{late})
+	out, err := p.Process(t.Context(), Msg{})
+	mustErrorIs(t, err, baton.ErrTimeout)
+	errorIs(t, err, context.DeadlineExceeded)
+	empty(t, out.Trace, "a late success is not kept")
+}
+
+func testStepTimeout(t *testing.T, c *suite) {
+	p := c.newPipeline(t, []baton.Stage[Msg]{Failing("s", errors.New("x"),
+		baton.Retry(baton.FixedBackoff(100, 10*time.Millisecond)), baton.StepTimeout(35*time.Millisecond))})
+	start := time.Now()
+	_, err := p.Process(t.Context(), Msg{})
+	mustErrorIs(t, err, baton.ErrTimeout)
+	errorIs(t, err, context.DeadlineExceeded)
+	var se *baton.StepError
+	mustErrorAs(t, err, &se)
+	equal(t, 4, se.Attempts, "attempts at 0, 10, 20 and 30ms")
+	equal(t, 35*time.Millisecond, time.Since(start))
+}
+
+func testMessageTimeout(t *testing.T, c *suite) {
+	var undone Undone
+	p := c.newPipeline(t, []baton.Stage[Msg]{Saga("a", &undone, nil), sleeper("s1", 30*time.Millisecond), sleeper("s2", 30*time.Millisecond), Tracer("c")},
+		baton.WithMessageTimeout(50*time.Millisecond))
+	start := time.Now()
+	out, err := p.Process(t.Context(), Msg{})
+	mustErrorIs(t, err, baton.ErrTimeout)
+	errorIs(t, err, context.DeadlineExceeded)
+	var se *baton.StepError
+	mustErrorAs(t, err, &se)
+	equal(t, "s2", se.Stage)
+	equal(t, []string{"a", "s1"}, out.Trace)
+	equal(t, []string{"a"}, undone.Names())
+	equal(t, 50*time.Millisecond, time.Since(start))
+
+	// Between steps: the message stops before its next stage.
+	p2 := c.newPipeline(t, []baton.Stage[Msg]{baton.Func("busy", func(_ context.Context, m Msg) (Msg, error) {
+		time.Sleep(60 * time.Millisecond)
+		return m.With("busy"), nil
+	}), Tracer("c")}, baton.WithMessageTimeout(50*time.Millisecond))
+	rs := collect(t, p2, t.Context(), []Msg{{}})
+	mustErrorIs(t, rs[0].Err, baton.ErrTimeout)
+	errorContains(t, rs[0].Err, `before stage "c"`)
+	equal(t, []string{"busy:succeeded"}, LogOf(rs[0].Log))
+}
+
+func testCompensationRetry(t *testing.T, c *suite) {
+	var calls atomic.Int32
+	a := baton.Configure(baton.WithCompensation(Tracer("a"), func(context.Context, Msg) error {
+		if calls.Add(1) < 3 {
+			return errors.New("undo flaky")
+		}
+		return nil
+	}), baton.CompensationRetry(baton.FixedBackoff(3, 5*time.Millisecond)))
+	p := c.newPipeline(t, []baton.Stage[Msg]{a, Failing("b", errors.New("x"))})
+	start := time.Now()
+	_, err := p.Process(t.Context(), Msg{})
+	var ce *baton.CompensationError
+	mustErrorAs(t, err, &ce)
+	notErrorIs(t, err, baton.ErrCompensationFailed)
+	mustEqual(t, []string{"a:compensated"}, LogOf(ce.Steps))
+	equal(t, 3, ce.Steps[0].Attempts)
+	equal(t, 10*time.Millisecond, time.Since(start))
+	equal(t, int64(2), p.Stats().Stages[0].Retried)
+
+	// A compensation that outlives its timeout fails.
+	b := baton.Configure(baton.WithCompensation(Tracer("a"), func(ctx context.Context, _ Msg) error {
+		<-ctx.Done()
+		return ctx.Err()
+	}), baton.CompensationTimeout(5*time.Millisecond))
+	p2 := c.newPipeline(t, []baton.Stage[Msg]{b, Failing("b", errors.New("x"))})
+	_, err = p2.Process(t.Context(), Msg{})
+	mustErrorIs(t, err, baton.ErrCompensationFailed)
+	mustErrorAs(t, err, &ce)
+	errorIs(t, ce.Steps[0].Err, context.DeadlineExceeded)
+}
+
+func testSubmissionOrder(t *testing.T, c *suite) {
+	delay := baton.Func("delay", func(ctx context.Context, m Msg) (Msg, error) {
+		time.Sleep(time.Duration((7*m.ID)%5) * 100 * time.Microsecond)
+		return m, nil
+	}, baton.Workers(4))
+	p := c.newPipeline(t, []baton.Stage[Msg]{delay}, baton.WithSubmissionOrder(), baton.WithMaxInFlight(3), baton.WithDrivers(4))
+	var in []Msg
+	for i := range 50 {
+		in = append(in, Msg{ID: i})
+	}
+	var got []int
+	for r := range p.Run(t.Context(), slices.Values(in)) {
+		mustNoError(t, r.Err)
+		got = append(got, r.Value.ID)
+		equal(t, uint64(r.Value.ID), r.Seq)
+	}
+	isTrue(t, slices.IsSorted(got) && len(got) == 50, "results in submission order: %v", got)
+}
+
+func testCompletionOrder(t *testing.T, c *suite) {
+	delay := baton.Func("delay", func(ctx context.Context, m Msg) (Msg, error) {
+		time.Sleep(time.Duration(3-m.ID) * time.Millisecond)
+		return m, nil
+	}, baton.Workers(3))
+	p := c.newPipeline(t, []baton.Stage[Msg]{delay}, baton.WithDrivers(3))
+	var got []uint64
+	for r := range p.Run(t.Context(), slices.Values([]Msg{{ID: 0}, {ID: 1}, {ID: 2}})) {
+		mustNoError(t, r.Err)
+		got = append(got, r.Seq)
+	}
+	equal(t, []uint64{2, 1, 0}, got, "results in completion order")
+}
+
+func testBackpressure(t *testing.T, c *suite) {
+	release := make(chan struct{})
+	block := baton.Func("block", func(ctx context.Context, m Msg) (Msg, error) { <-release; return m, nil })
+	p := c.newPipeline(t, []baton.Stage[Msg]{block}, baton.WithMaxInFlight(2))
+	st := p.Stream(t.Context())
+	mustNoError(t, st.Submit(t.Context(), Msg{ID: 0}))
+	mustNoError(t, st.Submit(t.Context(), Msg{ID: 1}))
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Millisecond)
+	defer cancel()
+	mustErrorIs(t, st.Submit(ctx, Msg{ID: 2}), context.DeadlineExceeded, "the third submission waits for room")
+	equal(t, 2, p.Stats().InFlight)
+	_, err := p.Process(ctx, Msg{})
+	mustErrorIs(t, err, context.DeadlineExceeded, "Process waits for room too")
+	close(release)
+	st.CloseSend()
+	n := 0
+	for r := range st.Results() {
+		mustNoError(t, r.Err)
+		n++
+	}
+	equal(t, 2, n)
+}
+
+func testWorkers(t *testing.T, c *suite) {
+	var now, peak atomic.Int32
+	busy := baton.Func("busy", func(ctx context.Context, m Msg) (Msg, error) {
+		n := now.Add(1)
+		for {
+			p := peak.Load()
+			if n <= p || peak.CompareAndSwap(p, n) {
+				break
+			}
+		}
+		time.Sleep(200 * time.Microsecond)
+		now.Add(-1)
+		return m, nil
+	}, baton.Workers(2))
+	p := c.newPipeline(t, []baton.Stage[Msg]{busy}, baton.WithDrivers(6))
+	in := make([]Msg, 40)
+	for _, r := range collect(t, p, t.Context(), in) {
+		mustNoError(t, r.Err)
+	}
+	lessOrEqual(t, peak.Load(), int32(2))
+	equal(t, int32(2), peak.Load(), "two workers run at once when there is work for them")
+}
