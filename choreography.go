@@ -37,10 +37,29 @@ func (c *choreography[T]) start() {
 
 // work is a goroutine of stage i: act on each message of its inbox, then pass it on.
 func (c *choreography[T]) work(i int) {
-	for m := range c.inboxes[i] {
+	for c.serve(i) {
+	}
+}
+
+// serve works until the inbox is closed (false) or a stage panicked (true, after the step was
+// recorded as failed and the message passed on). Recovering here rather than around each step
+// keeps defer off the step.
+func (c *choreography[T]) serve(i int) (panicked bool) {
+	var m *message[T]
+	done := false
+	defer func() {
+		if !done {
+			c.p.stagePanicked(m, recover())
+			c.dispatch(m)
+			panicked = true
+		}
+	}()
+	for m = range c.inboxes[i] {
 		c.p.act(i, m)
 		c.dispatch(m)
 	}
+	done = true
+	return false
 }
 
 // dispatch passes m to the inbox of the stage that acts next, or finishes it.

@@ -27,6 +27,13 @@ type message[T any] struct {
 	noSlot   bool                    // a rejected submission that holds no in-flight slot
 	id       uint64                  // message number, for events (0 when not observed)
 	accepted time.Time               // when accepted, for events
+
+	// The step running now (see step.go): whether the stage's code is running (so that the
+	// strategy's recover knows a panic is the stage's), its deadline's cancel, and its timing.
+	inStage      bool
+	stepCancel   context.CancelFunc
+	stepStart    time.Time
+	attemptStart time.Time
 }
 
 // Result is the outcome of one message of a stream: its final value, its error (nil on success),

@@ -1,6 +1,7 @@
 package baton
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"runtime/debug"
@@ -55,6 +56,11 @@ func (k EventKind) String() string {
 type Event struct {
 	Kind     EventKind
 	Strategy Strategy
+	// Pipeline is the pipeline's name (WithName), "" by default.
+	Pipeline string
+	// Context is the message's context: the one given to Process or Stream (with the message
+	// timeout, when set). Observers may read its values (a parent span, a request ID).
+	Context context.Context
 	// Message numbers the pipeline's messages from 1 in the order they were accepted.
 	Message  uint64
 	Stage    string
@@ -64,6 +70,8 @@ type Event struct {
 	Time     time.Time     // when it happened
 	Duration time.Duration // of the attempt (StepEnded), compensation, or whole message (MessageFinished)
 	Backoff  time.Duration // the wait before the retry (RetryScheduled)
+	// Compensation marks a RetryScheduled of a compensation rather than of a step.
+	Compensation bool
 	// Remaining is the itinerary after the step, for SlipRevised.
 	Remaining []string
 }

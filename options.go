@@ -51,6 +51,8 @@ type config struct {
 	msgTimeout  time.Duration
 	observer    Observer
 	timing      bool
+	name        string
+	noLogs      bool
 	errs        []error
 }
 
@@ -144,3 +146,12 @@ func WithMessageTimeout(d time.Duration) Option {
 		c.msgTimeout = d
 	}
 }
+
+// WithName names the pipeline; events carry the name (Event.Pipeline), so one Observer can tell
+// pipelines apart.
+func WithName(name string) Option { return func(c *config) { c.name = name } }
+
+// WithoutResultLogs leaves Result.Log nil. A stream then allocates nothing per message in steady
+// state; without it each Result gets its own copy of the slip's log (one allocation of about
+// 90 bytes per step). Errors keep their compensation records either way.
+func WithoutResultLogs() Option { return func(c *config) { c.noLogs = true } }

@@ -33,17 +33,35 @@ func (o *orchestrator[T]) dispatch(m *message[T]) { o.work <- m }
 
 // process drives m from its current step to its end, then finishes it.
 func (o *orchestrator[T]) process(m *message[T]) {
+	for !o.drive(m) {
+	}
+	o.p.finish(m)
+}
+
+// drive runs m's actions until it is finished (true) or a stage panicked (false, the step
+// recorded as failed). Recovering here rather than around each step keeps defer off the step.
+func (o *orchestrator[T]) drive(m *message[T]) (done bool) {
 	p := o.p
+	var held chan struct{}
+	defer func() {
+		if !done {
+			if held != nil {
+				<-held
+			}
+			p.stagePanicked(m, recover())
+		}
+	}()
 	for i := p.next(m); i >= 0; i = p.next(m) {
-		if sem := p.stages[i].sem; sem != nil {
-			sem <- struct{}{}
+		if held = p.stages[i].sem; held != nil {
+			held <- struct{}{}
 			p.act(i, m)
-			<-sem
+			<-held
+			held = nil
 		} else {
 			p.act(i, m)
 		}
 	}
-	p.finish(m)
+	return true
 }
 
 func (o *orchestrator[T]) stop() {

@@ -27,6 +27,9 @@ type Pipeline[T any] struct {
 	obs    *observers // nil without WithObserver
 	timing bool
 	begun  atomic.Int64 // UnixNano of the first message, for throughput
+	// plainDone counts messages that completed the default itinerary unrevised: each is one
+	// Processed step of every stage (see countSteps).
+	plainDone atomic.Int64
 
 	slots   chan struct{} // one token per message in flight (accepted, result not yet delivered)
 	state   atomic.Int64  // messages accepted and not yet finished, ×2, | 1 once closing
@@ -46,6 +49,7 @@ type stage[T any] struct {
 	name    string
 	comp    Compensator[T]
 	cfg     stageConfig
+	plain   bool          // default policy: one attempt, no timeouts (the short step path)
 	sem     chan struct{} // orchestration's cap on concurrent steps, when Workers is set
 	stats   stageCounters
 	latency hist.Histogram // step durations, when timing
@@ -100,6 +104,7 @@ func New[T any](stages []Stage[T], opts ...Option) (*Pipeline[T], error) {
 		if err := st.cfg.validate(); err != nil {
 			errs = append(errs, fmt.Errorf("stage %q: %w", name, err))
 		}
+		st.plain = st.cfg.retry.MaxAttempts <= 1 && st.cfg.attemptTimeout == 0 && st.cfg.stepTimeout == 0
 		if st.cfg.workers > 0 {
 			st.sem = make(chan struct{}, st.cfg.workers)
 		}
@@ -220,6 +225,7 @@ func (p *Pipeline[T]) release(m *message[T]) {
 	var zero T
 	m.value, m.ctx, m.done, m.err, m.sink, m.failFast = zero, nil, nil, nil, nil, nil
 	clear(m.slip.log) // drop references to errors
+	m.inStage, m.stepCancel = false, nil
 	p.pool.Put(m)
 }
 

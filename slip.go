@@ -18,19 +18,53 @@ import (
 // A Slip belongs to one message and is only touched by the goroutine running that message's
 // current step: it needs no locking, and must not be kept or used after Process returns.
 type Slip struct {
-	reg   *registry
-	route []hop // planned steps; route[pos] is the step running now
-	pos   int
-	hops  int
-	log   []StepRecord
+	reg     *registry
+	route   []hop // planned steps; route[pos] is the step running now
+	pos     int
+	hops    int
+	attempt int     // the current step's attempt number
+	log     []entry // compact log; StepRecords are made from it on demand
+	times   []span  // log[i]'s timing, when the pipeline times steps
 
 	saved   []hop // route[pos+1:] before the current attempt's first revision
 	revised bool
+	plain   bool // no revision and no tolerated failure so far: see Pipeline.countSteps
 }
 
 type hop struct {
 	stage    int32
 	optional bool
+}
+
+// entry is a log record as the step path writes it: small, so that writing it costs little.
+type entry struct {
+	err      error
+	stage    int32
+	attempts int32
+	outcome  Outcome
+}
+
+// span is when a logged step or compensation started and how long it took.
+type span struct {
+	start time.Time
+	dur   time.Duration
+}
+
+// records returns the log from index from on as StepRecords.
+func (s *Slip) records(from int) []StepRecord {
+	if from >= len(s.log) {
+		return nil
+	}
+	out := make([]StepRecord, len(s.log)-from)
+	timed := len(s.times) == len(s.log)
+	for i := range out {
+		e := &s.log[from+i]
+		out[i] = StepRecord{Stage: s.reg.names[e.stage], Attempts: int(e.attempts), Outcome: e.outcome, Err: e.err}
+		if timed {
+			out[i].Start, out[i].Duration = s.times[from+i].start, s.times[from+i].dur
+		}
+	}
+	return out
 }
 
 // StepRecord is one entry of a slip's log: a step the message took, or a compensation.
@@ -43,8 +77,6 @@ type StepRecord struct {
 	// zero unless the pipeline times steps (WithTiming, WithObserver).
 	Start    time.Time
 	Duration time.Duration
-
-	stage int32
 }
 
 // Outcome is how a step or compensation ended.
@@ -104,9 +136,11 @@ func (s *Slip) Remaining() []string {
 // Hops returns the number of steps the message has started, the current one included.
 func (s *Slip) Hops() int { return s.hops }
 
-// Log returns the steps taken so far, in order. The slice is the slip's own: read it, do not
-// keep it or change it.
-func (s *Slip) Log() []StepRecord { return s.log }
+// Log returns the steps taken so far, in order, as a new slice (it allocates).
+func (s *Slip) Log() []StepRecord { return s.records(0) }
+
+// Attempt returns the number of the attempt running now, from 1.
+func (s *Slip) Attempt() int { return s.attempt }
 
 // InsertNext makes names the next stages to run, before the rest of the itinerary. An unknown
 // name is an error matching ErrUnknownStage and revises nothing.
@@ -183,6 +217,7 @@ func (s *Slip) snapshot() {
 	if !s.revised {
 		s.saved = append(s.saved[:0], s.route[s.pos+1:]...)
 		s.revised = true
+		s.plain = false
 	}
 }
 
@@ -201,5 +236,8 @@ func (s *Slip) reset(reg *registry) {
 	s.pos = 0
 	s.hops = 0
 	s.log = s.log[:0]
+	s.times = s.times[:0]
+	s.attempt = 0
 	s.revised = false
+	s.plain = true
 }

@@ -22,7 +22,7 @@ type Stats struct {
 // StageStats counts one stage's work since New.
 type StageStats struct {
 	Name               string
-	Processed          int64 // steps that succeeded
+	Processed          int64 // steps that succeeded, counted when their message finishes
 	Failed             int64 // steps that failed after their attempts (optional ones included)
 	Retried            int64 // retries made (of steps and of compensations)
 	Compensated        int64 // compensations that succeeded
@@ -64,11 +64,12 @@ func (p *Pipeline[T]) Stats() Stats {
 	if p.obs != nil {
 		st.ObserverPanics = p.obs.panics.Load()
 	}
+	plain := p.plainDone.Load()
 	for i := range p.stages {
 		c := &p.stages[i].stats
 		st.Stages[i] = StageStats{
 			Name:               p.stages[i].name,
-			Processed:          c.processed.Load(),
+			Processed:          c.processed.Load() + plain,
 			Failed:             c.failed.Load(),
 			Retried:            c.retried.Load(),
 			Compensated:        c.compensated.Load(),

@@ -3,7 +3,6 @@ package baton
 import (
 	"context"
 	"iter"
-	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -179,7 +178,10 @@ func (s *Stream[T]) total() uint64 {
 
 // result turns a finished message into its Result and recycles the message.
 func (s *Stream[T]) result(m *message[T]) Result[T] {
-	r := Result[T]{Value: m.value, Err: m.err, Log: slices.Clone(m.slip.log), Seq: m.seq}
+	r := Result[T]{Value: m.value, Err: m.err, Seq: m.seq}
+	if !s.p.cfg.noLogs {
+		r.Log = m.slip.records(0)
+	}
 	s.p.release(m)
 	return r
 }
