@@ -104,6 +104,8 @@ var battery = []behaviour{
 	{"RunReportsMessagesItCouldNotSubmit", false, testRunRejects},
 	{"StreamSubmitAfterCloseSend", false, testSubmitAfterCloseSend},
 	{"StatsUnderLoad", false, testStatsUnderLoad},
+	{"SubmissionOrderReleasesHeldResultsOnBreak", false, testOrderedBreak},
+	{"ConcurrentProcessAndClose", false, testConcurrentProcessAndClose},
 	// shutdown
 	{"CloseBeforeUseTwice", false, testCloseBeforeUse},
 	{"CloseAfterUse", false, testCloseAfterUse},
@@ -112,6 +114,7 @@ var battery = []behaviour{
 	{"CloseWakesABlockedSubmitter", true, testCloseWakesSubmitter},
 	{"ShutdownDeadlineAborts", true, testShutdownAborts},
 	{"ShutdownInTimeReturnsNil", true, testShutdownInTime},
+	{"ShutdownAbortsQueuedMessages", true, testShutdownAbortsQueued},
 	// randomized: deadlock freedom by construction
 	{"RandomSlipsNeverDeadlock", false, testRandomSlipsNoDeadlock},
 }

@@ -2,6 +2,7 @@ package batontest
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -171,4 +172,39 @@ func testShutdownInTime(t *testing.T, c *suite) {
 	mustNoError(t, p.Shutdown(ctx))
 	mustNoError(t, <-errc)
 	mustNoError(t, p.Close(), "Close after Shutdown")
+}
+
+func testShutdownAbortsQueued(t *testing.T, c *suite) {
+	// Many messages wait behind one slow worker: at the deadline, each not yet finished stops
+	// before its next step with ErrAborted, its completed steps compensated.
+	var undone Undone
+	slow := sleeper("slow", 10*time.Millisecond, baton.Workers(1))
+	p, err := baton.New([]baton.Stage[Msg]{Saga("a", &undone, nil), slow, Tracer("c")}, c.opts(baton.WithDrivers(1), baton.WithMaxInFlight(8))...)
+	mustNoError(t, err)
+	st := p.Stream(context.Background())
+	for i := range 8 {
+		mustNoError(t, st.Submit(t.Context(), Msg{ID: i}))
+	}
+	st.CloseSend()
+	ctx, cancel := context.WithTimeout(t.Context(), 25*time.Millisecond)
+	defer cancel()
+	mustErrorIs(t, p.Shutdown(ctx), baton.ErrAborted)
+	var ok, aborted, passedA int
+	for r := range st.Results() {
+		switch {
+		case r.Err == nil:
+			ok++
+			equal(t, []string{"a", "slow", "c"}, r.Value.Trace)
+		case errorIs(t, r.Err, baton.ErrAborted, "message %d", r.Seq):
+			aborted++
+			if slices.Contains(LogOf(r.Log), "a:succeeded") {
+				passedA++
+				equal(t, "a:compensated", LogOf(r.Log)[len(r.Log)-1], "message %d", r.Seq)
+			}
+		}
+	}
+	equal(t, 8, ok+aborted, "one result per message")
+	isTrue(t, ok >= 1 && aborted >= 1, "some finished (%d), some were aborted (%d)", ok, aborted)
+	equal(t, passedA, len(undone.Names()), "every aborted message that passed a was compensated")
+	equal(t, 0, p.Stats().InFlight)
 }

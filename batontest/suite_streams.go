@@ -134,3 +134,58 @@ func testStatsUnderLoad(t *testing.T, c *suite) {
 		equal(t, 0, st.Stages[0].Inbox, "orchestration has no inboxes")
 	}
 }
+
+func testOrderedBreak(t *testing.T, c *suite) {
+	// Results held back for submission order are released when the consumer breaks.
+	p := c.newPipeline(t, []baton.Stage[Msg]{Tracer("a")}, baton.WithSubmissionOrder(), baton.WithMaxInFlight(3))
+	for range 3 {
+		n := 0
+		for r := range p.Run(t.Context(), slices.Values(make([]Msg, 50))) {
+			mustNoError(t, r.Err)
+			if n++; n == 2 {
+				break
+			}
+		}
+		equal(t, 0, p.Stats().InFlight)
+	}
+	rs := collect(t, p, t.Context(), make([]Msg, 10))
+	equal(t, 10, len(rs))
+}
+
+func testConcurrentProcessAndClose(t *testing.T, c *suite) {
+	// Many callers race Close: each gets its message's outcome or ErrClosed, never a hang.
+	p, err := baton.New([]baton.Stage[Msg]{Tracer("a"), Tracer("b")}, c.opts(baton.WithMaxInFlight(2))...)
+	mustNoError(t, err)
+	var wg sync.WaitGroup
+	var okN, closedN atomicInt
+	for i := range 50 {
+		wg.Go(func() {
+			out, err := p.Process(context.Background(), Msg{ID: i})
+			switch {
+			case err == nil:
+				equal(t, []string{"a", "b"}, out.Trace)
+				okN.add()
+			case errors.Is(err, baton.ErrClosed):
+				closedN.add()
+			default:
+				t.Errorf("message %d: %v", i, err)
+			}
+		})
+	}
+	noError(t, p.Close())
+	wg.Wait()
+	equal(t, 50, okN.get()+closedN.get())
+	equal(t, 0, p.Stats().InFlight)
+}
+
+type atomicInt struct {
+	mu sync.Mutex
+	n  int
+}
+
+func (a *atomicInt) add() { a.mu.Lock(); a.n++; a.mu.Unlock() }
+func (a *atomicInt) get() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.n
+}
