@@ -145,10 +145,25 @@ func TestTimingFillsTheLogAndLatency(t *testing.T) {
 
 func TestWithoutTimingTheLogHasNoTimes(t *testing.T) {
 	eachStrategy(t, func(t *testing.T, s baton.Strategy) {
-		p := newPipeline(t, s, []baton.Stage[msg]{tracer("a")})
+		p := newPipeline(t, s, []baton.Stage[msg]{tracer("a")}, baton.WithResultLogs())
 		rs := collect(t, p, t.Context(), make([]msg, 1))
+		require.Len(t, rs[0].Log, 1)
 		assert.True(t, rs[0].Log[0].Start.IsZero())
 		assert.Zero(t, p.Stats().Stages[0].Latency)
+	})
+}
+
+func TestResultLogsByDefaultOnlyForFailures(t *testing.T) {
+	eachStrategy(t, func(t *testing.T, s baton.Strategy) {
+		p := newPipeline(t, s, []baton.Stage[msg]{tracer("a"), baton.Func("b", func(_ context.Context, m msg) (msg, error) {
+			if m.ID == 1 {
+				return m, errors.New("no")
+			}
+			return m, nil
+		})})
+		rs := collect(t, p, t.Context(), []msg{{ID: 0}, {ID: 1}})
+		assert.Nil(t, rs[0].Log, "a success allocates no log")
+		assert.Equal(t, []string{"a:succeeded", "b:failed"}, logOf(rs[1].Log))
 	})
 }
 

@@ -45,7 +45,10 @@ type Result[T any] struct {
 	// ErrHopLimit, ErrTimeout, ErrAborted, context.Canceled …, wrapped in a *CompensationError
 	// when completed steps were compensated.
 	Err error
-	// Log is the slip's log; the slice is the caller's.
+	// Log is the slip's log: every step and compensation, in order; the slice is the caller's.
+	// It is there when the message failed, when the pipeline times steps (WithTiming,
+	// WithObserver) or with WithResultLogs; otherwise nil, so that successful messages cost no
+	// allocation.
 	Log []StepRecord
 	// Seq is the message's submission number within its stream, from 0.
 	Seq uint64

@@ -179,7 +179,7 @@ func (s *Stream[T]) total() uint64 {
 // result turns a finished message into its Result and recycles the message.
 func (s *Stream[T]) result(m *message[T]) Result[T] {
 	r := Result[T]{Value: m.value, Err: m.err, Seq: m.seq}
-	if !s.p.cfg.noLogs {
+	if m.err != nil || s.p.cfg.logs || s.p.timing {
 		r.Log = m.slip.records(0)
 	}
 	s.p.release(m)
