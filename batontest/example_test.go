@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/baton-go/baton"
@@ -23,13 +24,13 @@ var errFraud = errors.New("fraud suspected")
 // orderStages builds fresh stages for each run: a stage may keep state (here, a count of
 // reservations), so each strategy must get its own.
 func orderStages() []baton.Stage[Order] {
-	reserved := 0
+	var reserved atomic.Int64 // stages run concurrently: state must be safe for it
 	return []baton.Stage[Order]{
 		baton.WithCompensation(baton.Func("reserve", func(_ context.Context, o Order) (Order, error) {
-			reserved++
+			reserved.Add(1)
 			o.Status = "reserved"
 			return o, nil
-		}), func(context.Context, Order) error { reserved--; return nil }),
+		}), func(context.Context, Order) error { reserved.Add(-1); return nil }),
 		baton.SlipFunc("check", func(_ context.Context, o Order, slip *baton.Slip) (Order, error) {
 			if o.Amount > 1000 {
 				return o, fmt.Errorf("order %d: %w", o.ID, errFraud)
