@@ -224,7 +224,9 @@ func (p *Pipeline[T]) release(m *message[T]) {
 	}
 	var zero T
 	m.value, m.ctx, m.done, m.err, m.sink, m.failFast = zero, nil, nil, nil, nil, nil
-	clear(m.slip.log) // drop references to errors
+	if m.slip.errs {
+		clear(m.slip.log) // drop references to errors
+	}
 	m.inStage, m.stepCancel = false, nil
 	p.pool.Put(m)
 }

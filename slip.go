@@ -29,6 +29,7 @@ type Slip struct {
 	saved   []hop // route[pos+1:] before the current attempt's first revision
 	revised bool
 	plain   bool // no revision and no tolerated failure so far: see Pipeline.countSteps
+	errs    bool // some log entry holds an error (to be cleared before reuse)
 }
 
 type hop struct {
@@ -240,4 +241,5 @@ func (s *Slip) reset(reg *registry) {
 	s.attempt = 0
 	s.revised = false
 	s.plain = true
+	s.errs = false
 }

@@ -156,6 +156,7 @@ func (p *Pipeline[T]) endStep(st *stage[T], m *message[T], err error) {
 		m.err = &StepError{Stage: st.name, Attempts: s.attempt, Err: err}
 	}
 	s.log = append(s.log, e)
+	s.errs = s.errs || err != nil
 	if p.timing {
 		d := time.Since(m.stepStart)
 		s.times = append(s.times, span{m.stepStart, d})
@@ -283,6 +284,7 @@ func (p *Pipeline[T]) compensate(st *stage[T], m *message[T]) {
 		st.stats.compensated.Add(1)
 	}
 	m.slip.log = append(m.slip.log, e)
+	m.slip.errs = m.slip.errs || err != nil
 	var d time.Duration
 	if p.timing {
 		d = time.Since(start)

@@ -24,10 +24,11 @@ type Stream[T any] struct {
 	cancel context.CancelCauseFunc
 	sink   chan *message[T]
 
-	mu     sync.Mutex
-	sent   uint64 // messages accepted (and rejected ones reported), the next Seq
-	closed bool
-	eof    chan struct{} // closed by CloseSend
+	// state is the number of messages accepted (and rejected ones reported) — the next Seq —
+	// times 2, | 1 once closed; after closing, the number is final.
+	state   atomic.Uint64
+	eof     chan struct{} // closed by CloseSend
+	eofOnce sync.Once
 
 	ranging  atomic.Bool
 	failFast bool
@@ -66,25 +67,18 @@ func (p *Pipeline[T]) Stream(ctx context.Context, opts ...StreamOption) *Stream[
 // stream's context is done. It fails with ErrStreamClosed after CloseSend or once the results
 // were abandoned, ErrClosed once the pipeline is closing, or ctx's error.
 func (s *Stream[T]) Submit(ctx context.Context, msg T) error {
-	s.mu.Lock()
-	closed := s.closed
-	s.mu.Unlock()
-	if closed {
+	if s.state.Load()&1 != 0 {
 		return ErrStreamClosed
 	}
 	if err := s.p.acquire(ctx, s.ctx); err != nil {
 		return err
 	}
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
+	seq, ok := s.number()
+	if !ok {
 		s.p.leave()
 		<-s.p.slots
 		return ErrStreamClosed
 	}
-	seq := s.sent
-	s.sent++
-	s.mu.Unlock()
 
 	m := s.p.newMessage(s.ctx, msg)
 	m.sink, m.seq = s.sink, seq
@@ -98,14 +92,10 @@ func (s *Stream[T]) Submit(ctx context.Context, msg T) error {
 // reject reports msg, which could not be submitted, as a result carrying err, so that a caller
 // of Run sees every message it produced. It takes no in-flight slot.
 func (s *Stream[T]) reject(msg T, err error) {
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
+	seq, ok := s.number()
+	if !ok {
 		return
 	}
-	seq := s.sent
-	s.sent++
-	s.mu.Unlock()
 	m := s.p.pool.Get().(*message[T])
 	m.slip.reset(&s.p.reg)
 	m.value, m.err, m.seq, m.noSlot = msg, err, seq, true
@@ -115,12 +105,8 @@ func (s *Stream[T]) reject(msg T, err error) {
 // CloseSend ends submission: Results ends once every accepted message has its result. It is safe
 // to call more than once.
 func (s *Stream[T]) CloseSend() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if !s.closed {
-		s.closed = true
-		close(s.eof)
-	}
+	s.state.Or(1)
+	s.eofOnce.Do(func() { close(s.eof) })
 }
 
 // Results yields one Result per accepted message, and ends after CloseSend once all are
@@ -170,11 +156,21 @@ func (s *Stream[T]) Results() iter.Seq[Result[T]] {
 	}
 }
 
-func (s *Stream[T]) total() uint64 {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.sent
+// number gives the next message its Seq, unless the stream is closed.
+func (s *Stream[T]) number() (uint64, bool) {
+	for {
+		st := s.state.Load()
+		if st&1 != 0 {
+			return 0, false
+		}
+		if s.state.CompareAndSwap(st, st+2) {
+			return st >> 1, true
+		}
+	}
 }
+
+// total is the number of messages accepted or reported; final once the stream is closed.
+func (s *Stream[T]) total() uint64 { return s.state.Load() >> 1 }
 
 // result turns a finished message into its Result and recycles the message.
 func (s *Stream[T]) result(m *message[T]) Result[T] {
