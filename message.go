@@ -24,7 +24,6 @@ type message[T any] struct {
 	reply    chan *message[T]        // the message's own sink, for Process under choreography
 	failFast context.CancelCauseFunc // the stream's cancel in fail-fast mode
 	seq      uint64                  // submission number within its stream
-	noSlot   bool                    // a rejected submission that holds no in-flight slot
 	id       uint64                  // message number, for events (0 when not observed)
 	accepted time.Time               // when accepted, for events
 

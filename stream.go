@@ -54,7 +54,7 @@ func (p *Pipeline[T]) Stream(ctx context.Context, opts ...StreamOption) *Stream[
 	}
 	s := &Stream[T]{
 		p:        p,
-		sink:     make(chan *message[T], cap(p.slots)+1),
+		sink:     make(chan *message[T], cap(p.slots)),
 		eof:      make(chan struct{}),
 		failFast: c.failFast,
 	}
@@ -90,16 +90,25 @@ func (s *Stream[T]) Submit(ctx context.Context, msg T) error {
 }
 
 // reject reports msg, which could not be submitted, as a result carrying err, so that a caller
-// of Run sees every message it produced. It takes no in-flight slot.
-func (s *Stream[T]) reject(msg T, err error) {
+// of Run sees every message it produced. Like a message, it holds an in-flight slot until
+// delivered, so that a stream's sink never overflows. It returns false, reporting nothing,
+// once the stream is closed (its results abandoned).
+func (s *Stream[T]) reject(msg T, err error) bool {
+	select {
+	case s.p.slots <- struct{}{}:
+	case <-s.eof:
+		return false
+	}
 	seq, ok := s.number()
 	if !ok {
-		return
+		<-s.p.slots
+		return false
 	}
 	m := s.p.pool.Get().(*message[T])
 	m.slip.reset(&s.p.reg)
-	m.value, m.err, m.seq, m.noSlot = msg, err, seq, true
-	s.sink <- m // the sink has one place beyond the in-flight bound, for this
+	m.value, m.err, m.seq = msg, err, seq
+	s.sink <- m
+	return true
 }
 
 // CloseSend ends submission: Results ends once every accepted message has its result. It is safe
@@ -127,6 +136,7 @@ func (s *Stream[T]) Results() iter.Seq[Result[T]] {
 		eof := s.eof
 		for {
 			if eof == nil && got == s.total() {
+				s.cancel(ErrStreamClosed) // release the stream's context: no message uses it now
 				return
 			}
 			var m *message[T]
@@ -193,20 +203,26 @@ func (s *Stream[T]) abandon(got uint64) {
 
 // Run streams every message of in through the pipeline under ctx and yields one Result per
 // message: completion order by default, submission order with WithSubmissionOrder. It submits
-// from one goroutine of its own, which it waits for before returning; when a message cannot be
-// submitted (ctx cancelled, pipeline closed), that message's result carries the error and Run
-// stops reading in. With FailFast, the first failed message cancels the rest, which still each
-// get a result saying so. Breaking out of the loop stops Run cleanly, as for Stream.Results.
+// from one goroutine of its own, which it waits for before returning. Every message of in gets
+// a result: once one cannot be submitted (ctx cancelled, a FailFast stream's first failure,
+// the pipeline closed), it and every later one get a result carrying that error, without
+// running — so Run reads in to its end. Breaking out of the loop stops Run cleanly (and stops
+// reading in), as for Stream.Results.
 func (p *Pipeline[T]) Run(ctx context.Context, in iter.Seq[T], opts ...StreamOption) iter.Seq[Result[T]] {
 	return func(yield func(Result[T]) bool) {
 		s := p.Stream(ctx, opts...)
 		var wg sync.WaitGroup
 		wg.Go(func() {
 			defer s.CloseSend()
+			var refused error
 			for v := range in {
-				if err := s.Submit(s.ctx, v); err != nil {
-					s.reject(v, err)
-					return
+				if refused == nil {
+					if refused = s.Submit(s.ctx, v); refused == nil {
+						continue
+					}
+				}
+				if !s.reject(v, refused) {
+					return // abandoned: nobody reads results any more
 				}
 			}
 		})

@@ -72,14 +72,20 @@ func testRunBreak(t *testing.T, c *suite) {
 func testRunRejects(t *testing.T, c *suite) {
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	p := c.newPipeline(t, []baton.Stage[Msg]{Tracer("a")})
-	var errs []error
-	for r := range p.Run(ctx, slices.Values([]Msg{{ID: 7}, {ID: 8}})) {
-		errs = append(errs, r.Err)
-		equal(t, 7, r.Value.ID)
+	p := c.newPipeline(t, []baton.Stage[Msg]{Tracer("a")}, baton.WithMaxInFlight(1))
+	in := []Msg{{ID: 7}, {ID: 8}, {ID: 9}}
+	rs := collect(t, p, ctx, in) // one result per message of in: never silence
+	for i, r := range rs {
+		equal(t, in[i].ID, r.Value.ID)
+		errorIs(t, r.Err, context.Canceled, "message %d", i)
+		empty(t, r.Value.Trace, "a refused message runs no step")
 	}
-	mustEqual(t, 1, len(errs), "Run stops reading after the first refused message")
-	errorIs(t, errs[0], context.Canceled)
+	// The same when the pipeline is closed.
+	mustNoError(t, p.Close())
+	rs = collect(t, p, t.Context(), in)
+	for i, r := range rs {
+		errorIs(t, r.Err, baton.ErrClosed, "message %d", i)
+	}
 }
 
 func testSubmitAfterCloseSend(t *testing.T, c *suite) {
