@@ -9,16 +9,19 @@ import (
 // Messages are pooled per pipeline; one is owned by exactly one goroutine at a time (the one
 // running its current step, or the one holding it in a channel), so it needs no locking.
 type message[T any] struct {
-	value  T
-	ctx    context.Context
-	done   <-chan struct{} // ctx.Done(), cached; nil when ctx can never be cancelled
-	cancel context.CancelFunc
-	slip   Slip
-	err    error // the failure that ended the forward path
-
+	// The fields every step touches come first, with the slip's own, so that a message moving
+	// between cores at each step (choreography) drags as few cache lines as it can.
+	inStage      bool // the stage's code is running: a panic now is the stage's (see step.go)
 	compensating bool
-	comp         int // compensation cursor: log index of the last step considered
-	compStart    int // log length when compensation began
+	done         <-chan struct{} // ctx.Done(), cached; nil when ctx can never be cancelled
+	ctx          context.Context
+	err          error // the failure that ended the forward path
+	slip         Slip
+	value        T
+
+	cancel    context.CancelFunc
+	comp      int // compensation cursor: log index of the last step considered
+	compStart int // log length when compensation began
 
 	sink     chan *message[T]        // where the finished message goes; nil for inline Process
 	reply    chan *message[T]        // the message's own sink, for Process under choreography
@@ -27,9 +30,7 @@ type message[T any] struct {
 	id       uint64                  // message number, for events (0 when not observed)
 	accepted time.Time               // when accepted, for events
 
-	// The step running now (see step.go): whether the stage's code is running (so that the
-	// strategy's recover knows a panic is the stage's), its deadline's cancel, and its timing.
-	inStage      bool
+	// The step running now, when policed: its deadline's cancel and its timing.
 	stepCancel   context.CancelFunc
 	stepStart    time.Time
 	attemptStart time.Time

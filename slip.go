@@ -18,18 +18,20 @@ import (
 // A Slip belongs to one message and is only touched by the goroutine running that message's
 // current step: it needs no locking, and must not be kept or used after Process returns.
 type Slip struct {
-	reg     *registry
-	route   []hop // planned steps; route[pos] is the step running now
+	// Touched by every step, and kept within one cache line: under choreography the message
+	// moves between cores at every step, and each line it touches moves with it.
+	route   []hop   // planned steps; route[pos] is the step running now
+	log     []entry // compact log; StepRecords are made from it on demand
 	pos     int
 	hops    int
-	attempt int     // the current step's attempt number
-	log     []entry // compact log; StepRecords are made from it on demand
-	times   []span  // log[i]'s timing, when the pipeline times steps
-
-	saved   []hop // route[pos+1:] before the current attempt's first revision
+	attempt int // the current step's attempt number
 	revised bool
 	plain   bool // no revision and no tolerated failure so far: see Pipeline.countSteps
 	errs    bool // some log entry holds an error (to be cleared before reuse)
+
+	reg   *registry
+	times []span // log[i]'s timing, when the pipeline times steps
+	saved []hop  // route[pos+1:] before the current attempt's first revision
 }
 
 type hop struct {
