@@ -12,7 +12,11 @@ import "sync"
 // by a worker is not in any inbox, so an inbox never holds more than the others leave free, and
 // no send can block — whatever the slips, revisits and cycles included.
 //
-// Cost: one buffered channel hand-off per step, and nothing else shared between stages.
+// Cost, measured by BenchmarkOverhead on 2 cores (README, "Performance"): one buffered channel
+// hand-off per step and nothing else shared between stages: about 60 ns/step at 10 and 100
+// stages with no work, against 23 and 18 for a hand-written goroutine-per-stage pipeline; no
+// allocation per step or per successful message. With real work it does not yet use both cores
+// well: under the in-flight bound, messages tend to travel in a convoy from inbox to inbox.
 type choreography[T any] struct {
 	p       *Pipeline[T]
 	inboxes []chan *message[T]

@@ -6,9 +6,12 @@ import "sync"
 // runs its steps one after another in a single goroutine — the caller's for Process, one of a
 // fixed set of drivers for streams. A stage's Workers cap is a semaphore taken around its steps.
 //
-// Cost: Process adds to each step a slice read, a log append and the stage's counters, and per
-// message one in-flight token; streams add one channel hand-off per message to a driver and one
-// to the stream. See the README's performance section for measured numbers.
+// Cost, measured by BenchmarkOverhead on 2 cores (README, "Performance"): Process adds about
+// 10 ns to each step of a stage with the default policy beyond the stage's own work (a direct
+// call through the Stage interface costs about 1.7 ns), about 75 ns per message, and allocates
+// nothing. Streams add about 300 ns per message (in-flight token, hand-off to a driver and back)
+// and nothing per step: 41 ns/step at 10 stages, 12 ns/step at 100, against 12 and 3.5 for a
+// hand-written worker pool; they allocate nothing per successful message.
 type orchestrator[T any] struct {
 	p    *Pipeline[T]
 	work chan *message[T] // streamed messages waiting for a driver; room for all in flight
