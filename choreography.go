@@ -55,11 +55,16 @@ func (c *choreography[T]) serve(i int) (panicked bool) {
 	var m *message[T]
 	done := false
 	defer func() {
-		if !done {
-			c.p.stagePanicked(m, recover())
-			c.dispatch(m)
-			panicked = true
+		if done {
+			return
 		}
+		r := recover()
+		c.p.stagePanicked(m, r)
+		if r == nil { // runtime.Goexit ends this goroutine: a new worker takes its place
+			c.wg.Go(func() { c.work(i) }) // stop waits for it: m is in flight, so stop has not begun
+		}
+		c.dispatch(m)
+		panicked = true
 	}()
 	n := 0
 	for m = range c.inboxes[i] {

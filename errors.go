@@ -35,6 +35,10 @@ var (
 	ErrCompensationFailed = errors.New("baton: compensation failed")
 	// ErrAborted reports a message cut short by Shutdown when its deadline passed.
 	ErrAborted = errors.New("baton: aborted by shutdown")
+	// ErrGoexit reports a stage that called runtime.Goexit, as t.FailNow does in a test: the
+	// step fails with it, and the message goes on (to compensation and its result) in another
+	// goroutine, since the one running the stage ends.
+	ErrGoexit = errors.New("baton: stage called runtime.Goexit")
 )
 
 // StepError is the error of a message whose step failed after all its attempts. It names the

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"hash/maphash"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -462,5 +463,42 @@ func TestCancellationAfterTheLastStepIsNotAFailure(t *testing.T) {
 		out, err := p.Process(ctx, msg{})
 		require.NoError(t, err, "every step of the itinerary completed")
 		assert.Equal(t, []string{"a", "last"}, out.Trace)
+	})
+}
+
+func TestStageCallingGoexitFailsTheStepAndNothingHangs(t *testing.T) {
+	eachStrategy(t, func(t *testing.T, s baton.Strategy) {
+		var undone []string
+		var mu sync.Mutex
+		exit := baton.Func("exit", func(_ context.Context, m msg) (msg, error) {
+			if m.ID%2 == 1 {
+				runtime.Goexit() // what t.FailNow does inside a stage
+			}
+			return m.with("exit"), nil
+		})
+		p := newPipeline(t, s, []baton.Stage[msg]{saga("a", &undone, &mu, nil), exit, tracer("b")}, baton.WithMaxInFlight(2))
+		in := make([]msg, 20)
+		for i := range in {
+			in[i].ID = i
+		}
+		for _, r := range collect(t, p, t.Context(), in) {
+			if r.Value.ID%2 == 1 {
+				require.ErrorIs(t, r.Err, baton.ErrGoexit)
+				assert.Equal(t, []string{"a:succeeded", "exit:failed", "a:compensated"}, logOf(r.Log))
+			} else {
+				require.NoError(t, r.Err)
+			}
+		}
+		// Process: the caller's goroutine ends (as with t.FailNow); the message still finishes.
+		returned := make(chan struct{})
+		go func() {
+			defer close(returned)
+			p.Process(t.Context(), msg{ID: 1})
+		}()
+		<-returned
+		require.NoError(t, p.Close(), "nothing left in flight")
+		mu.Lock()
+		assert.Len(t, undone, 11)
+		mu.Unlock()
 	})
 }

@@ -24,11 +24,14 @@ func newOrchestrator[T any](p *Pipeline[T]) *orchestrator[T] {
 
 func (o *orchestrator[T]) start() {
 	for range o.p.cfg.drivers {
-		o.wg.Go(func() {
-			for m := range o.work {
-				o.process(m)
-			}
-		})
+		o.wg.Go(o.driver)
+	}
+}
+
+// driver is a driver goroutine: it runs streamed messages to their end, one at a time.
+func (o *orchestrator[T]) driver() {
+	for m := range o.work {
+		o.process(m)
 	}
 }
 
@@ -47,11 +50,16 @@ func (o *orchestrator[T]) drive(m *message[T]) (done bool) {
 	p := o.p
 	var held chan struct{}
 	defer func() {
-		if !done {
-			if held != nil {
-				<-held
-			}
-			p.stagePanicked(m, recover())
+		if done {
+			return
+		}
+		if held != nil {
+			<-held
+		}
+		r := recover()
+		p.stagePanicked(m, r)
+		if r == nil {
+			o.rescue(m)
 		}
 	}()
 	for i := p.next(m); i >= 0; i = p.next(m) {
@@ -65,6 +73,21 @@ func (o *orchestrator[T]) drive(m *message[T]) (done bool) {
 		}
 	}
 	return true
+}
+
+// rescue carries on m, whose goroutine a stage ended with runtime.Goexit, in a new goroutine:
+// to its end, then — when the dead goroutine was a driver — as the driver that replaces it, or
+// — when it was a caller of Process, which will never return — releasing m for it.
+func (o *orchestrator[T]) rescue(m *message[T]) {
+	inline := m.sink == nil
+	o.wg.Go(func() { // stop waits for it: m is in flight, so stop has not begun
+		o.process(m)
+		if inline {
+			o.p.release(m)
+			return
+		}
+		o.driver()
+	})
 }
 
 func (o *orchestrator[T]) stop() {

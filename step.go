@@ -179,12 +179,18 @@ func (p *Pipeline[T]) endStep(st *stage[T], m *message[T], err error) {
 // step ends there, failed (or tolerated when optional). The strategies call it from the
 // recover of their loops, so that no per-step defer is needed; the step's own deferred
 // clean-up (an attempt's context) has run during the unwinding.
+//
+// r == nil is a runtime.Goexit (a panic(nil) recovers as a *runtime.PanicNilError): the step
+// fails with ErrGoexit, and the caller must carry the message on in another goroutine.
 func (p *Pipeline[T]) stagePanicked(m *message[T], r any) {
 	if m == nil || !m.inStage {
 		panic(r) // not a stage's panic: a bug in Baton, not to be hidden
 	}
 	m.inStage = false
-	err := newPanicError(r)
+	err := ErrGoexit
+	if r != nil {
+		err = newPanicError(r)
+	}
 	if m.stepCancel != nil {
 		m.stepCancel()
 		m.stepCancel = nil
