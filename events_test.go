@@ -145,7 +145,7 @@ func TestTimingFillsTheLogAndLatency(t *testing.T) {
 
 func TestWithoutTimingTheLogHasNoTimes(t *testing.T) {
 	eachStrategy(t, func(t *testing.T, s baton.Strategy) {
-		p := newPipeline(t, s, []baton.Stage[msg]{tracer("a")}, baton.WithResultLogs())
+		p := newPipeline(t, s, []baton.Stage[msg]{tracer("a")})
 		rs := collect(t, p, t.Context(), make([]msg, 1))
 		require.Len(t, rs[0].Log, 1)
 		assert.True(t, rs[0].Log[0].Start.IsZero())
@@ -153,17 +153,34 @@ func TestWithoutTimingTheLogHasNoTimes(t *testing.T) {
 	})
 }
 
-func TestResultLogsByDefaultOnlyForFailures(t *testing.T) {
+func TestEveryResultCarriesItsLog(t *testing.T) {
 	eachStrategy(t, func(t *testing.T, s baton.Strategy) {
-		p := newPipeline(t, s, []baton.Stage[msg]{tracer("a"), baton.Func("b", func(_ context.Context, m msg) (msg, error) {
-			if m.ID == 1 {
-				return m, errors.New("no")
-			}
-			return m, nil
-		})})
-		rs := collect(t, p, t.Context(), []msg{{ID: 0}, {ID: 1}})
-		assert.Nil(t, rs[0].Log, "a success allocates no log")
-		assert.Equal(t, []string{"a:succeeded", "b:failed"}, logOf(rs[1].Log))
+		var tries atomic.Int32
+		p := newPipeline(t, s, []baton.Stage[msg]{
+			reviser("a", func(m msg, slip *baton.Slip) error {
+				if m.ID == 3 && slip.Hops() == 1 {
+					return slip.InsertNext("a")
+				}
+				return nil
+			}),
+			baton.Func("b", func(_ context.Context, m msg) (msg, error) {
+				if m.ID == 1 {
+					return m, errors.New("no")
+				}
+				if m.ID == 2 && tries.Add(1) == 1 {
+					return m, errors.New("once")
+				}
+				return m, nil
+			}, baton.Retry(baton.RetryPolicy{MaxAttempts: 2})),
+		}, baton.WithMaxInFlight(1))
+		rs := collect(t, p, t.Context(), []msg{{ID: 0}, {ID: 1}, {ID: 2}, {ID: 3}, {ID: 4}})
+		assert.Equal(t, []string{"a:succeeded", "b:succeeded"}, logOf(rs[0].Log), "plain")
+		assert.Equal(t, []string{"a:succeeded", "b:failed"}, logOf(rs[1].Log), "failed")
+		assert.Equal(t, 2, rs[1].Log[1].Attempts)
+		assert.Equal(t, []string{"a:succeeded", "b:succeeded"}, logOf(rs[2].Log), "retried")
+		assert.Equal(t, 2, rs[2].Log[1].Attempts, "a retried step's log says so")
+		assert.Equal(t, 1, rs[4].Log[1].Attempts)
+		assert.Equal(t, []string{"a:succeeded", "a:succeeded", "b:succeeded"}, logOf(rs[3].Log), "revised")
 	})
 }
 

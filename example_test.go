@@ -46,7 +46,7 @@ func ExampleNew() {
 
 func ExamplePipeline_Run() {
 	p, _ := baton.New([]baton.Stage[string]{baton.Func("upper", upper)},
-		baton.WithStrategy(baton.Choreographed), baton.WithSubmissionOrder(), baton.WithResultLogs())
+		baton.WithStrategy(baton.Choreographed), baton.WithSubmissionOrder())
 	defer p.Close()
 	for r := range p.Run(context.Background(), slices.Values([]string{"a", "b", "c"})) {
 		fmt.Println(r.Seq, r.Value, r.Err, len(r.Log))

@@ -45,10 +45,10 @@ type Result[T any] struct {
 	// ErrHopLimit, ErrTimeout, ErrAborted, context.Canceled …, wrapped in a *CompensationError
 	// when completed steps were compensated.
 	Err error
-	// Log is the slip's log: every step and compensation, in order; the slice is the caller's.
-	// It is there when the message failed, when the pipeline times steps (WithTiming,
-	// WithObserver) or with WithResultLogs; otherwise nil, so that successful messages cost no
-	// allocation.
+	// Log is the slip's log: every step and compensation, in order. Treat it as read-only:
+	// results of messages that completed the default itinerary unrevised, each step at its
+	// first attempt, share one slice, so that they cost no allocation; any other result has
+	// its own.
 	Log []StepRecord
 	// Seq is the message's submission number within its stream, from 0.
 	Seq uint64

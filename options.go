@@ -52,7 +52,6 @@ type config struct {
 	observer    Observer
 	timing      bool
 	name        string
-	logs        bool
 	errs        []error
 }
 
@@ -151,8 +150,7 @@ func WithMessageTimeout(d time.Duration) Option {
 // pipelines apart.
 func WithName(name string) Option { return func(c *config) { c.name = name } }
 
-// WithResultLogs gives every Result its slip's log. Without it, only failed messages' results
-// carry their log (and every result does when the pipeline times steps: WithTiming,
-// WithObserver), so that a stream of successful messages allocates nothing per message. Cost:
-// one allocation per message of about 90 bytes per step.
-func WithResultLogs() Option { return func(c *config) { c.logs = true } }
+// WithResultLogs is a no-op kept while callers move off it: every Result carries its log.
+//
+// Deprecated: results always carry their slip's log.
+func WithResultLogs() Option { return func(*config) {} }

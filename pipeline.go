@@ -30,6 +30,9 @@ type Pipeline[T any] struct {
 	// plainDone counts messages that completed the default itinerary unrevised: each is one
 	// Processed step of every stage (see countSteps).
 	plainDone atomic.Int64
+	// plainLog is the log of a message that completed the default itinerary unrevised, each
+	// step at its first attempt: shared by such messages' Results (see log).
+	plainLog []StepRecord
 
 	slots   chan struct{} // one token per message in flight (accepted, result not yet delivered)
 	state   atomic.Int64  // messages accepted and not yet finished, ×2, | 1 once closing
@@ -111,6 +114,7 @@ func New[T any](stages []Stage[T], opts ...Option) (*Pipeline[T], error) {
 		p.reg.index[name] = int32(i)
 		p.reg.names = append(p.reg.names, name)
 		p.route = append(p.route, hop{stage: int32(i)})
+		p.plainLog = append(p.plainLog, StepRecord{Stage: name, Attempts: 1, Outcome: Succeeded})
 	}
 	if cfg.router != nil {
 		r, ok := cfg.router.(func(T) []string)

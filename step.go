@@ -146,6 +146,9 @@ func (p *Pipeline[T]) endStep(st *stage[T], m *message[T], err error) {
 	switch {
 	case err == nil:
 		// counted when the message finishes: see countSteps
+		if s.attempt != 1 {
+			s.plain = false // the shared plain log says one attempt
+		}
 	case h.optional || st.cfg.optional:
 		st.stats.failed.Add(1)
 		e.outcome = Tolerated
@@ -343,6 +346,16 @@ func (p *Pipeline[T]) finish(m *message[T]) {
 	if sink != nil {
 		sink <- m // never blocks: sinks have room for every message in flight
 	}
+}
+
+// log returns m's log as StepRecords for its Result. A message that completed the default
+// itinerary unrevised, each step at its first attempt, untimed, shares one read-only log made
+// at New: the common case costs no allocation. Any other gets its own copy (one allocation).
+func (p *Pipeline[T]) log(m *message[T]) []StepRecord {
+	if m.err == nil && m.slip.plain && p.router == nil && !p.timing {
+		return p.plainLog
+	}
+	return m.slip.records(0)
 }
 
 // countSteps adds the message's successful steps to the stages' Processed counters. Counting

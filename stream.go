@@ -185,9 +185,7 @@ func (s *Stream[T]) total() uint64 { return s.state.Load() >> 1 }
 // result turns a finished message into its Result and recycles the message.
 func (s *Stream[T]) result(m *message[T]) Result[T] {
 	r := Result[T]{Value: m.value, Err: m.err, Seq: m.seq}
-	if m.err != nil || s.p.cfg.logs || s.p.timing {
-		r.Log = m.slip.records(0)
-	}
+	r.Log = s.p.log(m)
 	s.p.release(m)
 	return r
 }

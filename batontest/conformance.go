@@ -121,8 +121,7 @@ var battery = []behaviour{
 
 // opts returns the options of a pipeline under test: the strategy, the suite's, then own.
 func (c *suite) opts(own ...baton.Option) []baton.Option {
-	// Every result carries its log, so that the suite can check logs of successes too.
-	return slices.Concat([]baton.Option{baton.WithStrategy(c.strategy), baton.WithResultLogs()}, c.extra, own)
+	return slices.Concat([]baton.Option{baton.WithStrategy(c.strategy)}, c.extra, own)
 }
 
 // newPipeline builds a pipeline under the suite's strategy and closes it when the test ends.

@@ -129,8 +129,7 @@ func (c Comparison[T]) Execute(s baton.Strategy) (Report[T], error) {
 			stages[i] = c.Wrap(s, stages[i])
 		}
 	}
-	// WithResultLogs: the logs of successful messages are compared too.
-	p, err := baton.New(stages, append([]baton.Option{baton.WithStrategy(s), baton.WithResultLogs()}, c.Options...)...)
+	p, err := baton.New(stages, append([]baton.Option{baton.WithStrategy(s)}, c.Options...)...)
 	if err != nil {
 		return rep, fmt.Errorf("%v: baton.New: %w", s, err)
 	}

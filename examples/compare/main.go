@@ -42,7 +42,7 @@ func main() {
 	results := map[baton.Strategy][]baton.Result[Order]{}
 	elapsed := map[baton.Strategy]time.Duration{}
 	for _, s := range []baton.Strategy{baton.Orchestrated, baton.Choreographed} {
-		p, err := baton.New(stages(), baton.WithStrategy(s), baton.WithRouter(route), baton.WithSubmissionOrder(), baton.WithResultLogs())
+		p, err := baton.New(stages(), baton.WithStrategy(s), baton.WithRouter(route), baton.WithSubmissionOrder())
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
