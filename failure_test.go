@@ -502,3 +502,52 @@ func TestStageCallingGoexitFailsTheStepAndNothingHangs(t *testing.T) {
 		mu.Unlock()
 	})
 }
+
+// A message waiting for its turn (in an inbox, or for a stage's worker) stops before its step
+// when its time is up, under both strategies alike.
+func TestQueuedMessagesStopWhereTheyWait(t *testing.T) {
+	slow := func() baton.Stage[msg] {
+		return baton.Func("slow", func(ctx context.Context, m msg) (msg, error) {
+			time.Sleep(10 * time.Millisecond) // ignores ctx
+			return m.with("slow"), nil
+		}, baton.Workers(1))
+	}
+	t.Run("shutdown deadline", func(t *testing.T) {
+		inBubble(t, func(t *testing.T, s baton.Strategy) {
+			p, err := baton.New([]baton.Stage[msg]{slow()}, baton.WithStrategy(s), baton.WithDrivers(4), baton.WithMaxInFlight(8))
+			require.NoError(t, err)
+			st := p.Stream(context.Background())
+			for i := range 8 {
+				require.NoError(t, st.Submit(t.Context(), msg{ID: i}))
+			}
+			st.CloseSend()
+			ctx, cancel := context.WithTimeout(t.Context(), 25*time.Millisecond)
+			defer cancel()
+			start := time.Now()
+			require.ErrorIs(t, p.Shutdown(ctx), baton.ErrAborted)
+			assert.Equal(t, 30*time.Millisecond, time.Since(start), "the step running at the deadline finishes; no queued one starts")
+			ok, aborted := 0, 0
+			for r := range st.Results() {
+				if r.Err == nil {
+					ok++
+				} else if errors.Is(r.Err, baton.ErrAborted) {
+					aborted++
+				}
+			}
+			assert.Equal(t, 3, ok)
+			assert.Equal(t, 5, aborted)
+		})
+	})
+	t.Run("message timeout", func(t *testing.T) {
+		inBubble(t, func(t *testing.T, s baton.Strategy) {
+			p := newPipeline(t, s, []baton.Stage[msg]{slow()}, baton.WithMessageTimeout(15*time.Millisecond), baton.WithDrivers(4))
+			timedOut := 0
+			for _, r := range collect(t, p, t.Context(), make([]msg, 4)) {
+				if errors.Is(r.Err, baton.ErrTimeout) {
+					timedOut++
+				}
+			}
+			assert.Equal(t, 2, timedOut, "the two that waited past their deadline never start")
+		})
+	})
+}

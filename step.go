@@ -61,16 +61,6 @@ func (p *Pipeline[T]) next(m *message[T]) int {
 		if m.err == nil && s.pos >= len(s.route) {
 			return -1 // done: a message whose itinerary is complete succeeds
 		}
-		if m.err == nil && m.done != nil {
-			select {
-			case <-m.done:
-				m.err = fmt.Errorf("baton: message stopped before stage %q: %w", s.Stage(), doneError(m.ctx))
-			default:
-			}
-		}
-		if m.err == nil && p.aborted.Load() {
-			m.err = fmt.Errorf("%w before stage %q", ErrAborted, s.Stage())
-		}
 		if m.err == nil {
 			if s.hops < p.cfg.hopLimit {
 				return int(s.route[s.pos].stage)
@@ -101,6 +91,9 @@ func (p *Pipeline[T]) act(i int, m *message[T]) {
 		p.compensate(st, m)
 		return
 	}
+	if p.stopped(m) {
+		return // the strategy's next call to next starts the compensation
+	}
 	s := &m.slip
 	s.hops++
 	if !st.plain || p.timing {
@@ -118,6 +111,26 @@ func (p *Pipeline[T]) act(i int, m *message[T]) {
 		err = withDone(m.ctx, err)
 	}
 	p.endStep(st, m, err)
+}
+
+// stopped reports whether m must stop before its current step — its context ended, or
+// Shutdown's deadline passed — and if so sets its error. It is asked as the step starts, after
+// any wait in an inbox or for a worker, so that a queued message stops exactly where it would
+// under either strategy.
+func (p *Pipeline[T]) stopped(m *message[T]) bool {
+	if m.done != nil {
+		select {
+		case <-m.done:
+			m.err = fmt.Errorf("baton: message stopped before stage %q: %w", m.slip.Stage(), doneError(m.ctx))
+			return true
+		default:
+		}
+	}
+	if p.aborted.Load() {
+		m.err = fmt.Errorf("%w before stage %q", ErrAborted, m.slip.Stage())
+		return true
+	}
+	return false
 }
 
 // policedStep is a step with the stage's policies: attempts, backoff, timeouts, timing, events.
