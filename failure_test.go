@@ -551,3 +551,28 @@ func TestQueuedMessagesStopWhereTheyWait(t *testing.T) {
 		})
 	})
 }
+
+func TestRunLoopBodyThatPanicsOrExitsLeavesNothingInFlight(t *testing.T) {
+	eachStrategy(t, func(t *testing.T, s baton.Strategy) {
+		p := newPipeline(t, s, []baton.Stage[msg]{tracer("a")}, baton.WithMaxInFlight(2))
+		in := make([]msg, 10)
+		func() {
+			defer func() { assert.Equal(t, "body bug", recover()) }()
+			for range p.Run(t.Context(), slices.Values(in)) {
+				panic("body bug")
+			}
+		}()
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			for range p.Run(t.Context(), slices.Values(in)) {
+				runtime.Goexit() // what require.* does on failure inside the loop
+			}
+		}()
+		<-done
+		assert.Zero(t, p.Stats().InFlight)
+		out, err := p.Process(t.Context(), msg{})
+		require.NoError(t, err, "all slots are free again")
+		assert.Equal(t, []string{"a"}, out.Trace)
+	})
+}

@@ -121,8 +121,8 @@ func (s *Stream[T]) CloseSend() {
 // Results yields one Result per accepted message, and ends after CloseSend once all are
 // delivered. Breaking out of the loop abandons the stream: its context is cancelled, later
 // Submits fail with ErrStreamClosed, and the remaining results are waited for and discarded
-// before the loop returns, so nothing stays in flight. It may be ranged over once; a second
-// range yields nothing.
+// before the loop returns, so nothing stays in flight — also when the loop's body panics or
+// calls runtime.Goexit. It may be ranged over once; a second range yields nothing.
 func (s *Stream[T]) Results() iter.Seq[Result[T]] {
 	return func(yield func(Result[T]) bool) {
 		if !s.ranging.CompareAndSwap(false, true) {
@@ -133,9 +133,21 @@ func (s *Stream[T]) Results() iter.Seq[Result[T]] {
 			ord = reorder.New[*message[T]](cap(s.sink))
 		}
 		var got uint64
+		// Unless the loop ends normally, the stream is abandoned: also when the loop's body
+		// panics or calls runtime.Goexit (t.FailNow), so that nothing stays in flight.
+		finished := false
+		defer func() {
+			if !finished {
+				if ord != nil {
+					ord.Drain(s.p.release)
+				}
+				s.abandon(got)
+			}
+		}()
 		eof := s.eof
 		for {
 			if eof == nil && got == s.total() {
+				finished = true
 				s.cancel(ErrStreamClosed) // release the stream's context: no message uses it now
 				return
 			}
@@ -149,7 +161,6 @@ func (s *Stream[T]) Results() iter.Seq[Result[T]] {
 			got++
 			if ord == nil {
 				if !yield(s.result(m)) {
-					s.abandon(got)
 					return
 				}
 				continue
@@ -157,8 +168,6 @@ func (s *Stream[T]) Results() iter.Seq[Result[T]] {
 			ord.Put(m.seq, m)
 			for m, ok := ord.Pop(); ok; m, ok = ord.Pop() {
 				if !yield(s.result(m)) {
-					ord.Drain(s.p.release)
-					s.abandon(got)
 					return
 				}
 			}
