@@ -576,3 +576,31 @@ func TestRunLoopBodyThatPanicsOrExitsLeavesNothingInFlight(t *testing.T) {
 		assert.Equal(t, []string{"a"}, out.Trace)
 	})
 }
+
+func TestRetryablePanicFailsTheStep(t *testing.T) {
+	eachStrategy(t, func(t *testing.T, s baton.Strategy) {
+		cause := errors.New("x")
+		pol := baton.RetryPolicy{MaxAttempts: 3, Retryable: func(error) bool { panic("predicate bug") }}
+		p := newPipeline(t, s, []baton.Stage[msg]{failing("f", cause, baton.Retry(pol))})
+		_, err := p.Process(t.Context(), msg{})
+		require.ErrorIs(t, err, cause)
+		require.ErrorIs(t, err, baton.ErrPanic)
+		assert.ErrorContains(t, err, "Retryable panicked")
+		require.NoError(t, p.Close(), "nothing left in flight")
+	})
+}
+
+func TestCompensateCallingGoexitIsAFailedCompensation(t *testing.T) {
+	eachStrategy(t, func(t *testing.T, s baton.Strategy) {
+		a := baton.WithCompensation(tracer("a"), func(context.Context, msg) error { runtime.Goexit(); return nil })
+		p := newPipeline(t, s, []baton.Stage[msg]{a, failing("b", errors.New("x"))})
+		rs := collect(t, p, t.Context(), make([]msg, 3))
+		for _, r := range rs {
+			require.ErrorIs(t, r.Err, baton.ErrCompensationFailed)
+			var ce *baton.CompensationError
+			require.ErrorAs(t, r.Err, &ce)
+			require.ErrorIs(t, ce.Steps[0].Err, baton.ErrGoexit)
+		}
+		require.NoError(t, p.Close())
+	})
+}

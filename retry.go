@@ -2,6 +2,7 @@ package baton
 
 import (
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/baton-go/baton/internal/backoff"
@@ -71,10 +72,23 @@ func (p RetryPolicy) Backoff(n int, r float64) time.Duration {
 	return backoff.Delay(n, p.InitialBackoff, p.Multiplier, p.MaxBackoff, p.Jitter, r)
 }
 
-// retries reports whether err, the error of attempt n, earns another attempt.
-func (p RetryPolicy) retries(n int, err error) bool {
-	if n >= p.MaxAttempts || IsPermanent(err) || errors.Is(err, ErrPanic) {
-		return false
+// retries reports whether err, the error of attempt n, earns another attempt, and returns err,
+// explained when the policy's Retryable panicked (the step is then not retried).
+func (p RetryPolicy) retries(n int, err error) (bool, error) {
+	if n >= p.MaxAttempts || IsPermanent(err) || errors.Is(err, ErrPanic) || errors.Is(err, ErrGoexit) {
+		return false, err
 	}
-	return p.Retryable == nil || p.Retryable(err)
+	if p.Retryable == nil {
+		return true, err
+	}
+	return p.askRetryable(err)
+}
+
+func (p RetryPolicy) askRetryable(err error) (retry bool, out error) {
+	defer func() {
+		if r := recover(); r != nil {
+			retry, out = false, fmt.Errorf("%w (and its retry policy's Retryable panicked: %w)", err, newPanicError(r))
+		}
+	}()
+	return p.Retryable(err), err
 }

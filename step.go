@@ -23,6 +23,8 @@ var (
 	errAttemptTimeout = &timeoutError{what: "attempt", cause: context.DeadlineExceeded}
 	errStepTimeout    = &timeoutError{what: "step", cause: context.DeadlineExceeded}
 	errMessageTimeout = &timeoutError{what: "message", cause: context.DeadlineExceeded}
+
+	errCompensationTimeout = &timeoutError{what: "compensation attempt", cause: context.DeadlineExceeded}
 )
 
 // begin gives an accepted message its itinerary.
@@ -207,6 +209,10 @@ func (p *Pipeline[T]) stagePanicked(m *message[T], r any) {
 	if r != nil {
 		err = newPanicError(r)
 	}
+	if m.compensating { // a Goexit in Compensate: its panics are recovered where it is called
+		p.endCompensation(&p.stages[m.slip.log[m.comp].stage], m, err)
+		return
+	}
 	if m.stepCancel != nil {
 		m.stepCancel()
 		m.stepCancel = nil
@@ -235,7 +241,10 @@ func (p *Pipeline[T]) attempts(ctx context.Context, st *stage[T], m *message[T])
 		if ctx.Err() != nil {
 			return withDone(ctx, err)
 		}
-		if !pol.retries(n, err) {
+		m.inStage = true // Retryable is the user's code too
+		retry, err := pol.retries(n, err)
+		m.inStage = false
+		if !retry {
 			return err
 		}
 		st.stats.retried.Add(1)
@@ -277,18 +286,22 @@ func (p *Pipeline[T]) attempt(ctx context.Context, st *stage[T], m *message[T]) 
 func (p *Pipeline[T]) compensate(st *stage[T], m *message[T]) {
 	ctx := context.WithoutCancel(m.ctx)
 	pol := &st.cfg.compRetry
-	var start time.Time
 	if p.timing {
-		start = time.Now()
+		m.stepStart = time.Now()
 	}
 	if p.obs != nil {
-		p.emit(m, Event{Kind: CompensationStarted, Stage: st.name, Time: start})
+		p.emit(m, Event{Kind: CompensationStarted, Stage: st.name, Time: m.stepStart})
 	}
 	var err error
-	n := 1
-	for ; ; n++ {
-		err = p.compensateOnce(ctx, st, m.value)
-		if err == nil || !pol.retries(n, err) {
+	for n := 1; ; n++ {
+		m.slip.attempt = n
+		if err = p.compensateOnce(ctx, st, m); err == nil {
+			break
+		}
+		m.inStage = true // Retryable is the user's code too
+		retry, werr := pol.retries(n, err)
+		m.inStage = false
+		if err = werr; !retry {
 			break
 		}
 		st.stats.retried.Add(1)
@@ -298,7 +311,13 @@ func (p *Pipeline[T]) compensate(st *stage[T], m *message[T]) {
 		}
 		_ = sleep(ctx, d) // ctx is never cancelled
 	}
-	e := entry{stage: m.slip.log[m.comp].stage, attempts: int32(n), outcome: Compensated}
+	p.endCompensation(st, m, err)
+}
+
+// endCompensation records the end of the compensation of step m.comp at st, after
+// m.slip.attempt attempts that ended with err.
+func (p *Pipeline[T]) endCompensation(st *stage[T], m *message[T], err error) {
+	e := entry{stage: m.slip.log[m.comp].stage, attempts: int32(m.slip.attempt), outcome: Compensated}
 	if err != nil {
 		e.outcome, e.err = CompensationFailed, err
 		st.stats.compensationFailed.Add(1)
@@ -309,26 +328,33 @@ func (p *Pipeline[T]) compensate(st *stage[T], m *message[T]) {
 	m.slip.errs = m.slip.errs || err != nil
 	var d time.Duration
 	if p.timing {
-		d = time.Since(start)
-		m.slip.times = append(m.slip.times, span{start, d})
+		d = time.Since(m.stepStart)
+		m.slip.times = append(m.slip.times, span{m.stepStart, d})
 	}
 	if p.obs != nil {
-		p.emit(m, Event{Kind: CompensationEnded, Stage: st.name, Attempt: n, Outcome: e.outcome, Err: err, Duration: d})
+		p.emit(m, Event{Kind: CompensationEnded, Stage: st.name, Attempt: m.slip.attempt, Outcome: e.outcome, Err: err, Duration: d})
 	}
 }
 
-func (p *Pipeline[T]) compensateOnce(ctx context.Context, st *stage[T], v T) (err error) {
+// compensateOnce makes one attempt of st's Compensate for m, in its own deadline when the stage
+// sets one; a panic is its error.
+func (p *Pipeline[T]) compensateOnce(ctx context.Context, st *stage[T], m *message[T]) (err error) {
 	if st.cfg.compTimeout > 0 {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeoutCause(ctx, st.cfg.compTimeout, errAttemptTimeout)
+		ctx, cancel = context.WithTimeoutCause(ctx, st.cfg.compTimeout, errCompensationTimeout)
 		defer cancel()
 	}
 	defer func() {
 		if r := recover(); r != nil {
+			m.inStage = false
 			err = newPanicError(r)
 		}
 	}()
-	err = st.comp.Compensate(ctx, v)
+	// A runtime.Goexit in Compensate unwinds past the recover with inStage still set, to the
+	// strategy's loop: see stagePanicked.
+	m.inStage = true
+	err = st.comp.Compensate(ctx, m.value)
+	m.inStage = false
 	if err == nil && ctx.Err() != nil {
 		err = context.DeadlineExceeded
 	}
