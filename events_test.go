@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/baton-go/baton"
 	"github.com/stretchr/testify/assert"
@@ -215,4 +216,20 @@ func (l *lockedWriter) Write(b []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.w.Write(b)
+}
+
+func TestOneStepEndedPerAttemptWhenARetryWaitIsCutShort(t *testing.T) {
+	inBubble(t, func(t *testing.T, s baton.Strategy) {
+		rec := &recorder{}
+		p := newPipeline(t, s, []baton.Stage[msg]{failing("f", errors.New("transient"), baton.Retry(baton.FixedBackoff(3, time.Hour)))},
+			baton.WithObserver(rec))
+		ctx, cancel := context.WithCancel(t.Context())
+		time.AfterFunc(20*time.Millisecond, cancel)
+		_, err := p.Process(ctx, msg{})
+		require.ErrorIs(t, err, context.Canceled)
+		rec.mu.Lock()
+		defer rec.mu.Unlock()
+		assert.Equal(t, []string{"message accepted", "step started f #1", "step ended f #1 err",
+			"retry scheduled f #1 err", "message finished err"}, rec.per[1])
+	})
 }

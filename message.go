@@ -32,6 +32,7 @@ type message[T any] struct {
 
 	// The step running now, when policed: its deadline's cancel and its timing.
 	stepCancel   context.CancelFunc
+	attemptEnded bool // the current attempt's StepEnded was sent (before a retry's wait)
 	stepStart    time.Time
 	attemptStart time.Time
 }

@@ -34,7 +34,7 @@ type EventKind uint8
 const (
 	MessageAccepted     EventKind = iota + 1 // a message was accepted and given its slip
 	StepStarted                              // an attempt of a step starts (Stage, Attempt)
-	StepEnded                                // an attempt ended (Duration, Err; Outcome on its last attempt)
+	StepEnded                                // an attempt ended (Duration, Err; Outcome on its last attempt†)
 	RetryScheduled                           // a failed attempt will be retried after Backoff
 	SlipRevised                              // the step that ended revised the slip (Remaining)
 	CompensationStarted                      // compensation of a completed step starts
@@ -51,6 +51,11 @@ func (k EventKind) String() string {
 	}
 	return fmt.Sprintf("EventKind(%d)", uint8(k))
 }
+
+// † Exactly one StepEnded is sent per attempt. An attempt that will be retried has its StepEnded
+// (without Outcome) before RetryScheduled; if the wait for the retry is then cut short
+// (cancellation, a timeout), the step ends there and no further StepEnded is sent: its outcome
+// shows in the message's next events.
 
 // Event is one thing that happened to a message. Fields that do not apply to its Kind are zero.
 type Event struct {

@@ -183,7 +183,9 @@ func (p *Pipeline[T]) endStep(st *stage[T], m *message[T], err error) {
 	revised := s.revised
 	s.revised = false
 	if p.obs != nil {
-		p.emit(m, Event{Kind: StepEnded, Stage: st.name, Attempt: s.attempt, Outcome: e.outcome, Err: err, Duration: time.Since(m.attemptStart)})
+		if !m.attemptEnded { // else this attempt's StepEnded went out before a retry's wait that was cut short
+			p.emit(m, Event{Kind: StepEnded, Stage: st.name, Attempt: s.attempt, Outcome: e.outcome, Err: err, Duration: time.Since(m.attemptStart)})
+		}
 		if revised {
 			p.emit(m, Event{Kind: SlipRevised, Stage: st.name, Remaining: s.Remaining()})
 		}
@@ -228,6 +230,7 @@ func (p *Pipeline[T]) attempts(ctx context.Context, st *stage[T], m *message[T])
 	pol := &st.cfg.retry
 	for n := 1; ; n++ {
 		m.slip.attempt = n
+		m.attemptEnded = false
 		if p.obs != nil {
 			m.attemptStart = time.Now()
 			p.emit(m, Event{Kind: StepStarted, Stage: st.name, Attempt: n, Time: m.attemptStart})
@@ -251,6 +254,7 @@ func (p *Pipeline[T]) attempts(ctx context.Context, st *stage[T], m *message[T])
 		d := pol.Backoff(n, rand.Float64())
 		if p.obs != nil {
 			p.emit(m, Event{Kind: StepEnded, Stage: st.name, Attempt: n, Err: err, Duration: time.Since(m.attemptStart)})
+			m.attemptEnded = true
 			p.emit(m, Event{Kind: RetryScheduled, Stage: st.name, Attempt: n, Err: err, Backoff: d})
 		}
 		if werr := sleep(ctx, d); werr != nil {
