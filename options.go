@@ -37,6 +37,10 @@ type Option func(*config)
 // DefaultMaxInFlight is the default bound on messages in flight in one pipeline.
 const DefaultMaxInFlight = 256
 
+// MaxInFlightLimit is the largest bound WithMaxInFlight accepts. Under choreography every stage's
+// inbox has room for that many messages (8 bytes each).
+const MaxInFlightLimit = 1 << 16
+
 // DefaultHopLimit is the least hop limit a pipeline gets by default; pipelines with many stages
 // get ten hops per stage.
 const DefaultHopLimit = 1000
@@ -87,8 +91,9 @@ func WithStrategy(s Strategy) Option {
 // the stage graph deadlock-free: no send can find an inbox full.
 func WithMaxInFlight(n int) Option {
 	return func(c *config) {
-		if n < 1 {
-			c.errs = append(c.errs, fmt.Errorf("WithMaxInFlight(%d): must be at least 1", n))
+		if n < 1 || n > MaxInFlightLimit {
+			c.errs = append(c.errs, fmt.Errorf("WithMaxInFlight(%d): must be in [1, %d]", n, MaxInFlightLimit))
+			n = 1
 		}
 		c.maxInFlight = n
 	}
@@ -134,9 +139,12 @@ func WithDrivers(n int) Option {
 	}
 }
 
-// WithMessageTimeout bounds each message end to end: when d passes, the step running sees its
-// context cancelled and the message fails with an error matching ErrTimeout and
-// context.DeadlineExceeded (completed steps are compensated). Cost: one context per message.
+// WithMessageTimeout bounds each message end to end, from its acceptance: when d passes, the
+// step running sees its context cancelled, no further step starts (also for a message waiting
+// in an inbox or for a worker), and the message fails with an error matching ErrTimeout and
+// context.DeadlineExceeded, its completed steps compensated. A step that ignores its context
+// and still succeeds counts; if it was the last, the message succeeds. Cost: one context per
+// message.
 func WithMessageTimeout(d time.Duration) Option {
 	return func(c *config) {
 		if d <= 0 {

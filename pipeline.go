@@ -18,6 +18,7 @@ import (
 // A Pipeline is safe for concurrent use. Its goroutines start at the first message and stop in
 // Close; a pipeline that is no longer needed must be closed.
 type Pipeline[T any] struct {
+	// Read by every step, written only at New (or, aborted, once at Shutdown's deadline).
 	cfg    config
 	stages []stage[T]
 	reg    registry
@@ -26,20 +27,23 @@ type Pipeline[T any] struct {
 	strat  strategy[T]
 	obs    *observers // nil without WithObserver
 	timing bool
-	begun  atomic.Int64 // UnixNano of the first message, for throughput
-	// plainDone counts messages that completed the default itinerary unrevised: each is one
-	// Processed step of every stage (see countSteps).
-	plainDone atomic.Int64
 	// plainLog is the log of a message that completed the default itinerary unrevised, each
 	// step at its first attempt: shared by such messages' Results (see log).
 	plainLog []StepRecord
+	slots    chan struct{} // one token per message in flight (accepted, result not yet delivered)
+	closing  chan struct{} // closed when Close or Shutdown begins
+	drained  chan struct{} // closed when closing and no message is left unfinished
+	aborted  atomic.Bool   // set when Shutdown's deadline passed
 
-	slots   chan struct{} // one token per message in flight (accepted, result not yet delivered)
-	state   atomic.Int64  // messages accepted and not yet finished, ×2, | 1 once closing
-	closing chan struct{} // closed when Close or Shutdown begins
-	drained chan struct{} // closed when closing and no message is left unfinished
-	aborted atomic.Bool   // set when Shutdown's deadline passed
+	// Written for every message: kept off the cache lines above, which every step reads.
+	_     [64]byte
+	state atomic.Int64 // messages accepted and not yet finished, ×2, | 1 once closing
+	// plainDone counts messages that completed the default itinerary unrevised: each is one
+	// Processed step of every stage (see countSteps).
+	plainDone atomic.Int64
+	_         [48]byte
 
+	begun     atomic.Int64 // UnixNano of the first message, for throughput
 	startOnce sync.Once
 	closeOnce sync.Once
 	stopOnce  sync.Once

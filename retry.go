@@ -3,6 +3,7 @@ package baton
 import (
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/baton-go/baton/internal/backoff"
@@ -57,8 +58,10 @@ func (p RetryPolicy) validate() error {
 		return errors.New("retry: MaxAttempts < 0")
 	case p.InitialBackoff < 0 || p.MaxBackoff < 0:
 		return errors.New("retry: negative backoff")
-	case p.Jitter < 0 || p.Jitter > 1:
+	case !(p.Jitter >= 0 && p.Jitter <= 1): // NaN too
 		return errors.New("retry: Jitter outside [0, 1]")
+	case math.IsNaN(p.Multiplier) || math.IsInf(p.Multiplier, 0):
+		return errors.New("retry: Multiplier is not a finite number")
 	}
 	return nil
 }

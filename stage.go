@@ -172,7 +172,10 @@ func AttemptTimeout(d time.Duration) StageOption {
 	return func(c *stageConfig) { c.attemptTimeout = d }
 }
 
-// StepTimeout bounds the whole step, all attempts and backoff waits included.
+// StepTimeout bounds the whole step, all attempts and backoff waits included: when d passes,
+// the attempt running sees its context cancelled, no further wait or attempt starts, and the
+// step fails with an error matching ErrTimeout and context.DeadlineExceeded. An attempt that
+// ignores its context and still succeeds counts as a success (unlike AttemptTimeout's).
 func StepTimeout(d time.Duration) StageOption { return func(c *stageConfig) { c.stepTimeout = d } }
 
 // Optional makes the stage's failures non-fatal: a step that fails after its retries is recorded

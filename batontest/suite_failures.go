@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -176,6 +177,9 @@ func testNewValidates(t *testing.T, c *suite) {
 		{"empty name", []baton.Stage[Msg]{Tracer("")}, nil, "empty name"},
 		{"duplicate", []baton.Stage[Msg]{a, Tracer("a")}, nil, `"a" used twice`},
 		{"in flight", []baton.Stage[Msg]{a}, []baton.Option{baton.WithMaxInFlight(0)}, "WithMaxInFlight(0)"},
+		{"in flight too large", []baton.Stage[Msg]{a}, []baton.Option{baton.WithMaxInFlight(math.MaxInt)}, "must be in [1, "},
+		{"NaN jitter", []baton.Stage[Msg]{Tracer("w", baton.Retry(baton.RetryPolicy{Jitter: math.NaN()}))}, nil, "Jitter"},
+		{"infinite multiplier", []baton.Stage[Msg]{Tracer("w", baton.Retry(baton.RetryPolicy{Multiplier: math.Inf(1)}))}, nil, "Multiplier"},
 		{"hop limit", []baton.Stage[Msg]{a}, []baton.Option{baton.WithHopLimit(-1)}, "WithHopLimit(-1)"},
 		{"drivers", []baton.Stage[Msg]{a}, []baton.Option{baton.WithDrivers(0)}, "WithDrivers(0)"},
 		{"strategy", []baton.Stage[Msg]{a}, []baton.Option{baton.WithStrategy(9)}, "unknown strategy"},
