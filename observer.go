@@ -14,7 +14,8 @@ import (
 // report the same events per message in the same order. Observe is called from the goroutine
 // running the message — concurrently for different messages — and should be quick: it runs on
 // the message's path. A panic in Observe is contained: the message goes on, the first panic is
-// reported once through slog.Default, and Stats counts them.
+// reported once through slog.Default, and Stats counts them. Observe must not call
+// runtime.Goexit (t.FailNow, require.* in a test): report with t.Error instead.
 //
 // With no observer (the default) the step path pays one predictable branch per event site and
 // allocates nothing.

@@ -106,7 +106,8 @@ func WithSubmissionOrder() Option { return func(c *config) { c.ordered = true } 
 
 // WithRouter computes each message's itinerary from the message itself when it is accepted,
 // instead of every stage in declaration order. A name the pipeline does not know fails that
-// message with ErrUnknownStage. route is called concurrently and must be safe for that.
+// message with ErrUnknownStage, and a panic in it fails the message with ErrPanic. route is
+// called concurrently and must be safe for that; it must not call runtime.Goexit.
 func WithRouter[T any](route func(msg T) []string) Option {
 	return func(c *config) {
 		if route == nil {
