@@ -26,6 +26,8 @@ type ctask struct {
 	cases    map[string][]string // SWITCH/DECISION: refs of each case
 	deflt    []string            // SWITCH/DECISION default case
 	branches [][]string          // FORK_JOIN
+	spans    [][2]int            // FORK_JOIN: the ords of each branch's tasks, (lo, hi]
+	joined   []bool              // FORK_JOIN: the branches its JOIN waits for (see joinOn)
 	fork     *ctask              // JOIN: the fork it closes
 	body     []string            // DO_WHILE: refs of the body's top level
 	sub      *Workflow           // SUB_WORKFLOW with a literal name
@@ -47,6 +49,7 @@ type compiler struct {
 	errs  []error
 	ord   int
 	stack []string // definitions being compiled, to find sub-workflow cycles
+	forks []*ctask // the FORK_JOIN tasks, in definition order
 }
 
 func (c *compiler) fail(task, field string, err error) {
@@ -154,6 +157,7 @@ func (c *compiler) task(wt *WorkflowTask, loc string, loop *ctask, depth int) *c
 	case "SWITCH", "DECISION":
 		c.switchTask(ct, loop, depth)
 	case "FORK_JOIN":
+		c.forks = append(c.forks, ct)
 		if len(wt.ForkTasks) == 0 {
 			failf("forkTasks", fmt.Errorf("%w: no branches", ErrMalformed))
 		}
@@ -161,7 +165,9 @@ func (c *compiler) task(wt *WorkflowTask, loc string, loop *ctask, depth int) *c
 			if len(branch) == 0 {
 				failf(fmt.Sprintf("forkTasks[%d]", i), fmt.Errorf("%w: empty branch", ErrMalformed))
 			}
+			lo := c.ord
 			ct.branches = append(ct.branches, c.list(branch, fmt.Sprintf("%s.forkTasks[%d]", ref, i), loop, depth+1))
+			ct.spans = append(ct.spans, [2]int{lo, c.ord})
 		}
 		c.w.depth = max(c.w.depth, depth+1)
 	case "FORK_JOIN_DYNAMIC":
@@ -409,18 +415,27 @@ func (c *compiler) checkRefs() {
 			c.fail(taskRef(ct), field, err)
 			return
 		}
-		if ct == nil || target.ord < ct.ord || sameLoop(ct, target) {
+		if ct == nil {
+			return // the run's output is computed once every branch has ended
+		}
+		if f, i := c.unjoined(target, ct); f != nil {
+			c.fail(ct.ref, field, fmt.Errorf("%w: ${%s} names %q, in branch %d of fork %q, which its JOIN does not wait for (add the branch's last task to joinOn)",
+				ErrForwardRef, p.src, p.root, i, f.ref))
+			return
+		}
+		if target.ord < ct.ord || sameLoop(ct, target) {
 			return
 		}
 		c.fail(ct.ref, field, fmt.Errorf("%w: ${%s} names %q, which does not run before %q", ErrForwardRef, p.src, p.root, ct.ref))
 	}
-	for _, ct := range c.sorted() {
-		ct.input.paths(func(p *path) { check(ct, "inputParameters", p) })
-		for i, r := range ct.wt.JoinOn {
-			if _, ok := c.w.tasks[r]; !ok {
-				c.fail(ct.ref, fmt.Sprintf("joinOn[%d]", i), fmt.Errorf("%w %q", ErrUnknownRef, r))
-			}
+	tasks := c.sorted()
+	for _, ct := range tasks {
+		if ct.typ == "JOIN" {
+			c.joinOn(ct)
 		}
+	}
+	for _, ct := range tasks {
+		ct.input.paths(func(p *path) { check(ct, "inputParameters", p) })
 		if ct.subName != nil {
 			for _, p := range ct.subName.parts {
 				if p.expr != nil {
@@ -430,6 +445,57 @@ func (c *compiler) checkRefs() {
 		}
 	}
 	c.w.output.paths(func(p *path) { check(nil, "outputParameters", p) })
+}
+
+// joinOn checks the joinOn of JOIN ct and, for a static fork, marks the branches it waits
+// for: those holding a task it names. Each must be a task of the fork's branches. A dynamic
+// fork's JOIN waits for every forked task, whatever its joinOn says (as in Conductor, which
+// replaces it), so that joinOn is not checked.
+func (c *compiler) joinOn(ct *ctask) {
+	f := ct.fork
+	if f == nil || f.typ != "FORK_JOIN" {
+		return
+	}
+	f.joined = make([]bool, len(f.spans))
+	for i, r := range ct.wt.JoinOn {
+		field := fmt.Sprintf("joinOn[%d]", i)
+		t, ok := c.w.tasks[r]
+		if !ok {
+			c.fail(ct.ref, field, fmt.Errorf("%w %q", ErrUnknownRef, r))
+			continue
+		}
+		b := f.branchOf(t)
+		if b < 0 {
+			c.fail(ct.ref, field, fmt.Errorf("%w: %q is not a task of the branches of fork %q", ErrUnknownRef, r, f.ref))
+			continue
+		}
+		f.joined[b] = true
+	}
+}
+
+// branchOf returns the branch of fork f that holds t (at any depth), or -1.
+func (f *ctask) branchOf(t *ctask) int {
+	for i, sp := range f.spans {
+		if t.ord > sp[0] && t.ord <= sp[1] {
+			return i
+		}
+	}
+	return -1
+}
+
+// unjoined finds a fork with a branch that holds target, that its JOIN does not wait for, and
+// that from is not in: from can never see target, whose state reaches the rest of the run only
+// when the run ends. It returns that fork and branch, or nil.
+func (c *compiler) unjoined(target, from *ctask) (*ctask, int) {
+	for _, f := range c.forks {
+		if f.joined == nil {
+			continue
+		}
+		if i := f.branchOf(target); i >= 0 && !f.joined[i] && f.branchOf(from) != i {
+			return f, i
+		}
+	}
+	return nil, 0
 }
 
 func taskRef(ct *ctask) string {

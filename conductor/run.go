@@ -21,8 +21,15 @@ func WithWorkflowID(id string) RunOption { return func(r *runInfo) { r.workflowI
 // WithCorrelationID sets ${workflow.correlationId}.
 func WithCorrelationID(id string) RunOption { return func(r *runInfo) { r.correlationID = id } }
 
-// errWorkflowTimeout is the cause of a run's own deadline (the definition's timeoutSeconds).
-var errWorkflowTimeout = errors.New("workflow timeoutSeconds elapsed")
+// Causes of the cancellation of a run's context.
+var (
+	// errWorkflowTimeout is the cause of a run's own deadline (the definition's timeoutSeconds).
+	errWorkflowTimeout = errors.New("workflow timeoutSeconds elapsed")
+	// errBranchStopped: a fork branch that its JOIN did not wait for failed or TERMINATEd.
+	errBranchStopped = errors.New("a fork branch ended the workflow")
+	// errRunEnded: the run failed or TERMINATEd; the branches left to it are cancelled.
+	errRunEnded = errors.New("the workflow ended")
+)
 
 // Run runs the workflow once on input (normalized to JSON values and copied) and returns the
 // finished run. The error is nil when the run completed; otherwise it is the Execution's Err:
@@ -64,8 +71,25 @@ func (w *Workflow) run(ctx context.Context, input map[string]any, ri *runInfo) (
 		runCtx, cancel = context.WithTimeoutCause(ctx, time.Duration(w.def.TimeoutSeconds)*w.cfg.unit, errWorkflowTimeout)
 		defer cancel()
 	}
+	// Branches that JOINs do not wait for run on under stopCtx: the first of them to fail or
+	// TERMINATE cancels it, which stops the rest of the run (branchStopped).
+	stopCtx, stop := context.WithCancelCause(runCtx)
+	defer stop(nil)
+	ri.ctx, ri.cancel = stopCtx, stop
 	s0 := &state{run: ri, tasks: map[string]*taskState{}, vars: vars, route: w.top}
-	final, err := w.runSlip(runCtx, s0)
+	final, err := w.runSlip(stopCtx, s0)
+	if err != nil || final.end != nil {
+		ri.halt() // the run ends here: stop the branches left to it
+	}
+	final = w.awaitBranches(ri, final)
+	if berr, bend, ok := ri.branchStop(); ok && (err == nil && final.end == nil || err != nil && context.Cause(stopCtx) == errBranchStopped) {
+		// A branch left to the run failed or TERMINATEd: that is how the run ended.
+		err = berr
+		if bend != nil {
+			final = final.clone()
+			final.end = bend
+		}
+	}
 
 	e := &Execution{
 		WorkflowID: ri.workflowID, Name: w.def.Name, Version: w.def.Version, Input: copyMap(in),

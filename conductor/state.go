@@ -1,7 +1,9 @@
 package conductor
 
 import (
+	"context"
 	"maps"
+	"sync"
 	"time"
 )
 
@@ -19,6 +21,10 @@ type state struct {
 	route []string              // the itinerary this message starts with (the router reads it)
 	loops map[string]int        // current iteration of each running DO_WHILE; never written in place
 	depth int                   // fork nesting of this message: which pipeline carries it
+	// hop is the step of this message's slip that made the state (0: none yet). A step that
+	// ends with a higher Hops than hop+1 follows steps that were tolerated (optional tasks
+	// that failed), whose states Baton dropped: see Workflow.recordTolerated.
+	hop int
 
 	// A dynamic-fork branch: the task the dynamic stage runs, its input and iteration.
 	dyn     *WorkflowTask
@@ -36,6 +42,16 @@ type runInfo struct {
 	parentTaskID  string
 	created       time.Time
 	subDepth      int // sub-workflow nesting of the run
+
+	// Set by Workflow.run: the run's context, under which fork branches run, and its cancel.
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+
+	mu       sync.Mutex
+	detached []*batch     // forks' branches their JOINs did not wait for, in the order the forks went on
+	stopped  bool         // the run is ending: a branch failing now did not end it
+	stopErr  error        // the error of the branch left to the run that ended it ...
+	stopEnd  *termination // ... or its termination
 }
 
 // taskState is one execution of a task: what ${ref.…} expressions see. Immutable once stored.
@@ -47,6 +63,7 @@ type taskState struct {
 	output         map[string]any
 	iteration      int
 	reason         string
+	err            error // the last attempt's error, for COMPLETED_WITH_ERRORS
 }
 
 // termination is what a TERMINATE task decided.
@@ -105,7 +122,7 @@ func (s *state) iteration(ct *ctask) int {
 func (ts *taskState) entry() TaskRun {
 	return TaskRun{
 		Ref: ts.ref, Name: ts.name, Type: ts.typ, TaskID: ts.taskID, Status: ts.status,
-		Input: ts.input, Output: ts.output, Iteration: ts.iteration, Reason: ts.reason, Attempts: 1,
+		Input: ts.input, Output: ts.output, Iteration: ts.iteration, Reason: ts.reason, Err: ts.err, Attempts: 1,
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"sync"
 
 	"github.com/baton-go/baton"
 )
@@ -20,10 +21,13 @@ func (f *forkFailure) Error() string { return f.err.Error() }
 func (f *forkFailure) Unwrap() error { return f.err }
 
 // forkTask is a FORK_JOIN task's stage: each branch runs as a message of its own, along a
-// slip of the branch's tasks, in the pipeline one fork level down, all at once. When all are
-// done their results are merged in branch order (task outputs, variables, log). The first
-// branch to fail or TERMINATE stops the others at their next step; a failure fails the fork,
-// a TERMINATE ends the run. The following JOIN then completes at once.
+// slip of the branch's tasks, in the pipeline one fork level down, all at once. The fork waits
+// for the branches its JOIN waits for (those holding a task of joinOn; none when joinOn is
+// empty) and merges their results in branch order (task outputs, variables, log); the other
+// branches go on while the run does, and reach its state when it ends (see awaitBranches).
+// The first branch to fail or TERMINATE while the fork waits stops the others at their next
+// step; a failure fails the fork, a TERMINATE ends the run. The following JOIN then completes
+// at once.
 func (w *Workflow) forkTask(ct *ctask) stageFn {
 	return func(ctx context.Context, s *state, slip *baton.Slip) (*state, error) {
 		iter, id, in, err := w.begin(ct, s)
@@ -32,32 +36,142 @@ func (w *Workflow) forkTask(ct *ctask) stageFn {
 		}
 		branches := make([]*state, len(ct.branches))
 		for i, refs := range ct.branches {
-			b := s.clone()
-			b.route, b.depth, b.end = refs, ct.depth+1, nil
-			branches[i] = b
+			branches[i] = s.branch(refs, ct.depth+1)
 		}
 		head := completed(s, slip, ct, id, iter, in, nil)
-		return w.join(ctx, head, slip, branches)
+		return w.fork(ctx, head, slip, branches, ct.joined)
 	}
 }
 
-// join runs branches (each forked from head's parent) and merges them into head.
-func (w *Workflow) join(ctx context.Context, head *state, slip *baton.Slip, branches []*state) (*state, error) {
+// branch returns the state a fork branch starts from: s, to run route one fork level down.
+func (s *state) branch(route []string, depth int) *state {
+	b := s.clone()
+	b.route, b.depth, b.end, b.hop = route, depth, nil, 0
+	return b
+}
+
+// batch is the branches of one fork, each a message along its own slip in the pipeline one
+// fork level down, all running at once under the run's context.
+type batch struct {
+	starts  []*state // the state each branch started from
+	finals  []*state // each branch's final state, set as it ends
+	errs    []error
+	joined  []bool // the branches the fork waited for (nil: all)
+	cancel  context.CancelFunc
+	results chan int      // the index of each branch as it ends
+	done    chan struct{} // closed once every branch has ended
+
+	mu    sync.Mutex
+	first int      // the first branch to fail or TERMINATE; -1 while none has
+	run   *runInfo // set once the fork has gone on: a branch's stop then stops the run
+}
+
+// startSlips starts states along their slips, each a message of the pipeline of their fork
+// level, under ctx.
+func (w *Workflow) startSlips(ctx context.Context, states []*state) *batch {
 	bctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	first := -1 // the branch that stopped the others
-	finals, errs := w.runSlips(bctx, branches, func(i int, s *state, err error) {
-		if first < 0 && (err != nil || s.end != nil) {
-			first = i
-			cancel()
+	b := &batch{
+		starts: states, finals: make([]*state, len(states)), errs: make([]error, len(states)),
+		cancel: cancel, results: make(chan int, len(states)), done: make(chan struct{}), first: -1,
+	}
+	go func() {
+		defer close(b.done)
+		defer cancel()
+		w.runSlips(bctx, states, func(i int, s *state, err error) {
+			b.mu.Lock()
+			b.finals[i], b.errs[i] = s, err
+			if b.first < 0 && (err != nil || s.end != nil) {
+				b.first = i
+				if b.run != nil {
+					b.run.branchStopped(s, err)
+				} else {
+					cancel()
+				}
+			}
+			b.mu.Unlock()
+			b.results <- i
+		})
+	}()
+	return b
+}
+
+// fork runs branches (each forked from head's parent), waits for those joined says (nil: all)
+// and returns head with them merged. The others are left to the run (runInfo.detached), which
+// merges them when it ends. When a branch fails or TERMINATEs while the fork waits, the fork
+// stops the others, waits for them all and merges them all: a failure is the fork's error, a
+// TERMINATE the end of the run. A cancelled ctx (the step's) stops the branches.
+func (w *Workflow) fork(ctx context.Context, head *state, slip *baton.Slip, branches []*state, joined []bool) (*state, error) {
+	if len(branches) == 0 {
+		return head, nil
+	}
+	b := w.startSlips(head.run.ctx, branches)
+	stopWaiting := context.AfterFunc(ctx, b.cancel)
+	need, rest := 0, 0
+	for i := range branches {
+		if joined == nil || joined[i] {
+			need++
+		} else {
+			rest++
 		}
-	})
-	merged := head.clone()
-	merged.tasks = maps.Clone(head.tasks)
+	}
+	for need > 0 {
+		i := <-b.results
+		if joined == nil || joined[i] {
+			need--
+		}
+		b.mu.Lock()
+		stopped := b.first >= 0
+		b.mu.Unlock()
+		if stopped {
+			break
+		}
+	}
+	if stopWaiting() {
+		b.mu.Lock()
+		goOn := b.first < 0 && need == 0
+		if goOn && rest > 0 {
+			b.joined, b.run = joined, head.run
+			head.run.addDetached(b)
+		}
+		b.mu.Unlock()
+		if goOn {
+			if rest == 0 {
+				<-b.done
+			}
+			merged, entries := b.merge(head, func(i int) bool { return joined == nil || joined[i] })
+			merged.log = appendLog(merged.log, entries)
+			return merged, nil
+		}
+	}
+	<-b.done
+	merged, entries := b.merge(head, func(int) bool { return true })
+	if first := b.first; first >= 0 && b.errs[first] != nil {
+		if ctx.Err() != nil {
+			return nil, b.errs[first]
+		}
+		return nil, &forkFailure{err: b.errs[first], entries: entries}
+	}
+	merged.log = appendLog(merged.log, entries)
+	if first := b.first; first >= 0 {
+		merged.end = b.finals[first].end
+		slip.End()
+	}
+	return merged, nil
+}
+
+// merge returns into with the ended branches that pick picks merged, in branch order: the
+// tasks they ran and the variables they set. It returns their log entries, in the same order,
+// for the caller to log or to report.
+func (b *batch) merge(into *state, pick func(i int) bool) (*state, []TaskRun) {
+	merged := into.clone()
+	merged.tasks = maps.Clone(into.tasks)
 	var entries []TaskRun
 	varsCopied := false
-	for i, f := range finals {
-		base := branches[i]
+	for i := range b.finals {
+		if !pick(i) {
+			continue // maybe still running: not to be read
+		}
+		f, base := b.finals[i], b.starts[i]
 		for ref, ts := range f.tasks {
 			if base.tasks[ref] != ts {
 				merged.tasks[ref] = ts
@@ -72,26 +186,79 @@ func (w *Workflow) join(ctx context.Context, head *state, slip *baton.Slip, bran
 			entries = append(entries, e)
 			if e.Type == "SET_VARIABLE" && e.Status == TaskCompleted {
 				if !varsCopied {
-					merged.vars, varsCopied = cloneVars(head.vars), true
+					merged.vars, varsCopied = cloneVars(merged.vars), true
 				}
 				maps.Copy(merged.vars, deepCopy(e.Input).(map[string]any))
 			}
 		}
 	}
-	if first >= 0 && errs[first] != nil {
-		if ctx.Err() != nil {
-			return nil, errs[first]
-		}
-		return nil, &forkFailure{err: errs[first], entries: entries}
-	}
+	return merged, entries
+}
+
+// appendLog returns log with entries added, oldest first.
+func appendLog(log *logNode, entries []TaskRun) *logNode {
 	for _, e := range entries {
-		merged.log = &logNode{entry: e, prev: merged.log}
+		log = &logNode{entry: e, prev: log}
 	}
-	if first >= 0 {
-		merged.end = finals[first].end
-		slip.End()
+	return log
+}
+
+// addDetached hands the run a fork's branches that its JOIN did not wait for.
+func (ri *runInfo) addDetached(b *batch) {
+	ri.mu.Lock()
+	ri.detached = append(ri.detached, b)
+	ri.mu.Unlock()
+}
+
+// branchStopped is told of the first branch, among those left to the run, to fail or
+// TERMINATE: unless the run is already ending, that ends it, as in Conductor. The run's
+// context is cancelled, so the rest of the run stops at its next step, and the run ends with
+// the branch's failure or termination.
+func (ri *runInfo) branchStopped(s *state, err error) {
+	ri.mu.Lock()
+	defer ri.mu.Unlock()
+	if ri.stopped {
+		return
 	}
-	return merged, nil
+	ri.stopped, ri.stopErr, ri.stopEnd = true, err, s.end
+	ri.cancel(errBranchStopped)
+}
+
+// halt stops the branches left to the run: it ends otherwise (failed or terminated).
+func (ri *runInfo) halt() {
+	ri.mu.Lock()
+	defer ri.mu.Unlock()
+	if !ri.stopped {
+		ri.stopped = true
+		ri.cancel(errRunEnded)
+	}
+}
+
+// branchStop returns what stopped the run, if a branch left to it did: its error or its
+// termination.
+func (ri *runInfo) branchStop() (err error, end *termination, ok bool) {
+	ri.mu.Lock()
+	defer ri.mu.Unlock()
+	return ri.stopErr, ri.stopEnd, ri.stopErr != nil || ri.stopEnd != nil
+}
+
+// awaitBranches waits for the branches left to the run (also those their own forks leave) and
+// returns final with them merged, fork by fork, in the order the forks went on: their tasks,
+// variables and log entries (after the rest of the run's).
+func (w *Workflow) awaitBranches(ri *runInfo, final *state) *state {
+	for i := 0; ; i++ {
+		ri.mu.Lock()
+		if i >= len(ri.detached) {
+			ri.mu.Unlock()
+			return final
+		}
+		b := ri.detached[i]
+		ri.mu.Unlock()
+		<-b.done
+		merged, entries := b.merge(final, func(j int) bool { return !b.joined[j] })
+		merged.log = appendLog(merged.log, entries)
+		final = merged
+	}
 }
 
 // dynamicForkTask is a FORK_JOIN_DYNAMIC task's stage: the input parameter
@@ -112,15 +279,14 @@ func (w *Workflow) dynamicForkTask(ct *ctask) stageFn {
 		branches := make([]*state, len(tasks))
 		refs := make([]any, len(tasks))
 		for i, t := range tasks {
-			b := s.clone()
-			b.route, b.depth, b.end = []string{dynamicStage}, ct.depth+1, nil
+			b := s.branch([]string{dynamicStage}, ct.depth+1)
 			b.dyn, b.dynIter = t, iter
 			b.dynIn, _ = inputs[t.TaskReferenceName].(map[string]any)
 			branches[i] = b
 			refs[i] = t.TaskReferenceName
 		}
 		head := completed(s, slip, ct, id, iter, in, map[string]any{"forkedTasks": refs})
-		return w.join(ctx, head, slip, branches)
+		return w.fork(ctx, head, slip, branches, nil)
 	}
 }
 
@@ -198,9 +364,10 @@ func (w *Workflow) dynamicTask(ctx context.Context, s *state, slip *baton.Slip) 
 	}, slip.Hops()), nil
 }
 
-// joinTask is a JOIN task's stage. Its fork has already waited for every branch; the JOIN
-// outputs {ref: output} for each task of joinOn (for a dynamic fork with no joinOn, each
-// forked task).
+// joinTask is a JOIN task's stage. Its fork has already waited for the branches it joins;
+// the JOIN outputs {ref: output} for each task of joinOn that ran (a failed optional one
+// included), as Conductor does: nothing for an empty joinOn. After a dynamic fork it outputs
+// each forked task, whatever its joinOn says (Conductor replaces it with the forked tasks).
 func (w *Workflow) joinTask(ct *ctask) stageFn {
 	return func(ctx context.Context, s *state, slip *baton.Slip) (*state, error) {
 		iter, id, in, err := w.begin(ct, s)
@@ -208,7 +375,8 @@ func (w *Workflow) joinTask(ct *ctask) stageFn {
 			return nil, err
 		}
 		refs := ct.wt.JoinOn
-		if len(refs) == 0 && ct.fork != nil && ct.fork.typ == "FORK_JOIN_DYNAMIC" {
+		if ct.fork != nil && ct.fork.typ == "FORK_JOIN_DYNAMIC" {
+			refs = nil
 			if f, ok := s.tasks[ct.fork.ref]; ok {
 				forked, _ := f.output["forkedTasks"].([]any)
 				for _, r := range forked {

@@ -1,6 +1,7 @@
 package conductor
 
 import (
+	"context"
 	"errors"
 
 	"github.com/baton-go/baton"
@@ -43,7 +44,25 @@ func (w *Workflow) completeLog(start, final *state, steps []baton.StepRecord) *s
 				}
 				push(e)
 			}
-		case baton.Failed, baton.Tolerated:
+		case baton.Tolerated:
+			// recordTolerated logged it in the state, with its input, as step i+1.
+			if es := byHop[i+1]; len(es) > 0 {
+				for j, e := range es {
+					if j == 0 {
+						e.Attempts = rec.Attempts
+					}
+					push(e)
+				}
+			} else {
+				push(w.failedEntry(final, rec))
+			}
+			var ff *forkFailure
+			if errors.As(rec.Err, &ff) {
+				for _, e := range ff.entries {
+					push(e)
+				}
+			}
+		case baton.Failed:
 			push(w.failedEntry(final, rec))
 			var ff *forkFailure
 			if errors.As(rec.Err, &ff) {
@@ -84,9 +103,47 @@ func (w *Workflow) failedEntry(s *state, rec baton.StepRecord) TaskRun {
 		e.Status = TaskCompletedWithErrors
 	case errors.Is(rec.Err, baton.ErrTimeout):
 		e.Status = TaskTimedOut
+	case errors.Is(rec.Err, context.Canceled):
+		e.Status = TaskCanceled
 	}
 	if rec.Err != nil {
 		e.Reason = rec.Err.Error()
 	}
 	return e
+}
+
+// recordTolerated returns s with the tolerated steps of log from step s.hop+1 on recorded as
+// executions of their tasks with status COMPLETED_WITH_ERRORS (input resolved as the task saw
+// it, output empty, reason the last attempt's error), each logged as its step. Baton keeps a
+// message's value unchanged across a tolerated step, so s is the state each of them started
+// from.
+func (w *Workflow) recordTolerated(s *state, log []baton.StepRecord) *state {
+	for k := s.hop; k < len(log); k++ {
+		if rec := log[k]; rec.Outcome == baton.Tolerated {
+			s = s.withTask(w.toleratedTask(s, rec), k+1)
+			s.hop = k + 1
+		}
+	}
+	return s
+}
+
+// toleratedTask is the execution of the task of a tolerated step, started from s.
+func (w *Workflow) toleratedTask(s *state, rec baton.StepRecord) *taskState {
+	ts := &taskState{ref: rec.Stage, status: TaskCompletedWithErrors, output: map[string]any{}, err: rec.Err}
+	if rec.Err != nil {
+		ts.reason = rec.Err.Error()
+	}
+	if ct := w.stageTask(rec.Stage); ct != nil {
+		ts.ref, ts.name, ts.typ = ct.ref, ct.name, ct.typ
+		ts.iteration = s.iteration(ct)
+		ts.taskID = taskID(s, ct.ref, ts.iteration)
+		if in, err := w.resolve(ct, s, ts.taskID); err == nil {
+			ts.input = in
+		}
+	} else if rec.Stage == dynamicStage && s.dyn != nil {
+		ts.ref, ts.name, ts.typ = s.dyn.TaskReferenceName, s.dyn.Name, taskType(s.dyn)
+		ts.iteration = s.dynIter
+		ts.taskID = taskID(s, ts.ref, ts.iteration)
+	}
+	return ts
 }

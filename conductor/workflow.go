@@ -60,12 +60,15 @@ func (w *Workflow) build() error {
 	}
 	for _, ct := range w.sortedTasks() {
 		opts := append(append([]baton.StageOption{}, ct.opts...), extra...)
-		stages = append(stages, baton.SlipFunc(ct.ref, w.stageFunc(ct), opts...))
+		stages = append(stages, baton.SlipFunc(ct.ref, w.step(w.stageFunc(ct)), opts...))
 		if ct.typ == "DO_WHILE" {
-			stages = append(stages, baton.SlipFunc(loopStage(ct.ref), w.loopNext(ct), extra...))
+			stages = append(stages, baton.SlipFunc(loopStage(ct.ref), w.step(w.loopNext(ct)), extra...))
 		}
 	}
-	stages = append(stages, baton.SlipFunc(dynamicStage, w.dynamicTask, extra...))
+	// The dynamic stage runs tasks of many policies: it carries out each one's itself (see
+	// dynamicTask), and Baton retries it for as long as the stage says.
+	dynOpts := extra // TEMP
+	stages = append(stages, baton.SlipFunc(dynamicStage, w.step(w.dynamicTask), dynOpts...))
 	for range w.depth + 1 {
 		p, err := baton.New(stages,
 			baton.WithStrategy(w.cfg.strategy),
@@ -86,6 +89,28 @@ func (w *Workflow) build() error {
 func (w *Workflow) sortedTasks() []*ctask {
 	c := compiler{w: w}
 	return c.sorted()
+}
+
+// step wraps the Process function of every stage. It first records in the state the steps
+// Baton tolerated since the state was made (optional tasks that failed: their stage's state
+// was dropped), so that later expressions see them as COMPLETED_WITH_ERRORS, as in Conductor;
+// then it runs fn and stamps the state fn returns with the step that made it. Cost: a
+// comparison per step; the slip's log is read only after a tolerated failure.
+func (w *Workflow) step(fn stageFn) stageFn {
+	return func(ctx context.Context, s *state, slip *baton.Slip) (*state, error) {
+		if s.hop < slip.Hops()-1 {
+			s = w.recordTolerated(s, slip.Log())
+		}
+		n, err := fn(ctx, s, slip)
+		if err != nil {
+			return nil, err
+		}
+		if n == s {
+			n = s.clone()
+		}
+		n.hop = slip.Hops()
+		return n, nil
+	}
 }
 
 // stageFunc returns the Process function of ct's stage.
@@ -171,16 +196,15 @@ func (w *Workflow) child(name string, version int) (*Workflow, error) {
 
 // runSlip runs s along its slip in the pipeline of its fork level, and returns the state as its
 // last successful step left it, with its log completed from the slip's, and the run's error.
-func (w *Workflow) runSlip(ctx context.Context, s *state) (*state, error) {
-	final, errs := w.runSlips(ctx, []*state{s}, nil)
-	return final[0], errs[0]
+func (w *Workflow) runSlip(ctx context.Context, s *state) (final *state, err error) {
+	w.runSlips(ctx, []*state{s}, func(_ int, f *state, e error) { final, err = f, e })
+	return final, err
 }
 
-// runSlips runs several states along their slips at once (the branches of a fork). stop, when
-// set, is called with each result as it comes, in completion order.
-func (w *Workflow) runSlips(ctx context.Context, states []*state, stop func(i int, s *state, err error)) ([]*state, []error) {
-	finals := make([]*state, len(states))
-	errs := make([]error, len(states))
+// runSlips runs several states along their slips at once (the branches of a fork), in the
+// pipeline of their fork level, and calls each with each one's final state and error as it
+// ends, in completion order.
+func (w *Workflow) runSlips(ctx context.Context, states []*state, each func(i int, s *state, err error)) {
 	p := w.pipes[states[0].depth]
 	seq := func(yield func(*state) bool) {
 		for _, s := range states {
@@ -195,18 +219,18 @@ func (w *Workflow) runSlips(ctx context.Context, states []*state, stop func(i in
 		if v == nil {
 			v = states[i]
 		}
-		finals[i] = w.completeLog(states[i], v, r.Log)
-		errs[i] = w.runError(r.Err)
-		if stop != nil {
-			stop(i, finals[i], errs[i])
+		if v.hop < len(r.Log) {
+			v = w.recordTolerated(v, r.Log) // the optional tasks that failed at the end
 		}
+		final := w.completeLog(states[i], v, r.Log)
+		each(i, final, w.runError(r.Err, final))
 	}
-	return finals, errs
 }
 
 // runError turns a slip's error into the run's: a failed step becomes a *TaskError naming the
-// task (for a failed fork, the branch's own error).
-func (w *Workflow) runError(err error) error {
+// task (for a failed fork, the branch's own error; for a task of a dynamic fork, that task,
+// which final, the branch's state, describes).
+func (w *Workflow) runError(err error, final *state) error {
 	var se *baton.StepError
 	if !errors.As(err, &se) {
 		return err
@@ -214,6 +238,9 @@ func (w *Workflow) runError(err error) error {
 	var ff *forkFailure
 	if errors.As(se.Err, &ff) {
 		return ff.err
+	}
+	if se.Stage == dynamicStage && final != nil && final.dyn != nil {
+		return &TaskError{Task: final.dyn.TaskReferenceName, Type: taskType(final.dyn), Attempts: se.Attempts, Err: se.Err}
 	}
 	ct := w.stageTask(se.Stage)
 	if ct == nil {
