@@ -46,7 +46,8 @@ type WorkflowTask struct {
 	DecisionCases  map[string][]*WorkflowTask `json:"decisionCases,omitempty"`
 	DefaultCase    []*WorkflowTask            `json:"defaultCase,omitempty"`
 
-	// FORK_JOIN and JOIN.
+	// FORK_JOIN and JOIN. A JOIN waits for the branches holding its joinOn tasks (after a
+	// FORK_JOIN_DYNAMIC: for every forked task); see the package doc.
 	ForkTasks [][]*WorkflowTask `json:"forkTasks,omitempty"`
 	JoinOn    []string          `json:"joinOn,omitempty"`
 

@@ -31,6 +31,27 @@
 // one level down, and merge the results; TERMINATE ends the slip. So every definition runs
 // under either strategy (WithStrategy) with the same results.
 //
+// # Forks and joins
+//
+// As in Conductor, a JOIN after a FORK_JOIN waits only for the tasks of its joinOn, and
+// outputs {ref: output} for those alone; an empty joinOn waits for nothing and outputs {}.
+// The branches it does not wait for go on while the run does: their tasks, variables and log
+// entries reach the run's state when they end, before the run ends (its outputParameters see
+// them; the tasks after the JOIN cannot, and a reference to them there is refused at load).
+// Their failure fails the run, and their TERMINATE ends it, cancelling what still runs
+// (CANCELED in the log). A JOIN after a FORK_JOIN_DYNAMIC waits for every forked task,
+// whatever its joinOn says, as in Conductor, which replaces it.
+//
+// A dynamic fork runs tasks of the types that are one step: SIMPLE, DYNAMIC, SUB_WORKFLOW
+// (registered by name), SET_VARIABLE, TERMINATE, and, with an engine, INLINE, LAMBDA and
+// JSON_JQ_TRANSFORM. Each task's input is its own inputParameters, resolved, overlaid with its
+// entry of the fork's input map, and each has its task definition's retry, timeout and
+// optional policies. Other types fail the fork, before any task starts, with
+// ErrUnknownTaskType.
+//
+// An optional task that fails after its retries is recorded as COMPLETED_WITH_ERRORS: later
+// expressions see its status, its input, an empty output and its reasonForIncompletion.
+//
 // Task types: SIMPLE, SWITCH (value-param, javascript), DECISION, FORK_JOIN, JOIN, DO_WHILE,
 // SET_VARIABLE, TERMINATE, SUB_WORKFLOW, DYNAMIC, FORK_JOIN_DYNAMIC, and, with an engine,
 // JSON_JQ_TRANSFORM, INLINE and LAMBDA. The engines live in the nested module
@@ -43,6 +64,22 @@
 // timeoutSeconds and a task's optional flag become Baton's stage options (see Policy). A loop
 // stops at WithMaxIterations, a script or jq program at WithScriptTimeout, sub-workflow nesting
 // at WithMaxDepth, each with an error matching ErrLimit.
+//
+// # Differences from Conductor
+//
+//   - A JOIN waits for the whole branch holding each task of its joinOn, not just for that
+//     task: the same when joinOn names the last task of each branch, as it should. A joinOn
+//     task that never runs (in a SWITCH case not taken) does not hang the run; it is missing
+//     from the JOIN's output.
+//   - Branches a JOIN does not wait for are invisible to the tasks after it (in Conductor,
+//     depending on timing); their log entries come after the rest of the run's.
+//   - A dynamic fork cannot run SWITCH, DECISION, DO_WHILE, FORK_JOIN or FORK_JOIN_DYNAMIC tasks
+//     (wrap them in a SUB_WORKFLOW), nor a SUB_WORKFLOW given only an inline definition; its
+//     scripts are compiled at each run. Its tasks' retries are made inside one hidden stage, so
+//     Baton's events and stats count them under that stage.
+//   - JSONPath filters and wildcards are refused at load; numbers are float64;
+//     responseTimeoutSeconds, startDelay, rate limits and failureWorkflow are ignored; script
+//     memory is bounded by time only.
 //
 // # Cost and concurrency
 //

@@ -14,13 +14,16 @@ var (
 	ErrInvalidDefinition = errors.New("conductor: invalid workflow definition")
 	// ErrMalformed reports JSON that is not a definition, or a required field missing or empty.
 	ErrMalformed = errors.New("malformed definition")
-	// ErrUnknownTaskType reports a task type Baton does not know.
+	// ErrUnknownTaskType reports a task type Baton does not know, or one a dynamic fork
+	// cannot run.
 	ErrUnknownTaskType = errors.New("unknown task type")
 	// ErrDuplicateRef reports a taskReferenceName used twice.
 	ErrDuplicateRef = errors.New("duplicate taskReferenceName")
-	// ErrUnknownRef reports an expression or joinOn naming a task the workflow does not have.
+	// ErrUnknownRef reports an expression or joinOn naming a task the workflow does not have,
+	// or a joinOn naming a task outside its fork's branches.
 	ErrUnknownRef = errors.New("reference to an unknown task")
-	// ErrForwardRef reports an expression naming a task that runs later (or the task itself).
+	// ErrForwardRef reports an expression naming a task that runs later (or the task itself),
+	// or a task in a fork branch that the fork's JOIN does not wait for.
 	ErrForwardRef = errors.New("reference to a task that has not run yet")
 	// ErrNoWorker reports a SIMPLE task whose name has no registered worker (without WithEcho).
 	ErrNoWorker = errors.New("no worker registered")
@@ -90,6 +93,8 @@ type TaskError struct {
 	Type     string // task type
 	Attempts int
 	Err      error
+
+	timeoutWF bool // a task of a dynamic fork whose timeout times the workflow out
 }
 
 func (e *TaskError) Error() string {

@@ -21,10 +21,23 @@ import (
 // td may be nil (no definition: one attempt, no timeout). It fails on negative numbers and
 // unknown retry logic.
 func Policy(td *TaskDef, retryCount *int, optional bool, unit time.Duration) ([]baton.StageOption, error) {
+	pol, timeout, err := retryPolicy(td, retryCount, unit)
+	if err != nil {
+		return nil, err
+	}
 	var opts []baton.StageOption
 	if optional {
 		opts = append(opts, baton.Optional())
 	}
+	opts = append(opts, baton.Retry(pol))
+	if timeout > 0 {
+		opts = append(opts, baton.AttemptTimeout(timeout))
+	}
+	return opts, nil
+}
+
+// retryPolicy is the retry policy and attempt timeout of a task definition (see Policy).
+func retryPolicy(td *TaskDef, retryCount *int, unit time.Duration) (baton.RetryPolicy, time.Duration, error) {
 	var d TaskDef
 	if td != nil {
 		d = *td
@@ -32,32 +45,36 @@ func Policy(td *TaskDef, retryCount *int, optional bool, unit time.Duration) ([]
 	if retryCount != nil {
 		d.RetryCount = *retryCount
 	}
+	var none baton.RetryPolicy
 	switch {
 	case d.RetryCount < 0:
-		return nil, fmt.Errorf("%w: retryCount %d is negative", ErrMalformed, d.RetryCount)
+		return none, 0, fmt.Errorf("%w: retryCount %d is negative", ErrMalformed, d.RetryCount)
 	case d.RetryDelaySeconds < 0:
-		return nil, fmt.Errorf("%w: retryDelaySeconds %d is negative", ErrMalformed, d.RetryDelaySeconds)
+		return none, 0, fmt.Errorf("%w: retryDelaySeconds %d is negative", ErrMalformed, d.RetryDelaySeconds)
 	case d.TimeoutSeconds < 0:
-		return nil, fmt.Errorf("%w: timeoutSeconds %d is negative", ErrMalformed, d.TimeoutSeconds)
+		return none, 0, fmt.Errorf("%w: timeoutSeconds %d is negative", ErrMalformed, d.TimeoutSeconds)
 	case d.BackoffScaleFactor < 0:
-		return nil, fmt.Errorf("%w: backoffScaleFactor %d is negative", ErrMalformed, d.BackoffScaleFactor)
+		return none, 0, fmt.Errorf("%w: backoffScaleFactor %d is negative", ErrMalformed, d.BackoffScaleFactor)
 	}
 	attempts := d.RetryCount + 1
 	delay := time.Duration(d.RetryDelaySeconds) * unit
+	var pol baton.RetryPolicy
 	switch d.RetryLogic {
 	case "", "FIXED":
-		opts = append(opts, baton.Retry(baton.FixedBackoff(attempts, delay)))
+		pol = baton.FixedBackoff(attempts, delay)
 	case "LINEAR_BACKOFF":
-		opts = append(opts, baton.Retry(baton.LinearBackoff(attempts, delay*time.Duration(max(1, d.BackoffScaleFactor)))))
+		pol = baton.LinearBackoff(attempts, delay*time.Duration(max(1, d.BackoffScaleFactor)))
 	case "EXPONENTIAL_BACKOFF":
-		opts = append(opts, baton.Retry(baton.ExponentialBackoff(attempts, delay, 0)))
+		pol = baton.ExponentialBackoff(attempts, delay, 0)
 	default:
-		return nil, fmt.Errorf("%w: retryLogic %q (want FIXED, LINEAR_BACKOFF or EXPONENTIAL_BACKOFF)", ErrMalformed, d.RetryLogic)
+		return none, 0, fmt.Errorf("%w: retryLogic %q (want FIXED, LINEAR_BACKOFF or EXPONENTIAL_BACKOFF)", ErrMalformed, d.RetryLogic)
 	}
-	if d.TimeoutSeconds > 0 {
-		opts = append(opts, baton.AttemptTimeout(time.Duration(d.TimeoutSeconds)*unit))
-	}
-	return opts, nil
+	return pol, time.Duration(d.TimeoutSeconds) * unit, nil
+}
+
+// timesOutWorkflow reports whether a timeout of a task under td times the workflow out.
+func timesOutWorkflow(td *TaskDef) bool {
+	return td != nil && td.TimeoutSeconds > 0 && (td.TimeoutPolicy == "" || td.TimeoutPolicy == "TIME_OUT_WF")
 }
 
 // policy sets the task's stage options from its task definition: the inline taskDefinition,
@@ -77,5 +94,5 @@ func (c *compiler) policy(ct *ctask) {
 		return
 	}
 	ct.opts = opts
-	ct.timeoutWF = td != nil && td.TimeoutSeconds > 0 && (td.TimeoutPolicy == "" || td.TimeoutPolicy == "TIME_OUT_WF")
+	ct.timeoutWF = timesOutWorkflow(td)
 }

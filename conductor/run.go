@@ -156,7 +156,7 @@ func (w *Workflow) timedOut(err error) bool {
 		return false
 	}
 	ct, ok := w.tasks[te.Task]
-	return ok && ct.timeoutWF
+	return te.timeoutWF || ok && ct.timeoutWF
 }
 
 // newID returns a random workflow id in the form of a UUID.

@@ -52,7 +52,8 @@ type Execution struct {
 	Output    map[string]any
 	Variables map[string]any
 	// Tasks is the per-task log in the order the tasks ended; fork branches appear after
-	// their fork task, branch by branch.
+	// their fork task, branch by branch, except those a JOIN did not wait for, which come
+	// last, fork by fork.
 	Tasks []TaskRun
 	// Reason says why the run did not complete ("" when it did).
 	Reason string

@@ -34,24 +34,34 @@ func (w *Workflow) terminateTask(ct *ctask) stageFn {
 		if err != nil {
 			return nil, err
 		}
-		status, _ := in["terminationStatus"].(string)
-		switch Status(status) {
-		case StatusCompleted, StatusFailed, StatusTerminated:
-		default:
-			return nil, baton.Permanent(fmt.Errorf("terminationStatus %q: want COMPLETED, FAILED or TERMINATED", status))
+		end, out, err := readTermination(in, ct.ref)
+		if err != nil {
+			return nil, baton.Permanent(err)
 		}
-		reason, _ := in["terminationReason"].(string)
-		var output map[string]any
-		if wo, ok := in["workflowOutput"]; ok {
-			if m, isMap := wo.(map[string]any); isMap {
-				output = m
-			} else {
-				output = map[string]any{"output": wo}
-			}
-		}
-		n := completed(s, slip, ct, id, iter, in, map[string]any{"output": deepCopy(output)})
-		n.end = &termination{status: Status(status), reason: reason, output: output, task: ct.ref}
+		n := completed(s, slip, ct, id, iter, in, out)
+		n.end = end
 		slip.End()
 		return n, nil
 	}
+}
+
+// readTermination reads a TERMINATE task's resolved input: the run's end, and the task's output.
+func readTermination(in map[string]any, ref string) (*termination, map[string]any, error) {
+	status, _ := in["terminationStatus"].(string)
+	switch Status(status) {
+	case StatusCompleted, StatusFailed, StatusTerminated:
+	default:
+		return nil, nil, fmt.Errorf("terminationStatus %q: want COMPLETED, FAILED or TERMINATED", status)
+	}
+	reason, _ := in["terminationReason"].(string)
+	var output map[string]any
+	if wo, ok := in["workflowOutput"]; ok {
+		if m, isMap := wo.(map[string]any); isMap {
+			output = m
+		} else {
+			output = map[string]any{"output": wo}
+		}
+	}
+	end := &termination{status: Status(status), reason: reason, output: output, task: ref}
+	return end, map[string]any{"output": deepCopy(output)}, nil
 }

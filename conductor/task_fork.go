@@ -2,7 +2,6 @@ package conductor
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"sync"
@@ -262,9 +261,11 @@ func (w *Workflow) awaitBranches(ri *runInfo, final *state) *state {
 }
 
 // dynamicForkTask is a FORK_JOIN_DYNAMIC task's stage: the input parameter
-// dynamicForkTasksParam holds a list of task definitions (SIMPLE or SUB_WORKFLOW), and
-// dynamicForkTasksInputParamName a map from their reference names to their inputs. Each task
-// runs as a branch of its own, as in FORK_JOIN; the JOIN that follows outputs them all.
+// dynamicForkTasksParam holds a list of task definitions, and dynamicForkTasksInputParamName a
+// map from their reference names to their inputs. The list is checked first (types, fields,
+// engines, policies: see dynamicTasks); then each task runs as a branch of its own, as in
+// FORK_JOIN, in the hidden stage dynamicStage, with its task definition's policies (see
+// dynamicTask). The fork waits for them all; the JOIN that follows outputs them all.
 func (w *Workflow) dynamicForkTask(ct *ctask) stageFn {
 	return func(ctx context.Context, s *state, slip *baton.Slip) (*state, error) {
 		iter, id, in, err := w.begin(ct, s)
@@ -288,80 +289,6 @@ func (w *Workflow) dynamicForkTask(ct *ctask) stageFn {
 		head := completed(s, slip, ct, id, iter, in, map[string]any{"forkedTasks": refs})
 		return w.fork(ctx, head, slip, branches, nil)
 	}
-}
-
-// dynamicTasks decodes and checks the task list of a dynamic fork.
-func (w *Workflow) dynamicTasks(v any) ([]*WorkflowTask, error) {
-	list, ok := v.([]any)
-	if !ok {
-		return nil, fmt.Errorf("%w: want a list of tasks, got %s", ErrMalformed, caseText(v))
-	}
-	data, err := json.Marshal(list)
-	if err != nil {
-		return nil, err
-	}
-	var tasks []*WorkflowTask
-	if err := json.Unmarshal(data, &tasks); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
-	}
-	seen := map[string]bool{}
-	for i, t := range tasks {
-		switch {
-		case t == nil || t.TaskReferenceName == "":
-			return nil, fmt.Errorf("%w: task %d has no taskReferenceName", ErrMalformed, i)
-		case seen[t.TaskReferenceName] || w.tasks[t.TaskReferenceName] != nil:
-			return nil, fmt.Errorf("%w %q", ErrDuplicateRef, t.TaskReferenceName)
-		}
-		seen[t.TaskReferenceName] = true
-		switch taskType(t) {
-		case "SIMPLE":
-		case "SUB_WORKFLOW":
-			if t.SubWorkflowParam == nil || t.SubWorkflowParam.Name == "" {
-				return nil, fmt.Errorf("%w: task %q: subWorkflowParam.name is required", ErrMalformed, t.TaskReferenceName)
-			}
-		default:
-			return nil, fmt.Errorf("%w %q in a dynamic fork (SIMPLE and SUB_WORKFLOW are supported)", ErrUnknownTaskType, t.Type)
-		}
-	}
-	return tasks, nil
-}
-
-// dynamicTask is the hidden stage that runs one task of a dynamic fork, described by the
-// branch's state.
-func (w *Workflow) dynamicTask(ctx context.Context, s *state, slip *baton.Slip) (*state, error) {
-	t := s.dyn
-	if t == nil {
-		return nil, baton.Permanent(fmt.Errorf("conductor: internal error: dynamic stage without a task"))
-	}
-	in := copyMap(s.dynIn)
-	if in == nil {
-		in = map[string]any{}
-	}
-	id := taskID(s, t.TaskReferenceName, s.dynIter)
-	var out map[string]any
-	switch taskType(t) {
-	case "SUB_WORKFLOW":
-		child, err := w.child(t.SubWorkflowParam.Name, t.SubWorkflowParam.Version)
-		if err != nil {
-			return nil, baton.Permanent(err)
-		}
-		out, err = w.runChild(ctx, s, child, t.SubWorkflowParam.Name, id, in)
-		if err != nil {
-			return nil, err
-		}
-	default:
-		worker, err := w.worker(t.Name)
-		if err != nil {
-			return nil, baton.Permanent(err)
-		}
-		if out, err = callWorker(ctx, worker, in); err != nil {
-			return nil, err
-		}
-	}
-	return s.withTask(&taskState{
-		ref: t.TaskReferenceName, name: t.Name, typ: taskType(t), taskID: id, status: TaskCompleted,
-		input: in, output: out, iteration: s.dynIter,
-	}, slip.Hops()), nil
 }
 
 // joinTask is a JOIN task's stage. Its fork has already waited for the branches it joins;

@@ -41,16 +41,21 @@ func (w *Workflow) scriptTask(ct *ctask) stageFn {
 		if err != nil {
 			return nil, err
 		}
-		out := map[string]any{"result": v}
-		if ct.typ == "JSON_JQ_TRANSFORM" {
-			list, _ := v.([]any)
-			out = map[string]any{"result": nil, "resultList": list}
-			if len(list) > 0 {
-				out["result"] = list[0]
-			}
-		}
-		return completed(s, slip, ct, id, iter, in, out), nil
+		return completed(s, slip, ct, id, iter, in, scriptOutput(ct.typ, v)), nil
 	}
+}
+
+// scriptOutput is the output of a script task whose program returned v.
+func scriptOutput(typ string, v any) map[string]any {
+	if typ != "JSON_JQ_TRANSFORM" {
+		return map[string]any{"result": v}
+	}
+	list, _ := v.([]any)
+	out := map[string]any{"result": nil, "resultList": list}
+	if len(list) > 0 {
+		out["result"] = list[0]
+	}
+	return out
 }
 
 // compileAtRun compiles a program whose source was built by expressions.

@@ -67,7 +67,7 @@ func (w *Workflow) build() error {
 	}
 	// The dynamic stage runs tasks of many policies: it carries out each one's itself (see
 	// dynamicTask), and Baton retries it for as long as the stage says.
-	dynOpts := extra // TEMP
+	dynOpts := append([]baton.StageOption{baton.Retry(baton.RetryPolicy{MaxAttempts: math.MaxInt32})}, extra...)
 	stages = append(stages, baton.SlipFunc(dynamicStage, w.step(w.dynamicTask), dynOpts...))
 	for range w.depth + 1 {
 		p, err := baton.New(stages,
@@ -240,7 +240,8 @@ func (w *Workflow) runError(err error, final *state) error {
 		return ff.err
 	}
 	if se.Stage == dynamicStage && final != nil && final.dyn != nil {
-		return &TaskError{Task: final.dyn.TaskReferenceName, Type: taskType(final.dyn), Attempts: se.Attempts, Err: se.Err}
+		pol, _ := w.dynamicPolicy(final.dyn)
+		return &TaskError{Task: final.dyn.TaskReferenceName, Type: taskType(final.dyn), Attempts: se.Attempts, Err: se.Err, timeoutWF: pol.timeoutWF}
 	}
 	ct := w.stageTask(se.Stage)
 	if ct == nil {
