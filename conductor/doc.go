@@ -87,7 +87,7 @@
 // fork level (plus its sub-workflows'), whose goroutines start at the first run and stop at
 // Close. Per task, a run spends the resolution of its input (a copy of the values it names), a
 // copy-on-write state (a map of task references, so O(tasks in the definition)), and a Baton
-// step. BenchmarkRun, on a 2-core machine, both strategies alike: about 10–14µs and 68
+// step. BenchmarkRun, on a 2-core machine, both strategies alike: about 10–14µs and 74
 // allocations for a run of one SIMPLE task, plus about 2.5µs, 3.5KB and 25 allocations per
 // further task (echo workers, so no work of their own).
 package conductor
