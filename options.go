@@ -158,8 +158,3 @@ func WithMessageTimeout(d time.Duration) Option {
 // WithName names the pipeline; events carry the name (Event.Pipeline), so one Observer can tell
 // pipelines apart.
 func WithName(name string) Option { return func(c *config) { c.name = name } }
-
-// WithResultLogs is a no-op kept while callers move off it: every Result carries its log.
-//
-// Deprecated: results always carry their slip's log.
-func WithResultLogs() Option { return func(*config) {} }

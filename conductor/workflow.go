@@ -76,7 +76,6 @@ func (w *Workflow) build() error {
 			// Loops are bounded by WithMaxIterations, with a clearer error than the hop limit's.
 			baton.WithHopLimit(math.MaxInt32),
 			baton.WithDrivers(w.cfg.concurrency),
-			baton.WithResultLogs(), // the per-task log is built from every run's slip log
 		)
 		if err != nil {
 			return err
