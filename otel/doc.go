@@ -10,18 +10,31 @@
 //
 // # Spans
 //
-// Each accepted message gets a root span "baton.message", from acceptance to its result, with
-// attributes baton.message (the pipeline's message number), baton.strategy and baton.outcome
-// (succeeded or failed), and an error status carrying the message's error when it failed. A slip
-// revision is an event "slip revised" on it, with the itinerary left (baton.remaining).
+// Each accepted message gets a span "baton.message", from acceptance to its result, with
+// attributes baton.message (the pipeline's message number), baton.strategy, baton.pipeline (the
+// pipeline's name, baton.WithName, when it has one) and baton.outcome (succeeded or failed), and
+// an error status carrying the message's error when it failed. A slip revision is an event "slip
+// revised" on it, with the itinerary left (baton.remaining).
+//
+// The message's span is a child of the span in the message's context — the context given to
+// Process, or to Stream or Run for the messages submitted to the stream — so a message handled
+// for a request appears in the request's trace:
+//
+//	ctx, span := tracer.Start(ctx, "handle order")
+//	out, err := p.Process(ctx, order) // baton.message is a child of "handle order"
+//
+// When that context holds no span, the message's span is the root of its own trace.
 //
 // Under it, each attempt of a step is a span "baton.step/<stage>" with baton.stage,
 // baton.attempt (from 1), baton.strategy and baton.outcome: succeeded, failed, tolerated (an
 // optional step failed and the message went on) or retried (the attempt failed and another
 // follows; the span has an event "retry scheduled" with the backoff). Failed attempts have an
 // error status. Each compensation is a span "baton.compensate/<stage>" with baton.attempt (the
-// attempts made) and baton.outcome compensated or compensation failed. Both strategies produce
-// the same spans for the same run: they come from the same events.
+// attempts made) and baton.outcome compensated or compensation failed; a compensation attempt
+// that failed and is retried (baton.CompensationRetry) is an exception event on that span with
+// its error, followed by an event "retry scheduled" with baton.attempt and the backoff. Step and
+// compensation spans carry baton.pipeline too, for a named pipeline. Both strategies produce the
+// same spans for the same run: they come from the same events.
 //
 // # Metrics
 //
@@ -29,20 +42,23 @@
 //     baton.strategy and baton.outcome (as on the spans);
 //   - baton.step.processed, baton.step.failed, baton.step.retried (counters): steps that
 //     succeeded, steps that failed after their attempts (optional ones included, with outcome
-//     tolerated), and retries scheduled, by baton.stage and baton.strategy — the same numbers as
-//     the pipeline's Stats, except that retries of compensations are not counted (no event
-//     reports them);
+//     tolerated), and retries scheduled, of steps and of their compensations, by baton.stage and
+//     baton.strategy — the same numbers as the pipeline's Stats (Processed, Failed, Retried);
 //   - baton.compensations (counter): compensations by baton.stage, baton.strategy and
 //     baton.outcome;
 //   - baton.message.duration (histogram, seconds): each message from acceptance to result, by
 //     baton.strategy and baton.outcome.
 //
+// Every measurement of a named pipeline also carries baton.pipeline.
+//
 // # Concurrency and cost
 //
-// An Observer belongs to one pipeline: message numbers are the pipeline's own, so two pipelines
-// sharing an Observer would mix up their spans. Observe is safe for concurrent use; it keeps
-// each open message's spans in a sharded map keyed by message number and deletes them when the
-// message finishes, so nothing is kept for finished messages.
+// One Observer may serve several pipelines, provided they have distinct names (baton.WithName;
+// one of them may be unnamed): message numbers are each pipeline's own, so the Observer tells
+// messages apart by pipeline name and number, and two pipelines with the same name sharing an
+// Observer would mix up their messages' spans. Observe is safe for concurrent use; it keeps each
+// open message's spans in a sharded map keyed by pipeline name and message number and deletes
+// them when the message finishes, so nothing is kept for finished messages.
 //
 // The cost is paid on the message's path, and is mostly the OpenTelemetry SDK's. Measured by
 // BenchmarkObserverStep on the 2-core development machine, per step of a four-step message,
@@ -54,9 +70,6 @@
 //     1µs and 3 allocations;
 //   - no-op providers: about 0.5µs and 2 allocations beyond Baton's event delivery.
 //
-// Metric attribute sets and span names are built once per stage, not per event.
+// Metric attribute sets and span names are built once per pipeline and stage, not per event.
 // Baton itself pays nothing for an Observer that is not installed.
-//
-// Spans are root spans: the Observer sees events, not the context of the call that submitted
-// the message, so a message's span cannot be a child of the caller's span.
 package batonotel

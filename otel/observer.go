@@ -21,6 +21,7 @@ const ScopeName = "github.com/baton-go/baton/otel"
 
 // Attribute keys of the Observer's spans and metrics.
 const (
+	KeyPipeline  = attribute.Key("baton.pipeline") // the pipeline's name, when it has one
 	KeyMessage   = attribute.Key("baton.message")
 	KeyStrategy  = attribute.Key("baton.strategy")
 	KeyStage     = attribute.Key("baton.stage")
@@ -41,7 +42,9 @@ const (
 const OutcomeRetried = "retried"
 
 // Observer is a baton.Observer that emits OpenTelemetry spans and metrics (see the package
-// documentation). Make one with NewObserver, for one pipeline. It is safe for concurrent use.
+// documentation). Make one with NewObserver. It is safe for concurrent use, and may serve
+// several pipelines if they have distinct names (baton.WithName): it tells messages apart by
+// pipeline name and message number.
 type Observer struct {
 	tracer trace.Tracer
 
@@ -67,8 +70,15 @@ const shards = 32
 
 type shard struct {
 	mu   sync.Mutex
-	open map[uint64]*spans
+	open map[msgKey]*spans
 	_    [48]byte // 64 bytes a shard: shards never share a cache line
+}
+
+// msgKey identifies a message among those of every pipeline the Observer serves: message
+// numbers are per pipeline.
+type msgKey struct {
+	pipeline string
+	message  uint64
 }
 
 // spans are one open message's spans. A message's events come one at a time, in order (from
@@ -101,8 +111,8 @@ func WithTracerProvider(tp trace.TracerProvider) Option { return func(c *config)
 // NewObserver).
 func WithMeterProvider(mp metric.MeterProvider) Option { return func(c *config) { c.mp = mp } }
 
-// NewObserver returns an Observer for one pipeline. It fails only when the meter provider
-// refuses to create an instrument.
+// NewObserver returns an Observer, for one pipeline or for several with distinct names. It fails
+// only when the meter provider refuses to create an instrument.
 func NewObserver(opts ...Option) (*Observer, error) {
 	var c config
 	for _, o := range opts {
@@ -116,7 +126,7 @@ func NewObserver(opts ...Option) (*Observer, error) {
 	}
 	o := &Observer{tracer: c.tp.Tracer(ScopeName)}
 	for i := range o.shards {
-		o.shards[i].open = make(map[uint64]*spans)
+		o.shards[i].open = make(map[msgKey]*spans)
 	}
 	o.cache.Store(&caches{sets: map[attrKey]*measure{}, stages: map[stageKey]*stageInfo{}})
 
@@ -138,7 +148,7 @@ func NewObserver(opts ...Option) (*Observer, error) {
 		metric.WithDescription("Steps that failed after their attempts, optional ones included."))
 	err = first(err, e)
 	o.retried, e = m.Int64Counter("baton.step.retried", metric.WithUnit("{retry}"),
-		metric.WithDescription("Retries of steps scheduled."))
+		metric.WithDescription("Retries scheduled, of steps and of compensations."))
 	err = first(err, e)
 	o.compensations, e = m.Int64Counter("baton.compensations", metric.WithUnit("{compensation}"),
 		metric.WithDescription("Compensations of completed steps, by outcome."))
@@ -158,24 +168,27 @@ func first(err, e error) error {
 
 // Observe turns e into spans and measurements. Baton calls it; see baton.Observer.
 func (o *Observer) Observe(e baton.Event) {
+	// Pipelines number their messages alike, so the number alone picks the shard: messages of
+	// different pipelines may share one, and are told apart by the key.
 	sh := &o.shards[e.Message%shards]
+	k := msgKey{e.Pipeline, e.Message}
 	if e.Kind == baton.MessageAccepted {
 		s := o.accept(e)
 		sh.mu.Lock()
-		sh.open[e.Message] = s
+		sh.open[k] = s
 		sh.mu.Unlock()
 		return
 	}
 	sh.mu.Lock()
-	s := sh.open[e.Message]
+	s := sh.open[k]
 	if e.Kind == baton.MessageFinished {
-		delete(sh.open, e.Message)
+		delete(sh.open, k)
 	}
 	sh.mu.Unlock()
 	if s == nil {
 		return // not accepted while observed
 	}
-	if s.retry != nil && e.Kind != baton.RetryScheduled {
+	if s.retry != nil && (e.Kind != baton.RetryScheduled || e.Compensation) {
 		s.retry.End(trace.WithTimestamp(s.retryAt))
 		s.retry = nil
 	}
@@ -183,16 +196,27 @@ func (o *Observer) Observe(e baton.Event) {
 	switch e.Kind {
 	case baton.StepStarted:
 		if s.recording {
-			st := o.stage(e.Stage, e.Strategy)
+			st := o.stage(e.Pipeline, e.Stage, e.Strategy)
 			s.start = e.Time
 			_, s.step = o.tracer.Start(s.ctx, st.stepName, trace.WithTimestamp(e.Time),
-				trace.WithAttributes(st.stage, st.strategy, KeyAttempt.Int(e.Attempt)))
+				trace.WithAttributes(st.with(KeyAttempt.Int(e.Attempt))...))
 		}
 	case baton.StepEnded:
 		o.stepEnded(s, e)
 	case baton.RetryScheduled:
-		o.retried.Add(ctx, 1, o.measure(e.Stage, e.Strategy, "").add...)
-		if s.retry != nil {
+		// Retries of compensations too, as the pipeline's Stats count them.
+		o.retried.Add(ctx, 1, o.measure(e.Pipeline, e.Stage, e.Strategy, "").add...)
+		if e.Compensation {
+			// One span covers all the compensation's attempts: each failed one is an exception
+			// event on it, followed by the retry.
+			if s.comp != nil {
+				if e.Err != nil {
+					s.comp.RecordError(e.Err, trace.WithTimestamp(e.Time))
+				}
+				s.comp.AddEvent("retry scheduled", trace.WithTimestamp(e.Time),
+					trace.WithAttributes(KeyAttempt.Int(e.Attempt), KeyBackoff.String(e.Backoff.String())))
+			}
+		} else if s.retry != nil {
 			s.retry.AddEvent("retry scheduled", trace.WithTimestamp(e.Time),
 				trace.WithAttributes(KeyBackoff.String(e.Backoff.String())))
 			s.retry.End(trace.WithTimestamp(s.retryAt))
@@ -205,10 +229,10 @@ func (o *Observer) Observe(e baton.Event) {
 		}
 	case baton.CompensationStarted:
 		if s.recording {
-			st := o.stage(e.Stage, e.Strategy)
+			st := o.stage(e.Pipeline, e.Stage, e.Strategy)
 			s.start = e.Time
 			_, s.comp = o.tracer.Start(s.ctx, st.compName, trace.WithTimestamp(e.Time),
-				trace.WithAttributes(st.stage, st.strategy))
+				trace.WithAttributes(st.attrs...))
 		}
 	case baton.CompensationEnded:
 		o.compensationEnded(s, e)
@@ -219,9 +243,14 @@ func (o *Observer) Observe(e baton.Event) {
 
 func (o *Observer) accept(e baton.Event) *spans {
 	s := &spans{}
-	s.ctx, s.message = o.tracer.Start(context.Background(), SpanMessage,
-		trace.WithNewRoot(), trace.WithTimestamp(e.Time),
-		trace.WithAttributes(KeyMessage.Int64(int64(e.Message)), o.stage("", e.Strategy).strategy))
+	// The message's span is a child of the span in the message's context (the caller's, given
+	// to Process or Stream), and a root span when there is none.
+	parent := e.Context
+	if parent == nil {
+		parent = context.Background()
+	}
+	s.ctx, s.message = o.tracer.Start(parent, SpanMessage, trace.WithTimestamp(e.Time),
+		trace.WithAttributes(o.stage(e.Pipeline, "", e.Strategy).with(KeyMessage.Int64(int64(e.Message)))...))
 	// A message that is not recorded (no-op provider, not sampled) gets no child spans either:
 	// they would be dropped, and making them is most of the cost.
 	s.recording = s.message.IsRecording()
@@ -234,12 +263,12 @@ func (o *Observer) stepEnded(s *spans, e baton.Event) {
 	if e.Outcome != 0 {
 		outcome = e.Outcome.String()
 	}
-	o.stepDuration.Record(ctx, e.Duration.Seconds(), o.measure(e.Stage, e.Strategy, outcome).rec...)
+	o.stepDuration.Record(ctx, e.Duration.Seconds(), o.measure(e.Pipeline, e.Stage, e.Strategy, outcome).rec...)
 	switch e.Outcome {
 	case baton.Succeeded:
-		o.processed.Add(ctx, 1, o.measure(e.Stage, e.Strategy, "").add...)
+		o.processed.Add(ctx, 1, o.measure(e.Pipeline, e.Stage, e.Strategy, "").add...)
 	case baton.Failed, baton.Tolerated:
-		o.failed.Add(ctx, 1, o.measure(e.Stage, e.Strategy, outcome).add...)
+		o.failed.Add(ctx, 1, o.measure(e.Pipeline, e.Stage, e.Strategy, outcome).add...)
 	}
 	sp := s.step
 	s.step = nil
@@ -260,7 +289,7 @@ func (o *Observer) stepEnded(s *spans, e baton.Event) {
 }
 
 func (o *Observer) compensationEnded(s *spans, e baton.Event) {
-	o.compensations.Add(context.Background(), 1, o.measure(e.Stage, e.Strategy, e.Outcome.String()).add...)
+	o.compensations.Add(context.Background(), 1, o.measure(e.Pipeline, e.Stage, e.Strategy, e.Outcome.String()).add...)
 	sp := s.comp
 	s.comp = nil
 	if sp == nil {
@@ -279,7 +308,7 @@ func (o *Observer) finish(s *spans, e baton.Event) {
 	if e.Err != nil {
 		outcome = baton.Failed.String()
 	}
-	o.messageDuration.Record(context.Background(), e.Duration.Seconds(), o.measure("", e.Strategy, outcome).rec...)
+	o.messageDuration.Record(context.Background(), e.Duration.Seconds(), o.measure(e.Pipeline, "", e.Strategy, outcome).rec...)
 	// Spans left open by an event that never came are closed with the message.
 	if s.step != nil {
 		s.step.End(trace.WithTimestamp(e.Time))
@@ -298,15 +327,16 @@ func (o *Observer) finish(s *spans, e baton.Event) {
 }
 
 // caches hold what the Observer makes once rather than per event: the attribute sets of its
-// measurements and each stage's span names and attributes. They are few (stages × strategies
-// × outcomes), and building them per event would allocate on every step.
+// measurements and each stage's span names and attributes. They are few (pipelines × stages ×
+// strategies × outcomes), and building them per event would allocate on every step.
 type caches struct {
 	sets   map[attrKey]*measure
 	stages map[stageKey]*stageInfo
 }
 
-// attrKey names one attribute set of the metrics; stage and outcome may be empty.
+// attrKey names one attribute set of the metrics; pipeline, stage and outcome may be empty.
 type attrKey struct {
+	pipeline string
 	stage    string
 	strategy baton.Strategy
 	outcome  string
@@ -318,22 +348,33 @@ type measure struct {
 }
 
 type stageKey struct {
+	pipeline string
 	stage    string
 	strategy baton.Strategy
 }
 
 type stageInfo struct {
 	stepName, compName string
-	stage, strategy    attribute.KeyValue
+	// attrs are the spans' attributes: baton.stage (for a stage), baton.strategy and
+	// baton.pipeline (for a named pipeline).
+	attrs []attribute.KeyValue
 }
 
-// measure returns the options of the attribute set {strategy, stage, outcome}.
-func (o *Observer) measure(stage string, strategy baton.Strategy, outcome string) *measure {
-	k := attrKey{stage, strategy, outcome}
+// with returns the stage's span attributes and kv, in a new slice.
+func (st *stageInfo) with(kv attribute.KeyValue) []attribute.KeyValue {
+	return append(st.attrs[:len(st.attrs):len(st.attrs)], kv)
+}
+
+// measure returns the options of the attribute set {pipeline, strategy, stage, outcome}.
+func (o *Observer) measure(pipeline, stage string, strategy baton.Strategy, outcome string) *measure {
+	k := attrKey{pipeline, stage, strategy, outcome}
 	if m, ok := o.cache.Load().sets[k]; ok {
 		return m
 	}
 	kv := []attribute.KeyValue{KeyStrategy.String(strategy.String())}
+	if pipeline != "" {
+		kv = append(kv, KeyPipeline.String(pipeline))
+	}
 	if stage != "" {
 		kv = append(kv, KeyStage.String(stage))
 	}
@@ -346,15 +387,20 @@ func (o *Observer) measure(stage string, strategy baton.Strategy, outcome string
 	return m
 }
 
-// stage returns the span names and attributes of a stage under a strategy.
-func (o *Observer) stage(stage string, strategy baton.Strategy) *stageInfo {
-	k := stageKey{stage, strategy}
+// stage returns the span names and attributes of a stage of a pipeline under a strategy; stage
+// "" gives the message span's attributes.
+func (o *Observer) stage(pipeline, stage string, strategy baton.Strategy) *stageInfo {
+	k := stageKey{pipeline, stage, strategy}
 	if st, ok := o.cache.Load().stages[k]; ok {
 		return st
 	}
-	st := &stageInfo{
-		stepName: SpanStep + "/" + stage, compName: SpanCompensate + "/" + stage,
-		stage: KeyStage.String(stage), strategy: KeyStrategy.String(strategy.String()),
+	st := &stageInfo{stepName: SpanStep + "/" + stage, compName: SpanCompensate + "/" + stage}
+	if stage != "" {
+		st.attrs = append(st.attrs, KeyStage.String(stage))
+	}
+	st.attrs = append(st.attrs, KeyStrategy.String(strategy.String()))
+	if pipeline != "" {
+		st.attrs = append(st.attrs, KeyPipeline.String(pipeline))
 	}
 	o.cached(func(c *caches) { c.stages[k] = st })
 	return st

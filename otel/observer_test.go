@@ -32,10 +32,11 @@ type order struct {
 
 // orderStages: reserve and charge can be undone; charge fails its first attempt when ID%3 == 1;
 // route inserts audit when ID%3 == 2; the optional audit fails for ID 5; ship fails when
-// ID%4 == 3, and then charge's refund fails for ID 7.
+// ID%4 == 3, and then charge's refund fails for ID 7, and reserve's release fails its first
+// attempt for ID 11 and is retried.
 func orderStages() []baton.Stage[order] {
 	var mu sync.Mutex
-	charged := map[int]int{}
+	charged, released := map[int]int{}, map[int]int{}
 	step := func(name string, fail func(order) error, opts ...baton.StageOption) baton.Stage[order] {
 		return baton.Func(name, func(_ context.Context, o order) (order, error) {
 			if err := fail(o); err != nil {
@@ -47,7 +48,16 @@ func orderStages() []baton.Stage[order] {
 	}
 	never := func(order) error { return nil }
 	return []baton.Stage[order]{
-		baton.WithCompensation(step("reserve", never), func(context.Context, order) error { return nil }),
+		baton.WithCompensation(step("reserve", never,
+			baton.CompensationRetry(baton.RetryPolicy{MaxAttempts: 2, InitialBackoff: time.Millisecond})),
+			func(_ context.Context, o order) error {
+				mu.Lock()
+				defer mu.Unlock()
+				if released[o.ID]++; o.ID == 11 && released[o.ID] == 1 {
+					return errors.New("warehouse offline")
+				}
+				return nil
+			}),
 		baton.WithCompensation(step("charge", func(o order) error {
 			mu.Lock()
 			defer mu.Unlock()
@@ -102,30 +112,66 @@ type run struct {
 
 func runObserved(t *testing.T, s baton.Strategy, n int) run {
 	t.Helper()
-	ignore := goleak.IgnoreCurrent()
-	exp := tracetest.NewInMemoryExporter()
-	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))
-	reader := sdkmetric.NewManualReader()
-	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
-	obs, err := batonotel.NewObserver(batonotel.WithTracerProvider(tp), batonotel.WithMeterProvider(mp))
-	require.NoError(t, err)
-	p, err := baton.New(orderStages(), baton.WithStrategy(s), baton.WithObserver(obs),
+	o := newObserved(t)
+	p := orderPipeline(t, s, o.obs)
+	r := runOrders(t, p, n)
+	require.NoError(t, p.Close())
+	r.stats = p.Stats()
+	r.spans, r.metrics = o.collect(t)
+	return r
+}
+
+// orderPipeline is a pipeline of orderStages observed by obs, with the options given.
+func orderPipeline(t *testing.T, s baton.Strategy, obs baton.Observer, opts ...baton.Option) *baton.Pipeline[order] {
+	t.Helper()
+	p, err := baton.New(orderStages(), slices.Concat([]baton.Option{baton.WithStrategy(s), baton.WithObserver(obs),
 		baton.WithRouter(func(order) []string { return []string{"reserve", "charge", "route", "ship"} }),
-		baton.WithSubmissionOrder())
+		baton.WithSubmissionOrder()}, opts)...)
 	require.NoError(t, err)
+	return p
+}
+
+// runOrders runs orders(n) through p.
+func runOrders(t *testing.T, p *baton.Pipeline[order], n int) run {
 	var r run
 	for res := range p.Run(t.Context(), slices.Values(orders(n))) {
 		r.results = append(r.results, res)
 	}
-	require.NoError(t, p.Close())
-	assert.Zero(t, batonotel.OpenMessages(obs), "no message's spans are kept after it finished")
-	r.stats = p.Stats()
-	r.spans = exp.GetSpans()
-	require.NoError(t, reader.Collect(context.Background(), &r.metrics))
-	require.NoError(t, tp.Shutdown(context.Background()))
-	require.NoError(t, mp.Shutdown(context.Background()))
-	goleak.VerifyNone(t, ignore)
 	return r
+}
+
+// observed is an Observer reporting to an in-memory exporter and a manual reader.
+type observed struct {
+	obs    *batonotel.Observer
+	exp    *tracetest.InMemoryExporter
+	tp     *sdktrace.TracerProvider
+	mp     *sdkmetric.MeterProvider
+	reader *sdkmetric.ManualReader
+	ignore goleak.Option
+}
+
+func newObserved(t *testing.T) *observed {
+	t.Helper()
+	o := &observed{ignore: goleak.IgnoreCurrent(), exp: tracetest.NewInMemoryExporter(), reader: sdkmetric.NewManualReader()}
+	o.tp = sdktrace.NewTracerProvider(sdktrace.WithSyncer(o.exp))
+	o.mp = sdkmetric.NewMeterProvider(sdkmetric.WithReader(o.reader))
+	var err error
+	o.obs, err = batonotel.NewObserver(batonotel.WithTracerProvider(o.tp), batonotel.WithMeterProvider(o.mp))
+	require.NoError(t, err)
+	return o
+}
+
+// collect returns what o recorded, once the pipelines it observes are closed, and shuts it down.
+func (o *observed) collect(t *testing.T) (tracetest.SpanStubs, metricdata.ResourceMetrics) {
+	t.Helper()
+	assert.Zero(t, batonotel.OpenMessages(o.obs), "no message's spans are kept after it finished")
+	spans := o.exp.GetSpans()
+	var rm metricdata.ResourceMetrics
+	require.NoError(t, o.reader.Collect(context.Background(), &rm))
+	require.NoError(t, o.tp.Shutdown(context.Background()))
+	require.NoError(t, o.mp.Shutdown(context.Background()))
+	goleak.VerifyNone(t, o.ignore)
+	return spans, rm
 }
 
 // span is a span as the tests compare it: no IDs, no times.
@@ -137,15 +183,34 @@ type span struct {
 	Children []*span
 }
 
-// trees checks the spans' parentage and returns each message's span tree by message number.
+// trees checks the spans' parentage and returns each message's span tree by message number,
+// for spans of one unnamed pipeline.
 func trees(t *testing.T, spans tracetest.SpanStubs) map[int64]*span {
+	t.Helper()
+	out := map[int64]*span{}
+	for id, n := range pipelineTrees(t, spans) {
+		assert.Empty(t, id.pipeline, "an unnamed pipeline's spans have no baton.pipeline")
+		out[id.message] = n
+	}
+	return out
+}
+
+// msgID names a message among those of several pipelines.
+type msgID struct {
+	pipeline string
+	message  int64
+}
+
+// pipelineTrees checks the spans' parentage and returns each message's span tree by pipeline
+// name and message number.
+func pipelineTrees(t *testing.T, spans tracetest.SpanStubs) map[msgID]*span {
 	t.Helper()
 	roots := map[string]*span{} // by span ID
 	byID := map[string]tracetest.SpanStub{}
 	for _, s := range spans {
 		byID[s.SpanContext.SpanID().String()] = s
 	}
-	out := map[int64]*span{}
+	out := map[msgID]*span{}
 	for _, s := range spans {
 		if s.Name != batonotel.SpanMessage {
 			continue
@@ -153,11 +218,17 @@ func trees(t *testing.T, spans tracetest.SpanStubs) map[int64]*span {
 		assert.False(t, s.Parent.IsValid(), "a message span is a root")
 		n := convert(s)
 		roots[s.SpanContext.SpanID().String()] = n
+		var id msgID
 		for _, kv := range s.Attributes {
-			if kv.Key == batonotel.KeyMessage {
-				out[kv.Value.AsInt64()] = n
+			switch kv.Key {
+			case batonotel.KeyMessage:
+				id.message = kv.Value.AsInt64()
+			case batonotel.KeyPipeline:
+				id.pipeline = kv.Value.AsString()
 			}
 		}
+		assert.NotContains(t, out, id, "one message span per message")
+		out[id] = n
 	}
 	children := map[string][]tracetest.SpanStub{}
 	for _, s := range spans {
@@ -196,7 +267,8 @@ func convert(s tracetest.SpanStub) *span {
 	for _, e := range s.Events {
 		ev := e.Name
 		for _, kv := range e.Attributes {
-			if kv.Key == "exception.message" || kv.Key == batonotel.KeyRemaining || kv.Key == batonotel.KeyBackoff {
+			switch kv.Key {
+			case "exception.message", batonotel.KeyRemaining, batonotel.KeyBackoff, batonotel.KeyAttempt:
 				ev += " " + string(kv.Key) + "=" + kv.Value.Emit()
 			}
 		}
@@ -273,6 +345,12 @@ func TestSpansAreTheSameUnderBothStrategies(t *testing.T) {
 		"  baton.compensate/reserve [baton.attempt=1 baton.outcome=compensated baton.stage=reserve] Unset []\n",
 		got[0][8].String())
 	assert.Contains(t, got[0][8].Status, "no courier", "the message's status carries its error")
+	// Order 11: ship fails; reserve's release fails once and is retried.
+	tr := got[0][12]
+	require.Len(t, tr.Children, 7, tr.String())
+	assert.Equal(t, "baton.compensate/reserve [baton.attempt=2 baton.outcome=compensated baton.stage=reserve] Unset "+
+		"[exception exception.message=warehouse offline retry scheduled baton.attempt=1 baton.backoff=1ms]",
+		strings.TrimSpace(tr.Children[6].String()))
 }
 
 // stripStrategy checks every span of the tree says strategy s and removes it from the attributes.
@@ -294,6 +372,9 @@ func sums(t *testing.T, rm metricdata.ResourceMetrics, strategy baton.Strategy) 
 		assert.True(t, ok)
 		assert.Equal(t, strategy.String(), v.AsString())
 		k := name
+		if v, ok := set.Value(batonotel.KeyPipeline); ok {
+			k = v.AsString() + ": " + k
+		}
 		for _, a := range []attribute.Key{batonotel.KeyStage, batonotel.KeyOutcome} {
 			if v, ok := set.Value(a); ok {
 				k += " " + v.AsString()
@@ -353,6 +434,7 @@ func TestMetrics(t *testing.T) {
 				"baton.step.processed ship":         n - 10,
 				"baton.step.failed audit tolerated": 1, "baton.step.failed ship failed": 10,
 				"baton.step.retried charge":               13,
+				"baton.step.retried reserve":              1, // its compensation, for ID 11
 				"baton.compensations reserve compensated": 10, "baton.compensations charge compensated": 9,
 				"baton.compensations charge compensation failed": 1,
 				// Histograms count every attempt.
@@ -363,6 +445,11 @@ func TestMetrics(t *testing.T) {
 				"baton.message.duration succeeded": n - 10, "baton.message.duration failed": 10,
 			}, m)
 			assert.Equal(t, 10, failed)
+			var retried int64
+			for _, st := range r.stats.Stages {
+				retried += st.Retried
+			}
+			assert.Equal(t, int64(14), retried, "Stats count the compensation's retry")
 		})
 	}
 	require.Len(t, got, 2)
