@@ -29,6 +29,9 @@ type StageStats struct {
 	CompensationFailed int64 // compensations that failed after their attempts
 	// Inbox is the number of messages waiting in the stage's inbox; always 0 under orchestration.
 	Inbox int
+	// Running is the number of steps of the stage running now; counted only when the pipeline
+	// times steps (WithTiming, WithObserver), else 0.
+	Running int64
 	// Throughput is Processed per second of Elapsed.
 	Throughput float64
 	// Latency holds quantiles of the stage's step durations (all attempts included); zero
@@ -44,8 +47,8 @@ type Latency struct {
 
 // stageCounters are a stage's counters, padded so that stages never share a cache line.
 type stageCounters struct {
-	processed, failed, retried, compensated, compensationFailed atomic.Int64
-	_                                                           [24]byte
+	processed, failed, retried, compensated, compensationFailed, running atomic.Int64
+	_                                                                    [16]byte
 }
 
 // Stats returns a snapshot of the pipeline's counters. It is safe to call at any time, also
@@ -75,6 +78,7 @@ func (p *Pipeline[T]) Stats() Stats {
 			Compensated:        c.compensated.Load(),
 			CompensationFailed: c.compensationFailed.Load(),
 			Inbox:              p.strat.inbox(i),
+			Running:            c.running.Load(),
 		}
 		if st.Elapsed > 0 {
 			st.Stages[i].Throughput = float64(st.Stages[i].Processed) / st.Elapsed.Seconds()

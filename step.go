@@ -143,6 +143,7 @@ func (p *Pipeline[T]) policedStep(st *stage[T], m *message[T]) {
 	}
 	if p.timing {
 		m.stepStart = time.Now()
+		st.stats.running.Add(1)
 	}
 	err := p.attempts(ctx, st, m)
 	if m.stepCancel != nil {
@@ -179,6 +180,7 @@ func (p *Pipeline[T]) endStep(st *stage[T], m *message[T], err error) {
 		d := time.Since(m.stepStart)
 		s.times = append(s.times, span{m.stepStart, d})
 		st.latency.Record(d)
+		st.stats.running.Add(-1)
 	}
 	revised := s.revised
 	s.revised = false
