@@ -13,7 +13,7 @@ import (
 // slips and revisions, revisits and the hop limit, routers, ordering, backpressure, workers,
 // Close and Shutdown in every state, errors and sentinels, panics, retries and backoff,
 // timeouts, compensation, cancellation, fail-fast, optional steps, stats, validation at New,
-// and randomized slips at the smallest buffer settings (no deadlock, exactly one result per
+// observer events, slip logs and timing, and randomized slips at the smallest buffer settings (no deadlock, exactly one result per
 // message). It is the specification of Baton's behaviour: both built-in strategies must pass
 // it, and Baton's own tests run it for both.
 //
@@ -82,17 +82,24 @@ var battery = []behaviour{
 	{"CompensationRunsInReverseAndReports", false, testCompensation},
 	{"CompensationWithoutFailureDoesNotMatchErrCompensationFailed", false, testCompensationOK},
 	{"CompensatePanicIsReported", false, testCompensatePanic},
+	{"CompensateCallingGoexitIsAFailedCompensation", false, testCompensateGoexit},
+	{"StageCallingGoexitFailsTheStepAndNothingHangs", false, testStageGoexit},
+	{"RetryablePanicFailsTheStep", false, testRetryablePanic},
 	{"OptionalStepFailureIsTolerated", false, testOptional},
 	{"CancelledContextStopsTheMessage", false, testCancelled},
+	{"CancellationAfterTheLastStepIsNotAFailure", false, testCancelledAfterLastStep},
+	{"CompensationOfACancelledMessageHasALiveContext", true, testCompensationLiveContext},
 	{"NewValidates", false, testNewValidates},
 	// time: retries, backoff and timeouts on a virtual clock
 	{"RetryBackoffSchedule", true, testRetryBackoff},
+	{"JitterStaysWithinBounds", true, testJitter},
 	{"RetryablePredicate", true, testRetryable},
 	{"BackoffWaitHonoursCancellation", true, testBackoffCancel},
 	{"AttemptTimeout", true, testAttemptTimeout},
 	{"LateSuccessIsATimeout", true, testLateSuccess},
 	{"StepTimeoutCoversRetries", true, testStepTimeout},
 	{"MessageTimeout", true, testMessageTimeout},
+	{"MessageTimeoutStopsQueuedMessagesWhereTheyWait", true, testMessageTimeoutQueued},
 	{"CompensationRetry", true, testCompensationRetry},
 	// streams
 	{"SubmissionOrder", true, testSubmissionOrder},
@@ -101,6 +108,7 @@ var battery = []behaviour{
 	{"WorkersCapConcurrency", true, testWorkers},
 	{"FailFast", false, testFailFast},
 	{"RunStopsCleanlyWhenTheConsumerBreaks", false, testRunBreak},
+	{"RunLoopBodyThatPanicsOrExitsLeavesNothingInFlight", false, testRunBodyPanicsOrExits},
 	{"RunReportsMessagesItCouldNotSubmit", false, testRunRejects},
 	{"StreamSubmitAfterCloseSend", false, testSubmitAfterCloseSend},
 	{"StatsUnderLoad", false, testStatsUnderLoad},
@@ -115,6 +123,15 @@ var battery = []behaviour{
 	{"ShutdownDeadlineAborts", true, testShutdownAborts},
 	{"ShutdownInTimeReturnsNil", true, testShutdownInTime},
 	{"ShutdownAbortsQueuedMessages", true, testShutdownAbortsQueued},
+	{"ShutdownDeadlineStopsQueuedMessagesWhereTheyWait", true, testShutdownQueuedWhereTheyWait},
+	// observability: events, logs, timing
+	{"EventsOfEachMessage", false, testEvents},
+	{"ObserverPanicIsContained", false, testObserverPanic},
+	{"OneStepEndedPerAttemptWhenARetryWaitIsCutShort", true, testOneStepEndedPerAttempt},
+	{"TimingFillsTheLogAndLatency", false, testTiming},
+	{"WithoutTimingTheLogHasNoTimes", false, testNoTiming},
+	{"EveryResultCarriesItsLog", false, testEveryResultCarriesItsLog},
+	{"SlogObserver", false, testSlogObserver},
 	// randomized: deadlock freedom by construction
 	{"RandomSlipsNeverDeadlock", false, testRandomSlipsNoDeadlock},
 }

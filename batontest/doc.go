@@ -14,8 +14,8 @@
 //
 // Conformance runs the whole behaviour battery of Baton against one strategy: slips and their
 // revisions, revisits and the hop limit, ordering, backpressure, Close in every state, errors and
-// sentinels, panics, retries, timeouts, compensation, cancellation, fail-fast, optional steps and
-// stats. Baton's own tests run both built-in strategies through it, so it is the one place
+// sentinels, panics, retries, timeouts, compensation, cancellation, fail-fast, optional steps,
+// stats, observer events, slip logs and timing. Baton's own tests run both built-in strategies through it, so it is the one place
 // Baton's behaviour is specified.
 //
 // # Generated pipelines

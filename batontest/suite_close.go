@@ -2,6 +2,7 @@ package batontest
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"sync"
 	"testing"
@@ -207,4 +208,31 @@ func testShutdownAbortsQueued(t *testing.T, c *suite) {
 	isTrue(t, ok >= 1 && aborted >= 1, "some finished (%d), some were aborted (%d)", ok, aborted)
 	equal(t, passedA, len(undone.Names()), "every aborted message that passed a was compensated")
 	equal(t, 0, p.Stats().InFlight)
+}
+
+func testShutdownQueuedWhereTheyWait(t *testing.T, c *suite) {
+	// Eight messages wait for one worker whose steps ignore their context (in its inbox, or for
+	// the worker): at the deadline the step running finishes, and no waiting one starts.
+	p, err := baton.New([]baton.Stage[Msg]{slowOne()}, c.opts(baton.WithDrivers(4), baton.WithMaxInFlight(8))...)
+	mustNoError(t, err)
+	st := p.Stream(context.Background())
+	for i := range 8 {
+		mustNoError(t, st.Submit(t.Context(), Msg{ID: i}))
+	}
+	st.CloseSend()
+	ctx, cancel := context.WithTimeout(t.Context(), 25*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	mustErrorIs(t, p.Shutdown(ctx), baton.ErrAborted)
+	equal(t, 30*time.Millisecond, time.Since(start), "the step running at the deadline finishes; no queued one starts")
+	ok, aborted := 0, 0
+	for r := range st.Results() {
+		if r.Err == nil {
+			ok++
+		} else if errors.Is(r.Err, baton.ErrAborted) {
+			aborted++
+		}
+	}
+	equal(t, 3, ok)
+	equal(t, 5, aborted)
 }

@@ -8,13 +8,16 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/baton-go/baton"
 )
 
-// Errors and sentinels, panics, compensation, optional steps, cancellation, validation.
+// Errors and sentinels, panics and runtime.Goexit, compensation, optional steps, cancellation,
+// validation.
 
 func testFailureNamesStage(t *testing.T, c *suite) {
 	cause := errors.New("disk full")
@@ -197,4 +200,90 @@ func testNewValidates(t *testing.T, c *suite) {
 			isTrue(t, p == nil, "no pipeline with an error")
 		})
 	}
+}
+
+func testRetryablePanic(t *testing.T, c *suite) {
+	cause := errors.New("x")
+	pol := baton.RetryPolicy{MaxAttempts: 3, Retryable: func(error) bool { panic("predicate bug") }}
+	p := c.newPipeline(t, []baton.Stage[Msg]{Failing("f", cause, baton.Retry(pol))})
+	_, err := p.Process(t.Context(), Msg{})
+	mustErrorIs(t, err, cause)
+	mustErrorIs(t, err, baton.ErrPanic)
+	errorContains(t, err, "Retryable panicked")
+	mustNoError(t, p.Close(), "nothing left in flight")
+}
+
+func testStageGoexit(t *testing.T, c *suite) {
+	var undone Undone
+	exit := baton.Func("exit", func(_ context.Context, m Msg) (Msg, error) {
+		if m.ID%2 == 1 {
+			runtime.Goexit() // what t.FailNow does inside a stage
+		}
+		return m.With("exit"), nil
+	})
+	p := c.newPipeline(t, []baton.Stage[Msg]{Saga("a", &undone, nil), exit, Tracer("b")}, baton.WithMaxInFlight(2))
+	in := make([]Msg, 20)
+	for i := range in {
+		in[i].ID = i
+	}
+	for _, r := range collect(t, p, t.Context(), in) {
+		if r.Value.ID%2 == 1 {
+			mustErrorIs(t, r.Err, baton.ErrGoexit, "message %d", r.Seq)
+			equal(t, []string{"a:succeeded", "exit:failed", "a:compensated"}, LogOf(r.Log), "message %d", r.Seq)
+		} else {
+			mustNoError(t, r.Err, "message %d", r.Seq)
+		}
+	}
+	// Process: the caller's goroutine may end (as with t.FailNow); the message still finishes.
+	returned := make(chan struct{})
+	go func() {
+		defer close(returned)
+		p.Process(t.Context(), Msg{ID: 1})
+	}()
+	<-returned
+	mustNoError(t, p.Close(), "nothing left in flight")
+	equal(t, 11, len(undone.Names()), "every message that exited was compensated")
+}
+
+func testCompensateGoexit(t *testing.T, c *suite) {
+	a := baton.WithCompensation(Tracer("a"), func(context.Context, Msg) error { runtime.Goexit(); return nil })
+	p := c.newPipeline(t, []baton.Stage[Msg]{a, Failing("b", errors.New("x"))})
+	for _, r := range collect(t, p, t.Context(), make([]Msg, 3)) {
+		mustErrorIs(t, r.Err, baton.ErrCompensationFailed, "message %d", r.Seq)
+		var ce *baton.CompensationError
+		mustErrorAs(t, r.Err, &ce)
+		mustErrorIs(t, ce.Steps[0].Err, baton.ErrGoexit)
+	}
+	mustNoError(t, p.Close())
+}
+
+func testCancelledAfterLastStep(t *testing.T, c *suite) {
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	last := baton.Func("last", func(_ context.Context, m Msg) (Msg, error) { cancel(); return m.With("last"), nil })
+	p := c.newPipeline(t, []baton.Stage[Msg]{Tracer("a"), last})
+	out, err := p.Process(ctx, Msg{})
+	mustNoError(t, err, "every step of the itinerary completed")
+	equal(t, []string{"a", "last"}, out.Trace)
+}
+
+// testCompensationLiveContext runs in a bubble: the message is cancelled after a second.
+func testCompensationLiveContext(t *testing.T, c *suite) {
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	var mu sync.Mutex
+	compCtxErr := errors.New("not called")
+	a := baton.WithCompensation(Tracer("a"), func(ctx context.Context, _ Msg) error {
+		mu.Lock()
+		compCtxErr = ctx.Err()
+		mu.Unlock()
+		return nil
+	})
+	p := c.newPipeline(t, []baton.Stage[Msg]{a, sleeper("b", time.Hour)})
+	time.AfterFunc(time.Second, cancel)
+	_, err := p.Process(ctx, Msg{})
+	mustErrorIs(t, err, context.Canceled)
+	mu.Lock()
+	defer mu.Unlock()
+	noError(t, compCtxErr, "compensation runs with a context that is not cancelled")
 }

@@ -3,6 +3,7 @@ package batontest
 import (
 	"context"
 	"errors"
+	"runtime"
 	"slices"
 	"sync"
 	"testing"
@@ -194,4 +195,27 @@ func (a *atomicInt) get() int {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return a.n
+}
+
+func testRunBodyPanicsOrExits(t *testing.T, c *suite) {
+	p := c.newPipeline(t, []baton.Stage[Msg]{Tracer("a")}, baton.WithMaxInFlight(2))
+	in := make([]Msg, 10)
+	func() {
+		defer func() { equal(t, "body bug", recover()) }()
+		for range p.Run(t.Context(), slices.Values(in)) {
+			panic("body bug")
+		}
+	}()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range p.Run(t.Context(), slices.Values(in)) {
+			runtime.Goexit() // what t.FailNow does on failure inside the loop
+		}
+	}()
+	<-done
+	equal(t, 0, p.Stats().InFlight)
+	out, err := p.Process(t.Context(), Msg{})
+	mustNoError(t, err, "all slots are free again")
+	equal(t, []string{"a"}, out.Trace)
 }

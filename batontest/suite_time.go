@@ -60,28 +60,54 @@ func sleeper(name string, d time.Duration, opts ...baton.StageOption) baton.Stag
 }
 
 func testRetryBackoff(t *testing.T, c *suite) {
+	const ms = time.Millisecond
 	cases := []struct {
 		name string
 		pol  baton.RetryPolicy
-		want []time.Duration
+		want []time.Duration // the waits between attempts; the last attempt succeeds
 	}{
-		{"fixed", baton.FixedBackoff(4, 10*time.Millisecond), []time.Duration{10, 10, 10}},
-		{"linear", baton.LinearBackoff(4, 10*time.Millisecond), []time.Duration{10, 20, 30}},
-		{"exponential capped", baton.ExponentialBackoff(4, 10*time.Millisecond, 25*time.Millisecond), []time.Duration{10, 20, 25}},
+		{"fixed", baton.FixedBackoff(4, 10*ms), []time.Duration{10 * ms, 10 * ms, 10 * ms}},
+		{"linear", baton.LinearBackoff(4, 10*ms), []time.Duration{10 * ms, 20 * ms, 30 * ms}},
+		{"exponential capped", baton.ExponentialBackoff(4, 10*ms, 25*ms), []time.Duration{10 * ms, 20 * ms, 25 * ms}},
+		{"exponential doubles up to the cap", baton.ExponentialBackoff(6, 10*ms, 100*ms), []time.Duration{10 * ms, 20 * ms, 40 * ms, 80 * ms, 100 * ms}},
+		{"custom multiplier", baton.RetryPolicy{MaxAttempts: 3, InitialBackoff: 10 * ms, Multiplier: 3}, []time.Duration{10 * ms, 30 * ms}},
 		{"immediate", baton.RetryPolicy{MaxAttempts: 4}, []time.Duration{0, 0, 0}},
 	}
 	for _, tc := range cases {
-		f := &flakyStage{name: "f", n: 3, err: errors.New("flaky")}
+		f := &flakyStage{name: "f", n: len(tc.want), err: errors.New("flaky")}
 		p := c.newPipeline(t, []baton.Stage[Msg]{baton.Configure[Msg](f, baton.Retry(tc.pol))})
 		rs := collect(t, p, t.Context(), []Msg{{}})
 		mustNoError(t, rs[0].Err, tc.name)
-		for i := range tc.want {
-			tc.want[i] *= time.Millisecond
-		}
 		equal(t, tc.want, f.waits(), tc.name)
-		equal(t, 4, rs[0].Log[0].Attempts, tc.name)
-		equal(t, int64(3), p.Stats().Stages[0].Retried, tc.name)
+		equal(t, len(tc.want)+1, rs[0].Log[0].Attempts, tc.name)
+		equal(t, int64(len(tc.want)), p.Stats().Stages[0].Retried, tc.name)
+
+		// The same through Process.
+		f = &flakyStage{name: "f", n: len(tc.want), err: errors.New("flaky")}
+		p = c.newPipeline(t, []baton.Stage[Msg]{baton.Configure[Msg](f, baton.Retry(tc.pol))})
+		_, err := p.Process(t.Context(), Msg{})
+		mustNoError(t, err, tc.name)
+		equal(t, tc.want, f.waits(), tc.name)
+		equal(t, int64(len(tc.want)), p.Stats().Stages[0].Retried, tc.name)
 	}
+}
+
+func testJitter(t *testing.T, c *suite) {
+	pol := baton.RetryPolicy{MaxAttempts: 30, InitialBackoff: 100 * time.Millisecond, Multiplier: 1, Jitter: 0.2}
+	f := &flakyStage{name: "f", n: 29, err: errors.New("transient")}
+	p := c.newPipeline(t, []baton.Stage[Msg]{baton.Configure[Msg](f, baton.Retry(pol))})
+	_, err := p.Process(t.Context(), Msg{})
+	mustNoError(t, err)
+	w := f.waits()
+	mustEqual(t, 29, len(w))
+	for i, d := range w {
+		isTrue(t, d >= 80*time.Millisecond && d <= 120*time.Millisecond, "wait %d is %v, not within 100ms ± 20%%", i, d)
+	}
+	isTrue(t, len(slices.Compact(slices.Sorted(slices.Values(w)))) > 1, "jitter varies the waits: %v", w)
+	// The bounds themselves: Backoff's random factor at its extremes.
+	jp := baton.RetryPolicy{InitialBackoff: 100 * time.Millisecond, Jitter: 0.2}
+	equal(t, 120*time.Millisecond, jp.Backoff(1, 1))
+	equal(t, 80*time.Millisecond, jp.Backoff(1, 0))
 }
 
 func testRetryable(t *testing.T, c *suite) {
@@ -99,16 +125,30 @@ func testRetryable(t *testing.T, c *suite) {
 		mustErrorAs(t, err, &se)
 		equal(t, tc.attempts, se.Attempts, "error %v", tc.err)
 	}
+	// A retried error that then goes away lets the message go on; an error the predicate
+	// refuses, at the next stage, stops it at once.
+	pol2 := baton.RetryPolicy{MaxAttempts: 5, Retryable: pol.Retryable}
+	a := &flakyStage{name: "a", n: 2, err: transient}
+	b := &flakyStage{name: "b", n: 2, err: fatal}
+	p := c.newPipeline(t, []baton.Stage[Msg]{baton.Configure[Msg](a, baton.Retry(pol2)), baton.Configure[Msg](b, baton.Retry(pol2))})
+	_, err := p.Process(t.Context(), Msg{})
+	mustErrorIs(t, err, fatal)
+	var se *baton.StepError
+	mustErrorAs(t, err, &se)
+	equal(t, "b", se.Stage)
+	equal(t, 1, se.Attempts, "an error the predicate refuses is not retried")
+	equal(t, 2, len(a.waits()), "a was retried")
 }
 
 func testBackoffCancel(t *testing.T, c *suite) {
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	time.AfterFunc(time.Second, cancel)
-	p := c.newPipeline(t, []baton.Stage[Msg]{Failing("s", errors.New("x"), baton.Retry(baton.FixedBackoff(5, time.Hour)))})
+	p := c.newPipeline(t, []baton.Stage[Msg]{Failing("s", errors.New("transient"), baton.Retry(baton.FixedBackoff(5, time.Hour)))})
 	start := time.Now()
 	_, err := p.Process(ctx, Msg{})
 	mustErrorIs(t, err, context.Canceled)
+	errorContains(t, err, "transient", "the error says what was being retried")
 	equal(t, time.Second, time.Since(start), "the wait ends with the context")
 	var se *baton.StepError
 	mustErrorAs(t, err, &se)
@@ -129,6 +169,27 @@ func testAttemptTimeout(t *testing.T, c *suite) {
 	mustErrorAs(t, err, &se)
 	equal(t, 2, se.Attempts)
 	equal(t, 2*time.Millisecond, time.Since(start), "each attempt gets a fresh deadline")
+
+	// A fresh deadline each time: the third attempt, quicker than the timeout, succeeds.
+	var n atomic.Int32
+	st := baton.Func("s", func(ctx context.Context, m Msg) (Msg, error) {
+		d := time.Second
+		if n.Add(1) == 3 {
+			d = 50 * time.Millisecond
+		}
+		select {
+		case <-time.After(d):
+			return m.With("s"), nil
+		case <-ctx.Done():
+			return m, ctx.Err()
+		}
+	}, baton.AttemptTimeout(100*time.Millisecond), baton.Retry(baton.FixedBackoff(3, 10*time.Millisecond)))
+	p2 := c.newPipeline(t, []baton.Stage[Msg]{st})
+	start = time.Now()
+	out, err := p2.Process(t.Context(), Msg{})
+	mustNoError(t, err)
+	equal(t, []string{"s"}, out.Trace)
+	equal(t, (100+10+100+10+50)*time.Millisecond, time.Since(start))
 }
 
 func testLateSuccess(t *testing.T, c *suite) {
@@ -140,6 +201,7 @@ func testLateSuccess(t *testing.T, c *suite) {
 	out, err := p.Process(t.Context(), Msg{})
 	mustErrorIs(t, err, baton.ErrTimeout)
 	errorIs(t, err, context.DeadlineExceeded)
+	errorContains(t, err, "attempt")
 	empty(t, out.Trace, "a late success is not kept")
 }
 
@@ -154,9 +216,32 @@ func testStepTimeout(t *testing.T, c *suite) {
 	mustErrorAs(t, err, &se)
 	equal(t, 4, se.Attempts, "attempts at 0, 10, 20 and 30ms")
 	equal(t, 35*time.Millisecond, time.Since(start))
+	errorContains(t, err, "step timed out")
+
+	// With an attempt timeout too: the step's deadline cuts the last attempt short.
+	p2 := c.newPipeline(t, []baton.Stage[Msg]{sleeper("s", 300*time.Millisecond, baton.AttemptTimeout(200*time.Millisecond),
+		baton.StepTimeout(time.Second), baton.Retry(baton.FixedBackoff(100, 100*time.Millisecond)))})
+	start = time.Now()
+	_, err = p2.Process(t.Context(), Msg{})
+	mustErrorIs(t, err, baton.ErrTimeout)
+	mustErrorIs(t, err, context.DeadlineExceeded)
+	errorContains(t, err, "step timed out")
+	equal(t, time.Second, time.Since(start))
+	mustErrorAs(t, err, &se)
+	equal(t, 4, se.Attempts, "attempts at 0, 300, 600, 900 ms")
 }
 
 func testMessageTimeout(t *testing.T, c *suite) {
+	// The timeout is each message's own: messages that finish within it succeed, however many
+	// run at once.
+	var ok Undone
+	p0 := c.newPipeline(t, []baton.Stage[Msg]{Saga("a", &ok, nil), sleeper("b", 400*time.Millisecond, baton.Workers(2)), sleeper("c", 400*time.Millisecond, baton.Workers(2))},
+		baton.WithMessageTimeout(time.Second), baton.WithMaxInFlight(4), baton.WithDrivers(2))
+	for _, r := range collect(t, p0, t.Context(), []Msg{{}, {}}) {
+		mustNoError(t, r.Err)
+	}
+	empty(t, ok.Names())
+
 	var undone Undone
 	p := c.newPipeline(t, []baton.Stage[Msg]{Saga("a", &undone, nil), sleeper("s1", 30*time.Millisecond), sleeper("s2", 30*time.Millisecond), Tracer("c")},
 		baton.WithMessageTimeout(50*time.Millisecond))
@@ -164,6 +249,7 @@ func testMessageTimeout(t *testing.T, c *suite) {
 	out, err := p.Process(t.Context(), Msg{})
 	mustErrorIs(t, err, baton.ErrTimeout)
 	errorIs(t, err, context.DeadlineExceeded)
+	errorContains(t, err, "message timed out")
 	var se *baton.StepError
 	mustErrorAs(t, err, &se)
 	equal(t, "s2", se.Stage)
@@ -182,6 +268,27 @@ func testMessageTimeout(t *testing.T, c *suite) {
 	equal(t, []string{"busy:succeeded"}, LogOf(rs[0].Log))
 }
 
+// slowOne is a stage with one worker whose steps take 10ms, whatever their context says.
+func slowOne() baton.Stage[Msg] {
+	return baton.Func("slow", func(ctx context.Context, m Msg) (Msg, error) {
+		time.Sleep(10 * time.Millisecond) // ignores ctx
+		return m.With("slow"), nil
+	}, baton.Workers(1))
+}
+
+func testMessageTimeoutQueued(t *testing.T, c *suite) {
+	// Four messages wait for one worker (in its inbox, or for the worker): a message whose time
+	// is up while it waits stops there and never starts its step.
+	p := c.newPipeline(t, []baton.Stage[Msg]{slowOne()}, baton.WithMessageTimeout(15*time.Millisecond), baton.WithDrivers(4))
+	timedOut := 0
+	for _, r := range collect(t, p, t.Context(), make([]Msg, 4)) {
+		if errors.Is(r.Err, baton.ErrTimeout) {
+			timedOut++
+		}
+	}
+	equal(t, 2, timedOut, "the two that waited past their deadline never start")
+}
+
 func testCompensationRetry(t *testing.T, c *suite) {
 	var calls atomic.Int32
 	a := baton.Configure(baton.WithCompensation(Tracer("a"), func(context.Context, Msg) error {
@@ -192,14 +299,20 @@ func testCompensationRetry(t *testing.T, c *suite) {
 	}), baton.CompensationRetry(baton.FixedBackoff(3, 5*time.Millisecond)))
 	p := c.newPipeline(t, []baton.Stage[Msg]{a, Failing("b", errors.New("x"))})
 	start := time.Now()
-	_, err := p.Process(t.Context(), Msg{})
+	rs := collect(t, p, t.Context(), []Msg{{}})
+	err := rs[0].Err
 	var ce *baton.CompensationError
 	mustErrorAs(t, err, &ce)
 	notErrorIs(t, err, baton.ErrCompensationFailed)
 	mustEqual(t, []string{"a:compensated"}, LogOf(ce.Steps))
 	equal(t, 3, ce.Steps[0].Attempts)
-	equal(t, 10*time.Millisecond, time.Since(start))
+	equal(t, 10*time.Millisecond, time.Since(start), "two waits of the compensation's backoff")
+	equal(t, int64(3), int64(calls.Load()))
 	equal(t, int64(2), p.Stats().Stages[0].Retried)
+	comp := rs[0].Compensation()
+	mustEqual(t, 1, len(comp))
+	equal(t, 3, comp[0].Attempts)
+	equal(t, baton.Compensated, comp[0].Outcome)
 
 	// A compensation that outlives its timeout fails.
 	b := baton.Configure(baton.WithCompensation(Tracer("a"), func(ctx context.Context, _ Msg) error {
