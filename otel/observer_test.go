@@ -257,7 +257,7 @@ func convert(s tracetest.SpanStub) *span {
 		if kv.Key == batonotel.KeyMessage {
 			continue // numbers differ between runs only in that they are numbers
 		}
-		attrs = append(attrs, string(kv.Key)+"="+kv.Value.Emit())
+		attrs = append(attrs, string(kv.Key)+"="+kv.Value.String())
 	}
 	sort.Strings(attrs)
 	n := &span{Name: s.Name, Attrs: strings.Join(attrs, " "), Status: s.Status.Code.String()}
@@ -269,7 +269,7 @@ func convert(s tracetest.SpanStub) *span {
 		for _, kv := range e.Attributes {
 			switch kv.Key {
 			case "exception.message", batonotel.KeyRemaining, batonotel.KeyBackoff, batonotel.KeyAttempt:
-				ev += " " + string(kv.Key) + "=" + kv.Value.Emit()
+				ev += " " + string(kv.Key) + "=" + kv.Value.String()
 			}
 		}
 		n.Events = append(n.Events, ev)

@@ -43,10 +43,6 @@ func (b *Buffer[V]) Pop() (V, bool) {
 	return v, true
 }
 
-// Skip advances past seq numbers that will never arrive (the caller discarded them); it is only
-// valid for the next expected number.
-func (b *Buffer[V]) Skip() { b.next++ }
-
 // Len returns the number of items held.
 func (b *Buffer[V]) Len() int { return b.n }
 
