@@ -57,6 +57,19 @@ func Configure[T any](s Stage[T], opts ...StageOption) Stage[T] {
 	return &configured[T]{Stage: s, cfg: cfg}
 }
 
+// OptionsOf returns a StageOption that gives a stage the options s carries (Workers, Retry,
+// timeouts, Optional, compensation policy): what a wrapper — middleware that adds logging,
+// metrics or fault injection around a stage — needs to keep the wrapped stage's behaviour:
+//
+//	wrapped := baton.Configure(myWrapper{inner: s}, baton.OptionsOf(s))
+//
+// Compensation is kept with WithCompensation. OptionsOf(s) for a stage without options is a
+// no-op.
+func OptionsOf[T any](s Stage[T]) StageOption {
+	cfg := stageConfigOf(s)
+	return func(c *stageConfig) { *c = cfg }
+}
+
 type funcStage[T any] struct {
 	name string
 	fn   func(context.Context, T) (T, error)

@@ -71,9 +71,9 @@ type Comparison[T any] struct {
 	Timeout time.Duration
 	// Wrap, when set, is applied to every stage of the run under strategy s: a place for
 	// middleware, such as instrumentation, that must not change behaviour. (The kit's own
-	// tests plant differences with it.) Note that a wrapper made outside package baton cannot
-	// carry the wrapped stage's StageOptions (Retry, Workers, …), which Baton keeps unexported;
-	// keep its Compensator with baton.WithCompensation.
+	// tests plant differences with it.) A wrapper keeps the wrapped stage's options with
+	// baton.Configure(wrapper, baton.OptionsOf(st)) and its Compensator with
+	// baton.WithCompensation.
 	Wrap func(s baton.Strategy, st baton.Stage[T]) baton.Stage[T]
 	// MaxDiffs caps the messages described in a failure (default 10).
 	MaxDiffs int
