@@ -41,7 +41,7 @@
 // Measured on a 2-core machine by BenchmarkOverhead (README, "Performance"), per step of a stage
 // with the default policy, beyond the stage's own work: orchestrated Process about 10 ns (a
 // direct call through the Stage interface: about 2 ns) and about 80 ns per message; orchestrated
-// Run about 300 ns per message plus nothing per step (47 ns/step at 10 stages, 13 at 100);
+// Run about 300 ns per message plus nothing per step (42 ns/step at 10 stages, 13 at 100);
 // choreographed Run one buffered channel hand-off per step (67 ns/step at 10 stages, 34 at 100).
 // None allocates per step; a message on the default itinerary allocates nothing. WithTiming adds
 // two clock reads and a few atomic adds per step; an Observer, an event per step boundary.
