@@ -176,20 +176,22 @@ func (p *Pipeline[T]) endStep(st *stage[T], m *message[T], err error) {
 	}
 	s.log = append(s.log, e)
 	s.errs = s.errs || err != nil
+	var now time.Time // one clock read serves the log, the histogram and the events
 	if p.timing {
-		d := time.Since(m.stepStart)
+		now = time.Now()
+		d := now.Sub(m.stepStart)
 		s.times = append(s.times, span{m.stepStart, d})
 		st.latency.Record(d)
 		st.stats.running.Add(-1)
 	}
 	revised := s.revised
 	s.revised = false
-	if p.obs != nil {
+	if p.obs != nil { // implies timing
 		if !m.attemptEnded { // else this attempt's StepEnded went out before a retry's wait that was cut short
-			p.emit(m, Event{Kind: StepEnded, Stage: st.name, Attempt: s.attempt, Outcome: e.outcome, Err: err, Duration: time.Since(m.attemptStart)})
+			p.emit(m, Event{Kind: StepEnded, Stage: st.name, Attempt: s.attempt, Outcome: e.outcome, Err: err, Time: now, Duration: now.Sub(m.attemptStart)})
 		}
 		if revised {
-			p.emit(m, Event{Kind: SlipRevised, Stage: st.name, Remaining: s.Remaining()})
+			p.emit(m, Event{Kind: SlipRevised, Stage: st.name, Remaining: s.Remaining(), Time: now})
 		}
 	}
 	if e.outcome != Failed {
@@ -233,8 +235,12 @@ func (p *Pipeline[T]) attempts(ctx context.Context, st *stage[T], m *message[T])
 	for n := 1; ; n++ {
 		m.slip.attempt = n
 		m.attemptEnded = false
-		if p.obs != nil {
-			m.attemptStart = time.Now()
+		if p.obs != nil { // implies timing: the first attempt starts with the step
+			if n == 1 {
+				m.attemptStart = m.stepStart
+			} else {
+				m.attemptStart = time.Now()
+			}
 			p.emit(m, Event{Kind: StepStarted, Stage: st.name, Attempt: n, Time: m.attemptStart})
 		}
 		v, err := p.attempt(ctx, st, m)
@@ -255,9 +261,10 @@ func (p *Pipeline[T]) attempts(ctx context.Context, st *stage[T], m *message[T])
 		st.stats.retried.Add(1)
 		d := pol.Backoff(n, rand.Float64())
 		if p.obs != nil {
-			p.emit(m, Event{Kind: StepEnded, Stage: st.name, Attempt: n, Err: err, Duration: time.Since(m.attemptStart)})
+			now := time.Now()
+			p.emit(m, Event{Kind: StepEnded, Stage: st.name, Attempt: n, Err: err, Time: now, Duration: now.Sub(m.attemptStart)})
 			m.attemptEnded = true
-			p.emit(m, Event{Kind: RetryScheduled, Stage: st.name, Attempt: n, Err: err, Backoff: d})
+			p.emit(m, Event{Kind: RetryScheduled, Stage: st.name, Attempt: n, Err: err, Backoff: d, Time: now})
 		}
 		if werr := sleep(ctx, d); werr != nil {
 			return fmt.Errorf("%w (waiting to retry after: %w)", withDone(ctx, werr), err)
@@ -384,7 +391,8 @@ func (p *Pipeline[T]) finish(m *message[T]) {
 	}
 	p.countSteps(m)
 	if p.obs != nil {
-		p.emit(m, Event{Kind: MessageFinished, Err: m.err, Duration: time.Since(m.accepted)})
+		now := time.Now()
+		p.emit(m, Event{Kind: MessageFinished, Err: m.err, Time: now, Duration: now.Sub(m.accepted)})
 	}
 	sink := m.sink
 	p.leave()
