@@ -64,11 +64,12 @@
 // BenchmarkObserverStep on the 2-core development machine, per step of a four-step message,
 // the message's own span included:
 //
-//   - SDK sampling every span (no-op exporter, manual reader): about 4µs and 18 allocations
-//     (2.6 KB), of which ~0.5µs is Baton's own event delivery;
+//   - SDK sampling every span (no-op exporter, manual reader): about 2.4µs and 18 allocations
+//     (2.6 KB), of which ~0.2µs is Baton's own event delivery and step timing;
 //   - SDK not sampling (the message span is not recording, so no child spans are made): about
-//     1µs and 3 allocations;
-//   - no-op providers: about 0.5µs and 2 allocations beyond Baton's event delivery.
+//     0.75µs and 3 allocations;
+//   - no-op providers: about 0.4µs and 2 allocations;
+//   - for comparison, an empty baton.ObserverFunc: about 0.2µs, and no observer: 24ns.
 //
 // Metric attribute sets and span names are built once per pipeline and stage, not per event.
 // Baton itself pays nothing for an Observer that is not installed.
