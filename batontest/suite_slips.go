@@ -14,6 +14,7 @@ import (
 
 func testDefaultItinerary(t *testing.T, c *suite) {
 	p := c.newPipeline(t, []baton.Stage[Msg]{Tracer("a"), Tracer("b"), Tracer("c")})
+	equal(t, c.strategy, p.Strategy())
 	out, err := p.Process(t.Context(), Msg{ID: 1})
 	mustNoError(t, err)
 	equal(t, []string{"a", "b", "c"}, out.Trace)
@@ -71,7 +72,10 @@ func testSlipRevisions(t *testing.T, c *suite) {
 		{"skip too many", func(_ Msg, s *baton.Slip) error { s.Skip(99); return nil }, []string{"r"}, nil},
 		{"replace", func(_ Msg, s *baton.Slip) error { return s.Replace("b", "b") }, []string{"r", "b", "b"}, nil},
 		{"end", func(_ Msg, s *baton.Slip) error { s.End(); return nil }, []string{"r"}, nil},
+		{"append optional", func(_ Msg, s *baton.Slip) error { return s.AppendOptional("a") }, []string{"r", "a", "b", "c", "a"}, nil},
 		{"unknown stage fails the step", func(_ Msg, s *baton.Slip) error { return s.InsertNext("a", "zzz") }, nil, baton.ErrUnknownStage},
+		{"unknown stage in Append", func(_ Msg, s *baton.Slip) error { return s.Append("zzz") }, nil, baton.ErrUnknownStage},
+		{"unknown stage in Replace", func(_ Msg, s *baton.Slip) error { return s.Replace("a", "zzz") }, nil, baton.ErrUnknownStage},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
