@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -120,6 +121,7 @@ func New[T any](stages []Stage[T], opts ...Option) (*Pipeline[T], error) {
 		p.route = append(p.route, hop{stage: int32(i)})
 		p.plainLog = append(p.plainLog, StepRecord{Stage: name, Attempts: 1, Outcome: Succeeded})
 	}
+	p.plainLog = slices.Clip(p.plainLog) // shared by results: an append must copy, not overwrite
 	if cfg.router != nil {
 		r, ok := cfg.router.(func(T) []string)
 		if !ok {
