@@ -27,6 +27,7 @@ type message[T any] struct {
 	reply    chan *message[T]        // the message's own sink, for Process under choreography
 	failFast context.CancelCauseFunc // the stream's cancel in fail-fast mode
 	seq      uint64                  // submission number within its stream
+	noSlot   bool                    // a refused submission (Stream.reject): it holds no in-flight slot
 	id       uint64                  // message number, for events (0 when not observed)
 	accepted time.Time               // when accepted, for events
 

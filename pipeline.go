@@ -214,7 +214,7 @@ func (p *Pipeline[T]) newMessage(ctx context.Context, v T) *message[T] {
 	m := p.pool.Get().(*message[T])
 	m.value, m.ctx, m.err = v, ctx, nil
 	m.compensating, m.comp, m.compStart = false, 0, 0
-	m.sink, m.failFast, m.seq = nil, nil, 0
+	m.sink, m.failFast, m.seq, m.noSlot = nil, nil, 0, false
 	if p.cfg.msgTimeout > 0 {
 		m.ctx, m.cancel = context.WithTimeoutCause(ctx, p.cfg.msgTimeout, errMessageTimeout)
 	}
@@ -229,7 +229,9 @@ func (p *Pipeline[T]) newMessage(ctx context.Context, v T) *message[T] {
 
 // release returns a delivered message's slot and recycles it.
 func (p *Pipeline[T]) release(m *message[T]) {
-	<-p.slots
+	if !m.noSlot {
+		<-p.slots
+	}
 	var zero T
 	m.value, m.ctx, m.done, m.err, m.sink, m.failFast = zero, nil, nil, nil, nil, nil
 	if m.slip.errs {

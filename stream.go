@@ -30,6 +30,15 @@ type Stream[T any] struct {
 	eof     chan struct{} // closed by CloseSend
 	eofOnce sync.Once
 
+	// Messages Run could not submit are reported through rejects, not the pipeline: once one
+	// is refused, all later ones are, so they are numbered after every accepted one, and the
+	// consumer takes them only when it has every accepted result — they wait on this stream's
+	// consumer alone, never on the pipeline's in-flight slots.
+	rejects     chan *message[T]
+	refused     chan struct{} // closed at the first refusal
+	refusedOnce sync.Once
+	firstReject atomic.Int64 // the first refused message's Seq, or -1
+
 	ranging  atomic.Bool
 	failFast bool
 }
@@ -57,7 +66,10 @@ func (p *Pipeline[T]) Stream(ctx context.Context, opts ...StreamOption) *Stream[
 		sink:     make(chan *message[T], cap(p.slots)),
 		eof:      make(chan struct{}),
 		failFast: c.failFast,
+		rejects:  make(chan *message[T]),
+		refused:  make(chan struct{}),
 	}
+	s.firstReject.Store(-1)
 	s.ctx, s.cancel = context.WithCancelCause(ctx)
 	return s
 }
@@ -90,24 +102,19 @@ func (s *Stream[T]) Submit(ctx context.Context, msg T) error {
 }
 
 // reject reports msg, which could not be submitted, as a result carrying err, so that a caller
-// of Run sees every message it produced. Like a message, it holds an in-flight slot until
-// delivered, so that a stream's sink never overflows. It returns false, reporting nothing,
-// once the stream is closed (its results abandoned).
+// of Run sees every message it produced. It waits for the stream's consumer to take it (see
+// Stream.rejects), and returns false, reporting nothing, once the stream is closed.
 func (s *Stream[T]) reject(msg T, err error) bool {
-	select {
-	case s.p.slots <- struct{}{}:
-	case <-s.eof:
-		return false
-	}
 	seq, ok := s.number()
 	if !ok {
-		<-s.p.slots
 		return false
 	}
+	s.firstReject.CompareAndSwap(-1, int64(seq))
+	s.refusedOnce.Do(func() { close(s.refused) })
 	m := s.p.pool.Get().(*message[T])
 	m.slip.reset(&s.p.reg)
-	m.value, m.err, m.seq = msg, err, seq
-	s.sink <- m
+	m.value, m.err, m.seq, m.noSlot = msg, err, seq, true
+	s.rejects <- m // numbered, so taken by Results or by abandon
 	return true
 }
 
@@ -144,16 +151,24 @@ func (s *Stream[T]) Results() iter.Seq[Result[T]] {
 				s.abandon(got)
 			}
 		}()
-		eof := s.eof
+		eof, refused := s.eof, s.refused
+		var rejects chan *message[T]
 		for {
 			if eof == nil && got == s.total() {
 				finished = true
 				s.cancel(ErrStreamClosed) // release the stream's context: no message uses it now
 				return
 			}
+			if refused == nil && rejects == nil && got == uint64(s.firstReject.Load()) {
+				rejects = s.rejects // every accepted result is in: the refused ones follow
+			}
 			var m *message[T]
 			select {
 			case m = <-s.sink:
+			case m = <-rejects:
+			case <-refused:
+				refused = nil
+				continue
 			case <-eof:
 				eof = nil
 				continue
@@ -204,7 +219,12 @@ func (s *Stream[T]) abandon(got uint64) {
 	s.cancel(ErrStreamClosed)
 	s.CloseSend()
 	for total := s.total(); got < total; got++ {
-		s.p.release(<-s.sink)
+		select {
+		case m := <-s.sink:
+			s.p.release(m)
+		case m := <-s.rejects:
+			s.p.release(m)
+		}
 	}
 }
 
