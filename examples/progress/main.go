@@ -207,8 +207,9 @@ func longTail(d time.Duration) time.Duration {
 	}
 }
 
-// busy is an Observer that counts the attempts running at each stage: Stats has an inbox depth
-// per stage (choreography) but no count of the steps running, under either strategy.
+// busy is an Observer that counts the attempts running at each stage, from StepStarted and
+// StepEnded: it shows how events can drive a display. (Stats().Stages[i].Running counts steps
+// in progress too, with a step's backoff waits included; this counts attempts.)
 type busy struct {
 	running map[string]*atomic.Int64 // built at New, read-only after
 }
