@@ -44,30 +44,53 @@ func (c *choreography[T]) start() {
 
 // work is a goroutine of stage i: act on each message of its inbox, then pass it on.
 func (c *choreography[T]) work(i int) {
-	for c.serve(i) {
+	for c.guard(i) {
 	}
 }
 
+// guard runs serve and deals with what serve's recover cannot tell apart: a runtime.Goexit in a
+// stage (serve never returns: a new worker takes this one's place and the message goes on) and,
+// under the legacy GODEBUG=panicnil=1, a panic(nil) (serve returns, the step not yet recorded).
+// It reports whether the worker should go on serving.
+func (c *choreography[T]) guard(i int) (again bool) {
+	var m *message[T] // the message being served
+	returned := false
+	defer func() {
+		if !returned {
+			c.p.stagePanicked(m, nil, true)
+			c.wg.Go(func() { c.work(i) }) // stop waits for it: m is in flight, so stop has not begun
+			c.dispatch(m)
+		}
+	}()
+	again, nilPanic := c.serve(i, &m)
+	returned = true
+	if nilPanic {
+		c.p.stagePanicked(m, nil, false)
+		c.dispatch(m)
+	}
+	return again
+}
+
 // serve works until the inbox is closed (false) or a stage panicked (true, after the step was
-// recorded as failed and the message passed on). Recovering here rather than around each step
-// keeps defer off the step.
-func (c *choreography[T]) serve(i int) (panicked bool) {
-	var m *message[T]
+// recorded as failed and the message passed on; or, when the panic's value was nil, left to
+// guard). Recovering here rather than around each step keeps defer off the step.
+func (c *choreography[T]) serve(i int, mp **message[T]) (panicked, nilPanic bool) {
 	done := false
 	defer func() {
 		if done {
 			return
 		}
-		r := recover()
-		c.p.stagePanicked(m, r)
-		if r == nil { // runtime.Goexit ends this goroutine: a new worker takes its place
-			c.wg.Go(func() { c.work(i) }) // stop waits for it: m is in flight, so stop has not begun
+		if r := recover(); r != nil {
+			c.p.stagePanicked(*mp, r, false)
+			c.dispatch(*mp)
+		} else {
+			nilPanic = true // or a Goexit, which never reaches guard's return
 		}
-		c.dispatch(m)
 		panicked = true
 	}()
 	n := 0
-	for m = range c.inboxes[i] {
+	for m := range c.inboxes[i] {
+		*mp = m
 		c.p.act(i, m)
 		to := c.forward(m)
 		if n++; n%convoyBreak == 0 && len(c.inboxes[i]) > convoyBreak && to >= 0 {
@@ -75,7 +98,7 @@ func (c *choreography[T]) serve(i int) (panicked bool) {
 		}
 	}
 	done = true
-	return false
+	return false, false
 }
 
 // dispatch passes m to the inbox of the stage that acts next, or finishes it.

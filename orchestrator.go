@@ -39,14 +39,34 @@ func (o *orchestrator[T]) dispatch(m *message[T]) { o.work <- m }
 
 // process drives m from its current step to its end, then finishes it.
 func (o *orchestrator[T]) process(m *message[T]) {
-	for !o.drive(m) {
+	for !o.guard(m) {
 	}
 	o.p.finish(m)
 }
 
+// guard runs drive and deals with what drive's recover cannot tell apart: a runtime.Goexit in a
+// stage (drive never returns: the message is carried on in another goroutine) and, under the
+// legacy GODEBUG=panicnil=1, a panic(nil) (drive returns, the step not yet recorded).
+func (o *orchestrator[T]) guard(m *message[T]) (done bool) {
+	returned := false
+	defer func() {
+		if !returned {
+			o.p.stagePanicked(m, nil, true)
+			o.rescue(m)
+		}
+	}()
+	done, nilPanic := o.drive(m)
+	returned = true
+	if nilPanic {
+		o.p.stagePanicked(m, nil, false)
+	}
+	return done
+}
+
 // drive runs m's actions until it is finished (true) or a stage panicked (false, the step
-// recorded as failed). Recovering here rather than around each step keeps defer off the step.
-func (o *orchestrator[T]) drive(m *message[T]) (done bool) {
+// recorded as failed; or, when the panic's value was nil, left to guard). Recovering here
+// rather than around each step keeps defer off the step.
+func (o *orchestrator[T]) drive(m *message[T]) (done, nilPanic bool) {
 	p := o.p
 	var held chan struct{}
 	defer func() {
@@ -56,10 +76,10 @@ func (o *orchestrator[T]) drive(m *message[T]) (done bool) {
 		if held != nil {
 			<-held
 		}
-		r := recover()
-		p.stagePanicked(m, r)
-		if r == nil {
-			o.rescue(m)
+		if r := recover(); r != nil {
+			p.stagePanicked(m, r, false)
+		} else {
+			nilPanic = true // or a Goexit, which never reaches guard's return
 		}
 	}()
 	for i := p.next(m); i >= 0; i = p.next(m) {
@@ -72,7 +92,7 @@ func (o *orchestrator[T]) drive(m *message[T]) (done bool) {
 			p.act(i, m)
 		}
 	}
-	return true
+	return true, false
 }
 
 // rescue carries on m, whose goroutine a stage ended with runtime.Goexit, in a new goroutine:

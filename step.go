@@ -204,15 +204,15 @@ func (p *Pipeline[T]) endStep(st *stage[T], m *message[T], err error) {
 // recover of their loops, so that no per-step defer is needed; the step's own deferred
 // clean-up (an attempt's context) has run during the unwinding.
 //
-// r == nil is a runtime.Goexit (a panic(nil) recovers as a *runtime.PanicNilError): the step
-// fails with ErrGoexit, and the caller must carry the message on in another goroutine.
-func (p *Pipeline[T]) stagePanicked(m *message[T], r any) {
+// With goexit the stage called runtime.Goexit: the step fails with ErrGoexit, and the caller
+// must carry the message on in another goroutine.
+func (p *Pipeline[T]) stagePanicked(m *message[T], r any, goexit bool) {
 	if m == nil || !m.inStage {
 		panic(r) // not a stage's panic: a bug in Baton, not to be hidden
 	}
 	m.inStage = false
 	err := ErrGoexit
-	if r != nil {
+	if !goexit {
 		err = newPanicError(r)
 	}
 	if m.compensating { // a Goexit in Compensate: its panics are recovered where it is called
