@@ -13,8 +13,8 @@ package main
 import (
 	"flag"
 	"fmt"
+	"github.com/baton-go/baton/benchmarks/internal/format"
 	"os"
-	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -86,9 +86,9 @@ func main() {
 	for _, c := range cases {
 		for _, impl := range impls {
 			k := cell{c, impl.Name}
-			base := median(ns[cell{c, sameShape[impl.Shape]}])
+			base := format.Median(ns[cell{c, sameShape[impl.Shape]}])
 			fmt.Printf("| %d | %v | %s | %s | %s | %s | %.2f× |\n", c.stages, c.work, impl.Name, impl.Shape,
-				num(median(ns[k])), num(median(allocs[k])), median(ns[k])/base)
+				format.Num(format.Median(ns[k])), format.Num(format.Median(allocs[k])), format.Median(ns[k])/base)
 		}
 	}
 }
@@ -101,33 +101,6 @@ type caseKey struct {
 type cell struct {
 	caseKey
 	impl string
-}
-
-func median(xs []float64) float64 {
-	if len(xs) == 0 {
-		return 0
-	}
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
-}
-
-// num prints x with three significant digits.
-func num(x float64) string {
-	switch {
-	case x == 0:
-		return "0"
-	case x >= 100:
-		return strconv.FormatFloat(x, 'f', 0, 64)
-	case x >= 10:
-		return strconv.FormatFloat(x, 'f', 1, 64)
-	case x >= 1:
-		return strconv.FormatFloat(x, 'f', 2, 64)
-	}
-	return strconv.FormatFloat(x, 'g', 2, 64)
 }
 
 func fail(err error) {

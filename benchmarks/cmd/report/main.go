@@ -17,6 +17,7 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
+	"github.com/baton-go/baton/benchmarks/internal/format"
 	"math"
 	"os"
 	"os/exec"
@@ -134,28 +135,16 @@ func parse(raw []byte) (map[key]*sample, []string) {
 	return data, header
 }
 
-func median(xs []float64) float64 {
-	if len(xs) == 0 {
-		return math.NaN()
-	}
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
-}
-
 func ns(d map[key]*sample, impl string, s int, w string) float64 {
 	if x := d[key{impl, s, w}]; x != nil {
-		return median(x.ns)
+		return format.Median(x.ns)
 	}
 	return math.NaN()
 }
 
 func allocs(d map[key]*sample, impl string, s int, w string) float64 {
 	if x := d[key{impl, s, w}]; x != nil {
-		return median(x.allocs)
+		return format.Median(x.allocs)
 	}
 	return math.NaN()
 }
@@ -185,7 +174,7 @@ func markdown(d map[key]*sample, header []string, count int, benchtime string) s
 		for _, impl := range impls {
 			fmt.Fprintf(&b, "| %s |", impl)
 			for _, s := range stagesList {
-				fmt.Fprintf(&b, " %s | %s |", num(ns(d, impl, s, w)), allocNum(allocs(d, impl, s, w)))
+				fmt.Fprintf(&b, " %s | %s |", format.Num(ns(d, impl, s, w)), allocNum(allocs(d, impl, s, w)))
 			}
 			fmt.Fprintln(&b)
 		}
@@ -206,7 +195,7 @@ func markdown(d map[key]*sample, header []string, count int, benchtime string) s
 		if math.IsNaN(got) {
 			mark = "?"
 		}
-		fmt.Fprintf(&b, "| %s | %s%s | %s |\n", what, num(got), unit, mark)
+		fmt.Fprintf(&b, "| %s | %s%s | %s |\n", what, format.Num(got), unit, mark)
 	}
 	target("orchestrated/process ≤ 2× floor=direct per step, 100 stages, work 0",
 		ns(d, "orchestrated/process", 100, "0")/ns(d, "floor=direct", 100, "0"), 2, true, "×")
@@ -236,7 +225,7 @@ func markdown(d map[key]*sample, header []string, count int, benchtime string) s
 	var parts []string
 	for _, f := range []string{"floor=pool", "floor=channels"} {
 		for _, s := range []int{10, 100} {
-			parts = append(parts, fmt.Sprintf("%s %d stages %s×", f, s, num(ns(d, "floor=direct", s, "200ns")/ns(d, f, s, "200ns"))))
+			parts = append(parts, fmt.Sprintf("%s %d stages %s×", f, s, format.Num(ns(d, "floor=direct", s, "200ns")/ns(d, f, s, "200ns"))))
 		}
 	}
 	fmt.Fprintf(&b, "%s.\n", strings.Join(parts, ", "))
@@ -257,24 +246,7 @@ func allocNum(x float64) string {
 	if x < 0.0005 {
 		return "0"
 	}
-	return num(x)
-}
-
-// num prints x with about three significant digits.
-func num(x float64) string {
-	switch {
-	case math.IsNaN(x) || math.IsInf(x, 0):
-		return "–"
-	case x == 0:
-		return "0"
-	case x >= 100:
-		return strconv.FormatFloat(x, 'f', 0, 64)
-	case x >= 10:
-		return strconv.FormatFloat(x, 'f', 1, 64)
-	case x >= 1:
-		return strconv.FormatFloat(x, 'f', 2, 64)
-	}
-	return strconv.FormatFloat(x, 'g', 2, 64)
+	return format.Num(x)
 }
 
 // style of each implementation's line: floors dashed and grey-ish, Baton's in colour.
@@ -313,7 +285,7 @@ func svg(d map[key]*sample) string {
 		// each panel its own decades, so that neither is squeezed by the other
 		lo, hi := math.Inf(1), math.Inf(-1)
 		for k, x := range d {
-			if v := median(x.ns); k.work == w && v > 0 {
+			if v := format.Median(x.ns); k.work == w && v > 0 {
 				lo, hi = min(lo, v), max(hi, v)
 			}
 		}
