@@ -90,6 +90,10 @@ func (c *choreography[T]) serve(i int, mp **message[T]) (panicked, nilPanic bool
 	}()
 	n := 0
 	for m := range c.inboxes[i] {
+		if m.claimable && !m.hold.CompareAndSwap(queued, held) {
+			c.drop(m) // its waiter claimed it
+			continue
+		}
 		*mp = m
 		c.p.act(i, m)
 		to := c.forward(m)
@@ -104,21 +108,135 @@ func (c *choreography[T]) serve(i int, mp **message[T]) (panicked, nilPanic bool
 // dispatch passes m to the inbox of the stage that acts next, or finishes it.
 func (c *choreography[T]) dispatch(m *message[T]) { c.forward(m) }
 
-// forward is dispatch, returning the index of the inbox m went to, or -1 when it finished.
+// forward is dispatch, returning the index of the inbox m went to, or -1 when it left the
+// stage graph (finished, or handed to its waiter).
 func (c *choreography[T]) forward(m *message[T]) int {
-	if i := c.p.next(m); i >= 0 {
-		c.inboxes[i] <- m // never blocks: see the type's comment
-		return i
+	i := c.p.next(m)
+	if i < 0 {
+		c.p.finish(m)
+		return -1
 	}
-	c.p.finish(m)
-	return -1
+	if m.claimable {
+		m.resume = i // next has decided: whoever takes m on starts there
+		if !m.hold.CompareAndSwap(held, queued) {
+			m.handoff <- struct{}{} // its waiter wants it back: see claim
+			return -1
+		}
+	}
+	c.inboxes[i] <- m // never blocks: see the type's comment
+	return i
 }
+
+// Where a claimable message is (message.hold). A Process caller's message may wait in an inbox
+// behind a busy worker — one that is waiting for this very caller, say — long after its context
+// ended; its waiter then takes it out of the graph and finishes it itself, so the message
+// honours its context where it waits, as under orchestration. A worker that takes a claimed
+// message's stale copy from its inbox drops it (see drop).
+const (
+	held    = iota // a worker has it, or is passing it on
+	queued         // it waits in an inbox
+	claimed        // its waiter took it out of the graph; a stale copy waits in an inbox
+	wanted         // its waiter waits for the worker holding it to hand it over
+)
 
 func (c *choreography[T]) process(m *message[T]) {
 	m.sink = m.reply
+	m.claimable = m.done != nil
 	c.dispatch(m)
-	<-m.reply
+	if !m.claimable {
+		<-m.reply
+		return
+	}
+	select {
+	case <-m.reply:
+		return
+	case <-m.done:
+	}
+	c.claim(m)
 }
+
+// claim gets back m, whose context ended while it travelled, and finishes it here: at once
+// when it waits in an inbox; else it asks the worker holding it to hand it over at its next
+// hand-off, and waits for that or for its result.
+func (c *choreography[T]) claim(m *message[T]) {
+	for {
+		// Its waiter and the stale copy each release a claimed message (see release): counted
+		// before it is claimed, for the stale copy may be taken at once.
+		m.stale.Store(2)
+		if m.hold.CompareAndSwap(queued, claimed) {
+			m.claimed = true
+			c.finishHere(m, m.resume)
+			return
+		}
+		m.stale.Store(0)
+		switch {
+		case m.hold.CompareAndSwap(held, wanted):
+			select {
+			case <-m.reply:
+			case <-m.handoff:
+				c.finishHere(m, m.resume)
+			}
+			return
+		}
+	}
+}
+
+// finishHere runs m's remaining actions — its stop and compensations, since its context has
+// ended — in its waiter's goroutine, starting at stage i (or at m's next action when i < 0),
+// then finishes it. A panic in a stage is recorded as the strategies record it; a Goexit (the
+// waiter's goroutine ends, so Process never returns) leaves the rest to a new goroutine, which
+// releases m for the caller that will never do so.
+func (c *choreography[T]) finishHere(m *message[T], i int) {
+	returned := false
+	defer func() {
+		if !returned {
+			c.p.stagePanicked(m, nil, true)
+			c.wg.Go(func() { // stop waits for it: m is in flight
+				c.finishHere(m, -1)
+				c.p.release(m)
+			})
+		}
+	}()
+	for {
+		if i < 0 {
+			i = c.p.next(m)
+		}
+		if i < 0 {
+			break
+		}
+		if c.actHere(i, m) {
+			c.p.stagePanicked(m, nil, false)
+		}
+		i = -1
+	}
+	returned = true
+	m.sink = nil // its waiter reads it here
+	c.p.finish(m)
+}
+
+// actHere is act for finishHere, recording a stage's panic as a failed step. It reports a
+// legacy panic(nil), which it cannot record itself; a Goexit unwinds past it to finishHere.
+func (c *choreography[T]) actHere(i int, m *message[T]) (nilPanic bool) {
+	returned := false
+	defer func() {
+		if returned {
+			return
+		}
+		if r := recover(); r != nil {
+			c.p.stagePanicked(m, r, false)
+		} else {
+			nilPanic = true
+		}
+	}()
+	c.p.act(i, m)
+	returned = true
+	return false
+}
+
+// drop takes a claimed message's stale copy out of an inbox. The copy keeps m in flight, and
+// holds its slot, until both it is dropped and m's waiter has released m (see release): so that
+// an inbox never holds more than it has room for, and Close waits for the copy to land.
+func (c *choreography[T]) drop(m *message[T]) { c.p.release(m) }
 
 func (c *choreography[T]) stop() {
 	for _, in := range c.inboxes {

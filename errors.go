@@ -39,6 +39,12 @@ var (
 	// step fails with it, and the message goes on (to compensation and its result) in another
 	// goroutine, since the one running the stage ends.
 	ErrGoexit = errors.New("baton: stage called runtime.Goexit")
+	// ErrReentrant reports a call that would wait for itself: Process, Stream, Submit, Run or
+	// Shutdown given the context of one of the pipeline's own messages (a stage calling its own
+	// pipeline with its step's context), or Close or Shutdown called from inside a stage while
+	// the pipeline has messages in flight. Such a call could wait for a worker, a slot or a
+	// drain that its own caller holds, so it is refused at once under both strategies.
+	ErrReentrant = errors.New("baton: re-entrant call from inside a stage")
 )
 
 // StepError is the error of a message whose step failed after all its attempts. It names the
@@ -121,10 +127,34 @@ type timeoutError struct {
 	cause error
 }
 
-func (e *timeoutError) Error() string        { return "baton: " + e.what + " timed out: " + e.cause.Error() }
+func (e *timeoutError) Error() string        { return "baton: " + e.what + " timed out: " + errText(e.cause) }
 func (e *timeoutError) Is(target error) bool { return target == ErrTimeout }
 func (e *timeoutError) Unwrap() []error {
 	return []error{e.cause, context.DeadlineExceeded}
+}
+
+// stoppedError is the error of a step cut short because its message's context ended while it
+// ran: it matches the context's cause (context.Canceled, a cause given to
+// context.WithCancelCause, ErrAborted, ErrTimeout …) and still carries the stage's own error.
+type stoppedError struct {
+	err   error // the stage's own error
+	cause error // why the message's context ended
+}
+
+func (e *stoppedError) Error() string {
+	return errText(e.err) + " (message stopped: " + errText(e.cause) + ")"
+}
+func (e *stoppedError) Unwrap() []error { return []error{e.cause, e.err} }
+
+// errText is err.Error(), contained: a user error whose Error method panics gives a
+// placeholder instead of a panic in Baton's code.
+func errText(err error) (s string) {
+	defer func() {
+		if r := recover(); r != nil {
+			s = fmt.Sprintf("%%!v(PANIC=Error method: %v)", r)
+		}
+	}()
+	return err.Error()
 }
 
 // permanentError marks an error that must not be retried.

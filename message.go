@@ -2,40 +2,67 @@ package baton
 
 import (
 	"context"
+	"sync/atomic"
 	"time"
 )
 
 // message is an accepted message on its journey: the value, its slip, and where its result goes.
 // Messages are pooled per pipeline; one is owned by exactly one goroutine at a time (the one
-// running its current step, or the one holding it in a channel), so it needs no locking.
+// running its current step, or the one holding it in a channel), so it needs no locking — but
+// for hold and stale, by which a Process caller under choreography takes its message out of an
+// inbox when its context ends (see choreography.claim).
 type message[T any] struct {
 	// The fields every step touches come first, with the slip's own, so that a message moving
 	// between cores at each step (choreography) drags as few cache lines as it can.
 	inStage      bool // the stage's code is running: a panic now is the stage's (see step.go)
 	compensating bool
-	done         <-chan struct{} // ctx.Done(), cached; nil when ctx can never be cancelled
+	claimable    bool            // its waiter may claim it from an inbox (choreographed Process)
+	hasSem       bool            // it holds the worker slot of the stage it goes to (orchestration)
+	done         <-chan struct{} // ctx.Done(), cached
 	ctx          context.Context
 	err          error // the failure that ended the forward path
 	slip         Slip
 	value        T
 
-	cancel    context.CancelFunc
-	comp      int // compensation cursor: log index of the last step considered
-	compStart int // log length when compensation began
+	cancel      context.CancelFunc      // the message timeout's
+	cancelCause context.CancelCauseFunc // the child context derive made, if any
+	detach      func() bool             // unlinks that child from the abort signal
+	comp        int                     // compensation cursor: log index of the last step considered
+	compStart   int                     // log length when compensation began
 
 	sink     chan *message[T]        // where the finished message goes; nil for inline Process
 	reply    chan *message[T]        // the message's own sink, for Process under choreography
+	handoff  chan struct{}           // a worker hands a wanted message to its waiter (choreography)
 	failFast context.CancelCauseFunc // the stream's cancel in fail-fast mode
 	seq      uint64                  // submission number within its stream
-	noSlot   bool                    // a refused submission (Stream.reject): it holds no in-flight slot
+	noToken  bool                    // a refused submission (Stream.reject): it holds no stream token
+	claimed  bool                    // its waiter claimed it while a stale copy waits in an inbox
 	id       uint64                  // message number, for events (0 when not observed)
 	accepted time.Time               // when accepted, for events
+	resume   int                     // the stage a handed-over message goes to next
+	hold     atomic.Int32            // where a claimable message is: see choreography.claim
+	stale    atomic.Int32            // parties left to release a claimed message: see release
 
 	// The step running now, when policed: its deadline's cancel and its timing.
 	stepCancel   context.CancelFunc
 	attemptEnded bool // the current attempt's StepEnded was sent (before a retry's wait)
 	stepStart    time.Time
 	attemptStart time.Time
+}
+
+// reset clears everything a message carries from its last journey, but the buffers it keeps
+// for the next one (the slip's, reset by begin). It is the one place a new field is reset.
+func (m *message[T]) reset() {
+	var zero T
+	m.inStage, m.compensating, m.claimable, m.hasSem = false, false, false, false
+	m.done, m.ctx, m.err, m.value = nil, nil, nil, zero
+	m.cancel, m.cancelCause, m.detach = nil, nil, nil
+	m.comp, m.compStart = 0, 0
+	m.sink, m.failFast, m.seq, m.noToken, m.claimed = nil, nil, 0, false, false
+	m.id, m.accepted = 0, time.Time{}
+	m.hold.Store(0)
+	m.stale.Store(0)
+	m.stepCancel, m.attemptEnded = nil, false
 }
 
 // Result is the outcome of one message of a stream: its final value, its error (nil on success),

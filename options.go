@@ -3,7 +3,6 @@ package baton
 import (
 	"errors"
 	"fmt"
-	"runtime"
 	"time"
 )
 
@@ -51,7 +50,6 @@ type config struct {
 	ordered     bool
 	router      any // func(T) []string, checked at New
 	hopLimit    int
-	drivers     int
 	msgTimeout  time.Duration
 	observer    Observer
 	timing      bool
@@ -63,7 +61,6 @@ func newConfig(nstages int, opts []Option) config {
 	c := config{
 		maxInFlight: DefaultMaxInFlight,
 		hopLimit:    max(DefaultHopLimit, 10*nstages),
-		drivers:     runtime.GOMAXPROCS(0),
 	}
 	for _, o := range opts {
 		if o == nil {
@@ -126,17 +123,6 @@ func WithHopLimit(n int) Option {
 			c.errs = append(c.errs, fmt.Errorf("WithHopLimit(%d): must be at least 1", n))
 		}
 		c.hopLimit = n
-	}
-}
-
-// WithDrivers sets how many goroutines drive streamed messages under orchestration (default
-// GOMAXPROCS). Choreography has no drivers: its concurrency is each stage's Workers.
-func WithDrivers(n int) Option {
-	return func(c *config) {
-		if n < 1 {
-			c.errs = append(c.errs, fmt.Errorf("WithDrivers(%d): must be at least 1", n))
-		}
-		c.drivers = n
 	}
 }
 

@@ -1,34 +1,51 @@
 package baton
 
-import "sync"
+import (
+	"runtime"
+	"sync"
+)
 
 // orchestrator is the orchestrated strategy: a central executor reads each message's slip and
 // runs its steps one after another in a single goroutine — the caller's for Process, one of a
-// fixed set of drivers for streams. A stage's Workers cap is a semaphore taken around its steps.
+// set of drivers for streams. A stage's Workers cap is a semaphore taken around its steps.
 //
-// Cost, measured by BenchmarkOverhead on 2 cores (README, "Performance"): Process adds about
-// 9 ns to each step of a stage with the default policy beyond the stage's own work (a direct
-// call through the Stage interface costs about 1.7 ns), about 80 ns per message, and allocates
-// nothing. Streams add about 300 ns per message (in-flight token, hand-off to a driver and back)
-// and nothing per step: 42 ns/step at 10 stages, 13 ns/step at 100, against 14 and 3.4 for a
-// hand-written worker pool; a message on the default itinerary allocates nothing.
+// Concurrency is the same as choreography's for the same stage options: there are as many
+// drivers as choreography has stage goroutines (one per stage, or its Workers; at least
+// GOMAXPROCS, at most the in-flight bound), and a driver never waits for a busy stage's worker
+// slot: it parks the message with that stage and drives another, so a message never waits
+// behind messages queued for a stage it does not need. A caller of Process waits for the slot
+// itself, honouring its context.
+//
+// Cost: see the package doc, "Cost".
 type orchestrator[T any] struct {
-	p    *Pipeline[T]
-	work chan *message[T] // streamed messages waiting for a driver; room for all in flight
-	wg   sync.WaitGroup
+	p       *Pipeline[T]
+	drivers int
+	work    chan *message[T]   // streamed messages waiting for a driver; room for all in flight
+	parked  []chan *message[T] // per stage with a Workers cap: messages waiting for a slot
+	wg      sync.WaitGroup
 }
 
 func newOrchestrator[T any](p *Pipeline[T]) *orchestrator[T] {
-	return &orchestrator[T]{p: p, work: make(chan *message[T], cap(p.slots))}
+	o := &orchestrator[T]{p: p, work: make(chan *message[T], cap(p.slots)), parked: make([]chan *message[T], len(p.stages))}
+	workers := 0
+	for i := range p.stages {
+		workers += max(1, p.stages[i].cfg.workers)
+		if p.stages[i].sem != nil {
+			o.parked[i] = make(chan *message[T], cap(p.slots))
+		}
+	}
+	o.drivers = min(max(workers, runtime.GOMAXPROCS(0)), cap(p.slots))
+	return o
 }
 
 func (o *orchestrator[T]) start() {
-	for range o.p.cfg.drivers {
+	for range o.drivers {
 		o.wg.Go(o.driver)
 	}
 }
 
-// driver is a driver goroutine: it runs streamed messages to their end, one at a time.
+// driver is a driver goroutine: it runs streamed messages, one at a time, to their end or until
+// they park.
 func (o *orchestrator[T]) driver() {
 	for m := range o.work {
 		o.process(m)
@@ -37,17 +54,31 @@ func (o *orchestrator[T]) driver() {
 
 func (o *orchestrator[T]) dispatch(m *message[T]) { o.work <- m }
 
-// process drives m from its current step to its end, then finishes it.
+// process drives m from its current step to its end, then finishes it — unless m parked, to
+// be driven on by whoever gives it its stage's slot.
 func (o *orchestrator[T]) process(m *message[T]) {
-	for !o.guard(m) {
+	for {
+		switch o.guard(m) {
+		case finished:
+			o.p.finish(m)
+			return
+		case parked:
+			return
+		}
 	}
-	o.p.finish(m)
 }
+
+// What drive did with a message.
+const (
+	finished = iota // m is at its end: finish it
+	parked          // m waits for a stage's worker slot in that stage's parked queue
+	panicked        // a stage panicked; the step is recorded: drive it on
+)
 
 // guard runs drive and deals with what drive's recover cannot tell apart: a runtime.Goexit in a
 // stage (drive never returns: the message is carried on in another goroutine) and, under the
 // legacy GODEBUG=panicnil=1, a panic(nil) (drive returns, the step not yet recorded).
-func (o *orchestrator[T]) guard(m *message[T]) (done bool) {
+func (o *orchestrator[T]) guard(m *message[T]) (outcome int) {
 	returned := false
 	defer func() {
 		if !returned {
@@ -55,26 +86,26 @@ func (o *orchestrator[T]) guard(m *message[T]) (done bool) {
 			o.rescue(m)
 		}
 	}()
-	done, nilPanic := o.drive(m)
+	outcome, nilPanic := o.drive(m)
 	returned = true
 	if nilPanic {
 		o.p.stagePanicked(m, nil, false)
 	}
-	return done
+	return outcome
 }
 
-// drive runs m's actions until it is finished (true) or a stage panicked (false, the step
-// recorded as failed; or, when the panic's value was nil, left to guard). Recovering here
-// rather than around each step keeps defer off the step.
-func (o *orchestrator[T]) drive(m *message[T]) (done, nilPanic bool) {
+// drive runs m's actions until it is finished, parks, or a stage panicked (the step recorded as
+// failed; or, when the panic's value was nil, left to guard). Recovering here rather than
+// around each step keeps defer off the step.
+func (o *orchestrator[T]) drive(m *message[T]) (outcome int, nilPanic bool) {
 	p := o.p
-	var held chan struct{}
+	held := -1 // the stage whose slot m holds
 	defer func() {
-		if done {
+		if outcome != panicked {
 			return
 		}
-		if held != nil {
-			<-held
+		if held >= 0 {
+			o.free(held)
 		}
 		if r := recover(); r != nil {
 			p.stagePanicked(m, r, false)
@@ -82,17 +113,98 @@ func (o *orchestrator[T]) drive(m *message[T]) (done, nilPanic bool) {
 			nilPanic = true // or a Goexit, which never reaches guard's return
 		}
 	}()
-	for i := p.next(m); i >= 0; i = p.next(m) {
-		if held = p.stages[i].sem; held != nil {
-			held <- struct{}{}
+	outcome = panicked
+	i := m.resume // a message given its slot by handOff resumes where it parked
+	if !m.hasSem {
+		i = p.next(m) // next is not idempotent (compensation moves its cursor): ask it once per step
+	}
+	for ; i >= 0; i = p.next(m) {
+		if p.stages[i].sem == nil {
 			p.act(i, m)
-			<-held
-			held = nil
-		} else {
+			continue
+		}
+		switch o.take(i, m) {
+		case slotTaken:
+			held = i
 			p.act(i, m)
+			held = -1
+			o.free(i)
+		case slotParked:
+			outcome = parked
+			return parked, false
+		case slotStopped:
+			// m's context ended while it waited: next starts its compensation
 		}
 	}
-	return true, false
+	outcome = finished
+	return finished, false
+}
+
+// What take did.
+const (
+	slotTaken   = iota // m holds stage i's slot
+	slotParked         // m waits in stage i's parked queue
+	slotStopped        // m's context ended while it waited (Process only); its error is set
+)
+
+// take gives m a worker slot of stage i. A streamed message that finds none free parks: its
+// driver goes on with other messages. A Process caller waits, honouring m's context (and
+// Shutdown's abort), as a message waiting in a choreographed inbox does.
+func (o *orchestrator[T]) take(i int, m *message[T]) int {
+	if m.hasSem {
+		m.hasSem = false // given by free or park along with the message
+		return slotTaken
+	}
+	sem := o.p.stages[i].sem
+	select {
+	case sem <- struct{}{}:
+		return slotTaken
+	default:
+	}
+	if m.sink == nil { // inline Process: this is the caller's goroutine; let it wait
+		if m.compensating {
+			sem <- struct{}{} // compensation runs whatever the context says
+			return slotTaken
+		}
+		select {
+		case sem <- struct{}{}:
+			return slotTaken
+		case <-m.done:
+			o.p.stopped(m)
+			return slotStopped
+		}
+	}
+	m.resume = i
+	o.parked[i] <- m // never blocks: room for every message in flight
+	o.handOff(i)
+	return slotParked
+}
+
+// free gives back a slot of stage i, to a parked message if one waits.
+func (o *orchestrator[T]) free(i int) {
+	<-o.p.stages[i].sem
+	o.handOff(i)
+}
+
+// handOff gives free slots of stage i to parked messages, each sent to a driver with its slot.
+// Both free and take call it after their own change, so a slot freed as a message parks is
+// never missed: whichever change comes last sees the other.
+func (o *orchestrator[T]) handOff(i int) {
+	sem, q := o.p.stages[i].sem, o.parked[i]
+	for len(q) > 0 {
+		select {
+		case sem <- struct{}{}:
+		default:
+			return // no slot free: the next free hands off
+		}
+		select {
+		case m := <-q:
+			m.hasSem = true
+			o.work <- m // never blocks: room for every message in flight
+		default:
+			<-sem // another hand-off took it first
+		}
+	}
 }
 
 // rescue carries on m, whose goroutine a stage ended with runtime.Goexit, in a new goroutine:
@@ -115,4 +227,9 @@ func (o *orchestrator[T]) stop() {
 	o.wg.Wait()
 }
 
-func (o *orchestrator[T]) inbox(int) int { return 0 }
+func (o *orchestrator[T]) inbox(i int) int {
+	if o.parked[i] == nil {
+		return 0
+	}
+	return len(o.parked[i])
+}

@@ -27,7 +27,7 @@ func TestLegacyPanicNilIsAPanicNotAGoexit(t *testing.T) {
 				}
 				return m.with("nilpanic"), nil
 			})
-			p, err := baton.New([]baton.Stage[msg]{st, tracer("b")}, baton.WithStrategy(s), baton.WithMaxInFlight(2), baton.WithDrivers(1))
+			p, err := baton.New([]baton.Stage[msg]{st, tracer("b")}, baton.WithStrategy(s), baton.WithMaxInFlight(2))
 			require.NoError(t, err)
 			in := make([]msg, 20)
 			for i := range in {

@@ -31,14 +31,19 @@ type Pipeline[T any] struct {
 	// plainLog is the log of a message that completed the default itinerary unrevised, each
 	// step at its first attempt: shared by such messages' Results (see log).
 	plainLog []StepRecord
-	slots    chan struct{} // one token per message in flight (accepted, result not yet delivered)
+	slots    chan struct{} // one token per message in flight (accepted and not yet finished)
 	closing  chan struct{} // closed when Close or Shutdown begins
 	drained  chan struct{} // closed when closing and no message is left unfinished
 	aborted  atomic.Bool   // set when Shutdown's deadline passed
+	// base is the context of messages whose own can never be cancelled: cancelled only by
+	// abort, at Shutdown's deadline, and marked with the pipeline (see context.go).
+	base     context.Context
+	abortCtx context.Context
+	abort    context.CancelCauseFunc
 
 	// Written for every message: kept off the cache lines above, which every step reads.
 	_     [64]byte
-	state atomic.Int64 // messages accepted and not yet finished, ×2, | 1 once closing
+	state atomic.Int64 // messages accepted and not yet finished, times 2, plus 1 once closing
 	// plainDone counts messages that completed the default itinerary unrevised: each is one
 	// Processed step of every stage (see countSteps).
 	plainDone atomic.Int64
@@ -136,7 +141,8 @@ func New[T any](stages []Stage[T], opts ...Option) (*Pipeline[T], error) {
 	if cfg.observer != nil {
 		p.obs = &observers{o: cfg.observer}
 	}
-	p.pool.New = func() any { return &message[T]{reply: make(chan *message[T], 1)} }
+	p.baseContext()
+	p.pool.New = func() any { return &message[T]{reply: make(chan *message[T], 1), handoff: make(chan struct{}, 1)} }
 	switch cfg.strategy {
 	case Choreographed:
 		p.strat = newChoreography(p)
@@ -153,45 +159,64 @@ func (p *Pipeline[T]) Strategy() Strategy { return p.cfg.strategy }
 // orchestration it runs in the caller's goroutine; under choreography the message travels the
 // stage goroutines and Process waits for it. It blocks, honouring ctx, while the in-flight bound
 // is reached. ctx is the message's context: cancelling it stops the message at its next step
-// (and cancels the step running, if the stage honours ctx), compensates what was done, and
-// returns the cancellation as the error.
+// (and cancels the step running, if the stage honours ctx), also while it waits for a stage's
+// worker, compensates what was done, and returns the cancellation as the error.
 //
 // On failure the value is the message as the last successful step left it, and the error is
-// one of those described on Result.Err. Process does not allocate in steady state.
+// one of those described on Result.Err. Called from inside a stage with the step's context (or
+// one derived from it), Process returns ErrReentrant at once. Process does not allocate in
+// steady state when ctx is context.Background; a cancellable ctx costs a child context (see
+// the package doc, "Cost").
 func (p *Pipeline[T]) Process(ctx context.Context, msg T) (T, error) {
+	if err := p.admit(ctx); err != nil {
+		return msg, err
+	}
 	if err := p.acquire(ctx, nil); err != nil {
 		return msg, err
 	}
-	m := p.newMessage(ctx, msg)
+	m := p.newMessage(ctx, msg, false)
 	p.strat.process(m)
 	out, err := m.value, m.err
 	p.release(m)
 	return out, err
 }
 
+// admit refuses a new message before it waits for anything: ErrClosed once the pipeline is
+// closing (whatever ctx says), ErrReentrant for a context of one of p's own messages.
+func (p *Pipeline[T]) admit(ctx context.Context) error {
+	select {
+	case <-p.closing:
+		return ErrClosed
+	default:
+	}
+	if p.reentrant(ctx) {
+		return fmt.Errorf("%w: the context is one of this pipeline's own messages' (a stage calling its own pipeline would wait for the worker it holds)", ErrReentrant)
+	}
+	return nil
+}
+
 // acquire takes an in-flight slot and enters the pipeline. While no slot is free it waits, until
-// ctx is done (its cause), the stream's context is done (its cause; stream may be nil), or the
-// pipeline closes (ErrClosed).
-func (p *Pipeline[T]) acquire(ctx, stream context.Context) error {
+// ctx is done (its cause), the stream's context is done (its cause) or its sending side closed
+// (ErrStreamClosed) — s may be nil — or the pipeline closes (ErrClosed).
+func (p *Pipeline[T]) acquire(ctx context.Context, s *Stream[T]) error {
 	if ctx.Err() != nil {
 		return context.Cause(ctx)
-	}
-	if stream != nil && stream.Err() != nil {
-		return context.Cause(stream)
 	}
 	select {
 	case p.slots <- struct{}{}:
 	default:
-		var streamDone <-chan struct{}
-		if stream != nil {
-			streamDone = stream.Done()
+		var streamDone, eof <-chan struct{}
+		if s != nil {
+			streamDone, eof = s.ctx.Done(), s.eof
 		}
 		select {
 		case p.slots <- struct{}{}:
 		case <-ctx.Done():
 			return context.Cause(ctx)
 		case <-streamDone:
-			return context.Cause(stream)
+			return context.Cause(s.ctx)
+		case <-eof:
+			return ErrStreamClosed
 		case <-p.closing:
 			return ErrClosed
 		}
@@ -209,14 +234,18 @@ func (p *Pipeline[T]) start() {
 	p.strat.start()
 }
 
-// newMessage makes an accepted message ready for its first step.
-func (p *Pipeline[T]) newMessage(ctx context.Context, v T) *message[T] {
-	m := p.pool.Get().(*message[T])
-	m.value, m.ctx, m.err = v, ctx, nil
-	m.compensating, m.comp, m.compStart = false, 0, 0
-	m.sink, m.failFast, m.seq, m.noSlot = nil, nil, 0, false
+// newMessage makes an accepted message ready for its first step. parent is the caller's
+// context (Process), or the stream's, which is derived from the pipeline's already (derived).
+func (p *Pipeline[T]) newMessage(parent context.Context, v T, derived bool) *message[T] {
+	m := p.pool.Get().(*message[T]) // reset by release
+	m.value = v
+	if derived {
+		m.ctx = parent
+	} else {
+		m.ctx, m.detach, m.cancelCause = p.derive(parent)
+	}
 	if p.cfg.msgTimeout > 0 {
-		m.ctx, m.cancel = context.WithTimeoutCause(ctx, p.cfg.msgTimeout, errMessageTimeout)
+		m.ctx, m.cancel = context.WithTimeoutCause(m.ctx, p.cfg.msgTimeout, errMessageTimeout)
 	}
 	m.done = m.ctx.Done()
 	p.begin(m)
@@ -227,17 +256,21 @@ func (p *Pipeline[T]) newMessage(ctx context.Context, v T) *message[T] {
 	return m
 }
 
-// release returns a delivered message's slot and recycles it.
+// release recycles a delivered message. A message its waiter claimed from an inbox (see
+// choreography.claim) is released twice, by its waiter and when its stale copy is dropped: the
+// second release ends its time in flight, then recycles it.
 func (p *Pipeline[T]) release(m *message[T]) {
-	if !m.noSlot {
+	if m.stale.Load() != 0 {
+		if m.stale.Add(-1) != 0 {
+			return
+		}
+		p.leave()
 		<-p.slots
 	}
-	var zero T
-	m.value, m.ctx, m.done, m.err, m.sink, m.failFast = zero, nil, nil, nil, nil, nil
 	if m.slip.errs {
 		clear(m.slip.log) // drop references to errors
 	}
-	m.inStage, m.stepCancel = false, nil
+	m.reset()
 	p.pool.Put(m)
 }
 
@@ -265,20 +298,57 @@ func (p *Pipeline[T]) leave() {
 // goroutines. Calls made after Close begins fail with ErrClosed; submissions waiting for room
 // return ErrClosed. Results already finished stay readable from their streams. Close is safe
 // to call before any use, twice, and concurrently; every call returns after the pipeline has
-// stopped. It always returns nil.
+// stopped, and returns nil.
+//
+// Called from inside a stage while the pipeline has messages in flight, Close cannot wait (it
+// would wait for its own caller's message): it stops intake, returns an error matching
+// ErrReentrant at once, and the pipeline stops by itself once its messages have finished.
 func (p *Pipeline[T]) Close() error {
 	p.closeOnce.Do(p.beginClose)
+	if err := p.notFromStage("Close"); err != nil {
+		return err
+	}
 	<-p.drained
 	p.stop()
 	return nil
 }
 
-// Shutdown is Close with a deadline: when ctx is done before the messages in flight have
-// finished, the rest are aborted — each stops before its next step with an error matching
-// ErrAborted and has its completed steps compensated — and Shutdown returns an error matching
-// ErrAborted that says so. A step already running is not interrupted; Shutdown waits for it.
+// notFromStage is Close's and Shutdown's check that they are not waiting for their caller: when
+// called from inside a stage while messages are in flight, it arranges for the pipeline to stop
+// once they finish and returns ErrReentrant.
+func (p *Pipeline[T]) notFromStage(call string) error {
+	if p.state.Load()>>1 == 0 || !insideStage() {
+		return nil
+	}
+	go p.stopWhenDrained()
+	return fmt.Errorf("%w: %s called inside a stage while messages are in flight; the pipeline stops once they finish", ErrReentrant, call)
+}
+
+func (p *Pipeline[T]) stopWhenDrained() {
+	<-p.drained
+	p.stop()
+}
+
+// Shutdown is Close with a deadline: it returns nil once every message in flight has finished,
+// or, when ctx is done first, aborts the rest at once and returns an error matching ErrAborted
+// that says how many there were. Aborting cancels the context of every message still in flight
+// with a cause matching ErrAborted: the steps running see it (if they honour their context),
+// no further step starts, completed steps are compensated, and each message still gets exactly
+// one result, with an error matching ErrAborted. Shutdown does not wait for that: like
+// http.Server.Shutdown it returns at its deadline, even when a stage ignores its context. The
+// pipeline's goroutines (and those of stages still running) then outlive Shutdown until the
+// last of those messages finishes; a later Close waits for them. Called from inside a stage
+// (with its step's context, or while messages are in flight), Shutdown returns ErrReentrant.
 func (p *Pipeline[T]) Shutdown(ctx context.Context) error {
+	if p.reentrant(ctx) {
+		p.closeOnce.Do(p.beginClose)
+		go p.stopWhenDrained()
+		return fmt.Errorf("%w: Shutdown given a context of this pipeline's own message; the pipeline stops once its messages finish", ErrReentrant)
+	}
 	p.closeOnce.Do(p.beginClose)
+	if err := p.notFromStage("Shutdown"); err != nil {
+		return err
+	}
 	select {
 	case <-p.drained:
 		p.stop()
@@ -286,12 +356,14 @@ func (p *Pipeline[T]) Shutdown(ctx context.Context) error {
 	case <-ctx.Done():
 	}
 	n := p.state.Load() >> 1
-	p.aborted.Store(true)
-	<-p.drained
-	p.stop()
 	if n == 0 {
+		<-p.drained
+		p.stop()
 		return nil
 	}
+	p.aborted.Store(true)
+	p.abort(errShutdownDeadline)
+	go p.stopWhenDrained()
 	return fmt.Errorf("%w: %d message(s) still in flight at the deadline (%w)", ErrAborted, n, ctx.Err())
 }
 

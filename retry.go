@@ -76,22 +76,25 @@ func (p RetryPolicy) Backoff(n int, r float64) time.Duration {
 }
 
 // retries reports whether err, the error of attempt n, earns another attempt, and returns err,
-// explained when the policy's Retryable panicked (the step is then not retried).
-func (p RetryPolicy) retries(n int, err error) (bool, error) {
-	if n >= p.MaxAttempts || IsPermanent(err) || errors.Is(err, ErrPanic) || errors.Is(err, ErrGoexit) {
+// explained when deciding panicked. Deciding calls user code — the Is, As and Unwrap methods of
+// err's chain and the policy's Retryable — so it is contained: a panic there ends the step
+// without a retry, its error saying what panicked.
+func (p RetryPolicy) retries(n int, err error) (retry bool, out error) {
+	if n >= p.MaxAttempts {
+		return false, err
+	}
+	what := "inspecting the error"
+	defer func() {
+		if r := recover(); r != nil {
+			retry, out = false, fmt.Errorf("%w (and %s panicked: %w)", err, what, newPanicError(r))
+		}
+	}()
+	if IsPermanent(err) || errors.Is(err, ErrPanic) || errors.Is(err, ErrGoexit) {
 		return false, err
 	}
 	if p.Retryable == nil {
 		return true, err
 	}
-	return p.askRetryable(err)
-}
-
-func (p RetryPolicy) askRetryable(err error) (retry bool, out error) {
-	defer func() {
-		if r := recover(); r != nil {
-			retry, out = false, fmt.Errorf("%w (and its retry policy's Retryable panicked: %w)", err, newPanicError(r))
-		}
-	}()
+	what = "its retry policy's Retryable"
 	return p.Retryable(err), err
 }

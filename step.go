@@ -107,12 +107,37 @@ func (p *Pipeline[T]) act(i int, m *message[T]) {
 	v, err := st.stage.Process(m.ctx, m.value, s)
 	m.inStage = false
 	if err == nil {
+		err = p.missedDeadline(m)
+	}
+	if err == nil {
 		m.value = v
 	} else {
 		s.rollback()
 		err = withDone(m.ctx, err)
 	}
 	p.endStep(st, m, err)
+}
+
+// errLateSuccess is the error of a step that returned success after its message's deadline.
+var errLateSuccess = errors.New("baton: the step succeeded after its message's deadline")
+
+// missedDeadline returns the error of a step that has just succeeded when the message's own
+// deadline (the caller's, or WithMessageTimeout's) passed while it ran: a deadline is a promise
+// of bounded time, so the late success does not count. It matches the context's cause (ErrTimeout
+// for WithMessageTimeout) and context.DeadlineExceeded. A cancellation is not a deadline: a step
+// that succeeds after one counts, and the message stops before its next step.
+func (p *Pipeline[T]) missedDeadline(m *message[T]) error {
+	if m.done == nil {
+		return nil
+	}
+	select {
+	case <-m.done:
+		if m.ctx.Err() == context.DeadlineExceeded {
+			return &stoppedError{err: errLateSuccess, cause: doneError(m.ctx)}
+		}
+	default:
+	}
+	return nil
 }
 
 // stopped reports whether m must stop before its current step — its context ended, or
@@ -245,6 +270,9 @@ func (p *Pipeline[T]) attempts(ctx context.Context, st *stage[T], m *message[T])
 		}
 		v, err := p.attempt(ctx, st, m)
 		if err == nil {
+			err = p.missedDeadline(m)
+		}
+		if err == nil {
 			m.value = v
 			return nil
 		}
@@ -285,7 +313,7 @@ func (p *Pipeline[T]) attempt(ctx context.Context, st *stage[T], m *message[T]) 
 	m.inStage = true
 	v, err := st.stage.Process(actx, m.value, &m.slip)
 	m.inStage = false
-	if actx.Err() != nil && ctx.Err() == nil {
+	if actx.Err() != nil && (ctx.Err() == nil || context.Cause(actx) == errAttemptTimeout) {
 		// The attempt's own deadline passed: a late success counts as a timeout too.
 		if err == nil {
 			err = context.DeadlineExceeded
@@ -389,15 +417,23 @@ func (p *Pipeline[T]) finish(m *message[T]) {
 		m.cancel()
 		m.cancel = nil
 	}
+	if m.cancelCause != nil {
+		m.detach()
+		m.cancelCause(nil)
+		m.cancelCause, m.detach = nil, nil
+	}
 	p.countSteps(m)
 	if p.obs != nil {
 		now := time.Now()
 		p.emit(m, Event{Kind: MessageFinished, Err: m.err, Time: now, Duration: now.Sub(m.accepted)})
 	}
 	sink := m.sink
-	p.leave()
+	if !m.claimed { // else its stale copy keeps it in flight: see choreography.drop
+		p.leave()
+		<-p.slots
+	}
 	if sink != nil {
-		sink <- m // never blocks: sinks have room for every message in flight
+		sink <- m // never blocks: a sink has room for every message its stream may hold
 	}
 }
 
@@ -429,35 +465,48 @@ func (p *Pipeline[T]) countSteps(m *message[T]) {
 }
 
 // withDone explains err, the error of work done under ctx, by why ctx ended: as the timeout
-// Baton set when the deadline was one of Baton's, or with the cancellation's cause when one was
-// given (fail-fast streams, abandoned streams). Otherwise it returns err unchanged.
+// Baton set when the deadline was one of Baton's, else as a *stoppedError that matches the
+// context's cause and still carries err. Otherwise (ctx not done) it returns err unchanged.
+// Matching calls the Is methods of user errors, so it is contained (see safeIs).
 func withDone(ctx context.Context, err error) error {
 	if err == nil || ctx.Err() == nil {
 		return err
 	}
 	c := context.Cause(ctx)
-	var te *timeoutError
-	switch {
-	case errors.As(c, &te):
-		if !errors.Is(err, ErrTimeout) {
+	if te, ok := c.(*timeoutError); ok {
+		if !safeIs(err, ErrTimeout) {
 			return &timeoutError{what: te.what, cause: err}
 		}
-	case c != ctx.Err() && !errors.Is(err, c):
-		return fmt.Errorf("%w (%v)", err, c)
+		return err
 	}
-	return err
+	if safeIs(err, c) {
+		return err // it says why already
+	}
+	return &stoppedError{err: err, cause: doneError(ctx)}
 }
 
-// doneError is the error of a message whose context ended between steps.
+// doneError is the error of a message whose context ended: its cause, made to match the
+// context's error too.
 func doneError(ctx context.Context) error {
 	c := context.Cause(ctx)
 	if c == nil {
 		return ctx.Err()
 	}
-	if c != ctx.Err() && !errors.Is(c, ctx.Err()) {
+	if c != ctx.Err() && !safeIs(c, ctx.Err()) {
 		return fmt.Errorf("%w: %w", ctx.Err(), c)
 	}
 	return c
+}
+
+// safeIs is errors.Is(err, target), contained: when a user error's Is or Unwrap method panics,
+// it reports false instead of crashing the goroutine that asked.
+func safeIs(err, target error) (ok bool) {
+	defer func() {
+		if recover() != nil {
+			ok = false
+		}
+	}()
+	return errors.Is(err, target)
 }
 
 // emit tells the observer of e, an event of message m.

@@ -2,7 +2,10 @@ package baton
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"iter"
+	"runtime"
 	"sync"
 	"sync/atomic"
 
@@ -14,18 +17,26 @@ import (
 // order, or in submission order with WithSubmissionOrder.
 //
 // Submit may be called from many goroutines and concurrently with Results; Results may be
-// ranged over once. Results count against the pipeline's in-flight bound until Results yields
-// them, so a stream whose results are not read stops accepting messages.
+// ranged over once, and must be: it is what releases the stream. A message holds one of the
+// pipeline's in-flight slots until it finishes, and one of its stream's own until Results yields
+// it: a stream has room for as many unread results as the pipeline's in-flight bound, so a
+// stream whose results are not read stops accepting messages, and never holds up other streams
+// or Process calls.
 //
 // Run is the simpler form for a sequence of messages known up front.
 type Stream[T any] struct {
 	p      *Pipeline[T]
 	ctx    context.Context
 	cancel context.CancelCauseFunc
-	sink   chan *message[T]
+	// detach and unlink release what deriving ctx from the caller's registered (see derive).
+	detach  func() bool
+	unlink  context.CancelCauseFunc
+	sink    chan *message[T]
+	tokens  chan struct{} // one per message accepted and not yet yielded by Results
+	refusal error         // why every Submit fails (a stream opened from inside a stage)
 
 	// state is the number of messages accepted (and rejected ones reported) — the next Seq —
-	// times 2, | 1 once closed; after closing, the number is final.
+	// times 2, plus 1 once closed; after closing, the number is final.
 	state   atomic.Uint64
 	eof     chan struct{} // closed by CloseSend
 	eofOnce sync.Once
@@ -55,50 +66,96 @@ type streamConfig struct{ failFast bool }
 func FailFast() StreamOption { return func(c *streamConfig) { c.failFast = true } }
 
 // Stream opens a stream whose messages run under ctx: cancelling it stops them at their next
-// step (each still gets a result, saying so). Stream starts no goroutine.
+// step (each still gets a result, saying so). Stream starts no goroutine. Opened with the
+// context of one of the pipeline's own messages (from inside a stage), the stream is refused:
+// every Submit returns ErrReentrant.
 func (p *Pipeline[T]) Stream(ctx context.Context, opts ...StreamOption) *Stream[T] {
 	var c streamConfig
 	for _, o := range opts {
 		o(&c)
 	}
+	n := cap(p.slots)
 	s := &Stream[T]{
 		p:        p,
-		sink:     make(chan *message[T], cap(p.slots)),
+		sink:     make(chan *message[T], n),
+		tokens:   make(chan struct{}, n),
 		eof:      make(chan struct{}),
 		failFast: c.failFast,
 		rejects:  make(chan *message[T]),
 		refused:  make(chan struct{}),
 	}
 	s.firstReject.Store(-1)
-	s.ctx, s.cancel = context.WithCancelCause(ctx)
+	if p.reentrant(ctx) {
+		s.refusal = fmt.Errorf("%w: the stream was opened with a context of this pipeline's own message", ErrReentrant)
+	}
+	base, detach, unlink := p.derive(ctx)
+	s.detach, s.unlink = detach, unlink
+	s.ctx, s.cancel = context.WithCancelCause(base)
 	return s
 }
 
-// Submit sends msg into the stream. It blocks while the pipeline's in-flight bound is reached,
-// until ctx (which bounds only this wait; the message runs under the stream's context) or the
-// stream's context is done. It fails with ErrStreamClosed after CloseSend or once the results
-// were abandoned, ErrClosed once the pipeline is closing, or ctx's error.
+// Submit sends msg into the stream. It blocks while the stream has no room for another unread
+// result or the pipeline's in-flight bound is reached, until ctx (which bounds only this wait;
+// the message runs under the stream's context) or the stream's context is done, or CloseSend
+// is called. It fails with ErrStreamClosed after CloseSend or once the results were abandoned,
+// ErrClosed once the pipeline is closing, ErrReentrant from inside a stage with its step's
+// context, or ctx's cause.
 func (s *Stream[T]) Submit(ctx context.Context, msg T) error {
+	if s.refusal != nil {
+		return s.refusal
+	}
 	if s.state.Load()&1 != 0 {
 		return ErrStreamClosed
 	}
-	if err := s.p.acquire(ctx, s.ctx); err != nil {
+	if err := s.p.admit(ctx); err != nil {
+		return err
+	}
+	if err := s.take(ctx); err != nil {
+		return err
+	}
+	if err := s.p.acquire(ctx, s); err != nil {
+		<-s.tokens
 		return err
 	}
 	seq, ok := s.number()
 	if !ok {
 		s.p.leave()
 		<-s.p.slots
+		<-s.tokens
 		return ErrStreamClosed
 	}
 
-	m := s.p.newMessage(s.ctx, msg)
+	m := s.p.newMessage(s.ctx, msg, true)
 	m.sink, m.seq = s.sink, seq
 	if s.failFast {
 		m.failFast = s.cancel
 	}
 	s.p.strat.dispatch(m)
 	return nil
+}
+
+// take takes one of the stream's tokens, waiting as Submit says.
+func (s *Stream[T]) take(ctx context.Context) error {
+	select {
+	case s.tokens <- struct{}{}:
+		return nil
+	default:
+	}
+	if ctx.Err() != nil {
+		return context.Cause(ctx)
+	}
+	select {
+	case s.tokens <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	case <-s.ctx.Done():
+		return context.Cause(s.ctx)
+	case <-s.eof:
+		return ErrStreamClosed
+	case <-s.p.closing:
+		return ErrClosed
+	}
 }
 
 // reject reports msg, which could not be submitted, as a result carrying err, so that a caller
@@ -113,7 +170,7 @@ func (s *Stream[T]) reject(msg T, err error) bool {
 	s.refusedOnce.Do(func() { close(s.refused) })
 	m := s.p.pool.Get().(*message[T])
 	m.slip.reset(&s.p.reg)
-	m.value, m.err, m.seq, m.noSlot = msg, err, seq, true
+	m.value, m.err, m.seq, m.noToken = msg, err, seq, true
 	s.rejects <- m // numbered, so taken by Results or by abandon
 	return true
 }
@@ -146,7 +203,7 @@ func (s *Stream[T]) Results() iter.Seq[Result[T]] {
 		defer func() {
 			if !finished {
 				if ord != nil {
-					ord.Drain(s.p.release)
+					ord.Drain(s.discard)
 				}
 				s.abandon(got)
 			}
@@ -156,7 +213,7 @@ func (s *Stream[T]) Results() iter.Seq[Result[T]] {
 		for {
 			if eof == nil && got == s.total() {
 				finished = true
-				s.cancel(ErrStreamClosed) // release the stream's context: no message uses it now
+				s.release()
 				return
 			}
 			if refused == nil && rejects == nil && got == uint64(s.firstReject.Load()) {
@@ -210,8 +267,25 @@ func (s *Stream[T]) total() uint64 { return s.state.Load() >> 1 }
 func (s *Stream[T]) result(m *message[T]) Result[T] {
 	r := Result[T]{Value: m.value, Err: m.err, Seq: m.seq}
 	r.Log = s.p.log(m)
-	s.p.release(m)
+	s.discard(m)
 	return r
+}
+
+// discard returns m's token to the stream and recycles m.
+func (s *Stream[T]) discard(m *message[T]) {
+	if !m.noToken {
+		<-s.tokens
+	}
+	s.p.release(m)
+}
+
+// release releases the stream's context once no message uses it.
+func (s *Stream[T]) release() {
+	s.cancel(ErrStreamClosed)
+	if s.detach != nil {
+		s.detach()
+		s.unlink(ErrStreamClosed)
+	}
 }
 
 // abandon cancels the stream, closes it and discards the results still to come.
@@ -221,43 +295,79 @@ func (s *Stream[T]) abandon(got uint64) {
 	for total := s.total(); got < total; got++ {
 		select {
 		case m := <-s.sink:
-			s.p.release(m)
+			s.discard(m)
 		case m := <-s.rejects:
-			s.p.release(m)
+			s.discard(m)
 		}
 	}
+	s.release()
 }
 
-// Run streams every message of in through the pipeline under ctx and yields one Result per
-// message: completion order by default, submission order with WithSubmissionOrder. It submits
-// from one goroutine of its own, which it waits for before returning. Every message of in gets
-// a result: once one cannot be submitted (ctx cancelled, a FailFast stream's first failure,
-// the pipeline closed), it and every later one get a result carrying that error, without
-// running — so Run reads in to its end. Breaking out of the loop stops Run cleanly (and stops
-// reading in), as for Stream.Results.
+// Run streams the messages of in through the pipeline under ctx and yields one Result per
+// message: completion order by default, submission order with WithSubmissionOrder. It pulls
+// from in on one goroutine of its own, which it waits for before returning.
+//
+// Every message pulled from in gets exactly one result. Run stops pulling at the first message
+// it cannot submit — ctx cancelled, a FailFast stream's first failure, the pipeline closed —
+// and that message's result carries the reason, without running; so an endless input stops
+// once ctx is cancelled. Breaking out of the loop stops Run cleanly (and stops pulling), as
+// for Stream.Results.
+//
+// Run cannot interrupt in itself: an input that blocks (waiting for its next item) holds Run
+// until it yields or returns, also after ctx is cancelled, so an input that may block should
+// select on the same ctx. An input that panics, or calls runtime.Goexit, stops being pulled; once
+// the results of the messages it produced are delivered, Run re-raises the panic — as a
+// *PanicError with the input's stack, matching ErrPanic — or the Goexit in the goroutine that
+// ranges over Run, as a range loop over the input itself would. A nil in panics at once.
 func (p *Pipeline[T]) Run(ctx context.Context, in iter.Seq[T], opts ...StreamOption) iter.Seq[Result[T]] {
 	return func(yield func(Result[T]) bool) {
+		if in == nil {
+			panic(errors.New("baton: Run: nil input sequence"))
+		}
 		s := p.Stream(ctx, opts...)
-		var wg sync.WaitGroup
+		var (
+			wg     sync.WaitGroup
+			failed any  // the input's panic, as a *PanicError
+			exited bool // the input called runtime.Goexit
+		)
 		wg.Go(func() {
 			defer s.CloseSend()
-			var refused error
-			for v := range in {
-				if refused == nil {
-					if refused = s.Submit(s.ctx, v); refused == nil {
-						continue
+			returned := false
+			defer func() {
+				if !returned {
+					if r := recover(); r != nil {
+						failed = newPanicError(r)
+					} else {
+						exited = true
 					}
 				}
-				if !s.reject(v, refused) {
-					return // abandoned: nobody reads results any more
+			}()
+			for v := range in {
+				if err := s.Submit(ctx, v); err != nil {
+					s.reject(v, err)
+					break
 				}
 			}
+			returned = true
 		})
-		defer wg.Wait()
+		consumed := false
+		defer func() {
+			wg.Wait()
+			if !consumed {
+				return // the loop body is panicking or exiting: let it
+			}
+			if failed != nil {
+				panic(failed)
+			}
+			if exited {
+				runtime.Goexit()
+			}
+		}()
 		for r := range s.Results() {
 			if !yield(r) {
-				return
+				break
 			}
 		}
+		consumed = true
 	}
 }

@@ -132,6 +132,24 @@ var battery = []behaviour{
 	{"WithoutTimingTheLogHasNoTimes", false, testNoTiming},
 	{"EveryResultCarriesItsLog", false, testEveryResultCarriesItsLog},
 	{"SlogObserver", false, testSlogObserver},
+	// cancellation and deadlines while a step runs
+	{"CancelledStepKeepsItsContextsCause", false, testCancelledStepKeepsCause},
+	{"FailFastCutShortMatchesTheFailure", false, testFailFastCutShortMatchesCause},
+	{"LateSuccessAfterAnyDeadlineIsATimeout", false, testLateSuccessAfterAnyDeadline},
+	{"PanickingErrorIsIsContained", false, testPanickingErrorIsIsContained},
+	// shutdown, streams, re-entrancy, Run's input
+	{"ClosedBeforeCancelled", false, testClosedBeforeCancelled},
+	{"ShutdownIsBoundedByItsDeadline", true, testShutdownIsBoundedByItsDeadline},
+	{"CloseSendWakesSubmit", true, testCloseSendWakesSubmit},
+	{"UnreadStreamDoesNotStarveOthers", true, testUnreadStreamDoesNotStarveOthers},
+	{"ReentrantCallsAreRefused", false, testReentrantCallsAreRefused},
+	{"WaitingMessageHonoursItsContext", true, testWaitingMessageHonoursItsContext},
+	{"RunInputPanicIsTheCallers", false, testRunInputPanicIsTheCallers},
+	{"RunStopsPullingWhenCancelled", false, testRunStopsPullingWhenCancelled},
+	// concurrency: the same under both strategies
+	{"WorkersGiveTheSameConcurrency", true, testWorkersGiveTheSameConcurrency},
+	{"NoWaitingBehindAStageNotNeeded", true, testNoWaitingBehindAStageNotNeeded},
+	{"ProcessWaitsForAWorkerHonouringItsContext", true, testProcessWaitsForAWorkerHonouringItsContext},
 	// randomized: deadlock freedom by construction
 	{"RandomSlipsNeverDeadlock", false, testRandomSlipsNoDeadlock},
 }

@@ -27,7 +27,7 @@ type GenConfig struct {
 	MaxInFlight int
 	// HopLimit, when > 0, is the pipeline's hop limit (default: random, 5 to 30).
 	HopLimit int
-	// Workers1 gives every stage Workers(1) and orchestration one driver: the smallest settings.
+	// Workers1 gives every stage Workers(1): the smallest settings.
 	Workers1 bool
 	// Delays lets stages sleep (1 or 5 ms) and retries back off (1 ms). Use it in a
 	// testing/synctest bubble (Property does), where sleeping costs nothing.
@@ -104,12 +104,8 @@ func Generate(seed uint64, cfg GenConfig) Scenario {
 	if hops <= 0 {
 		hops = 5 + r.IntN(26)
 	}
-	drivers := 1
-	if !cfg.Workers1 {
-		drivers = 1 + r.IntN(3)
-	}
-	opts := []baton.Option{baton.WithRouter(RouteOf), baton.WithMaxInFlight(inflight), baton.WithHopLimit(hops), baton.WithDrivers(drivers)}
-	optDesc := fmt.Sprintf("MaxInFlight %d, HopLimit %d, Drivers %d", inflight, hops, drivers)
+	opts := []baton.Option{baton.WithRouter(RouteOf), baton.WithMaxInFlight(inflight), baton.WithHopLimit(hops)}
+	optDesc := fmt.Sprintf("MaxInFlight %d, HopLimit %d", inflight, hops)
 	if r.IntN(3) == 0 {
 		opts = append(opts, baton.WithSubmissionOrder())
 		optDesc += ", SubmissionOrder"

@@ -184,7 +184,6 @@ func testNewValidates(t *testing.T, c *suite) {
 		{"NaN jitter", []baton.Stage[Msg]{Tracer("w", baton.Retry(baton.RetryPolicy{Jitter: math.NaN()}))}, nil, "Jitter"},
 		{"infinite multiplier", []baton.Stage[Msg]{Tracer("w", baton.Retry(baton.RetryPolicy{Multiplier: math.Inf(1)}))}, nil, "Multiplier"},
 		{"hop limit", []baton.Stage[Msg]{a}, []baton.Option{baton.WithHopLimit(-1)}, "WithHopLimit(-1)"},
-		{"drivers", []baton.Stage[Msg]{a}, []baton.Option{baton.WithDrivers(0)}, "WithDrivers(0)"},
 		{"strategy", []baton.Stage[Msg]{a}, []baton.Option{baton.WithStrategy(9)}, "unknown strategy"},
 		{"router type", []baton.Stage[Msg]{a}, []baton.Option{baton.WithRouter(func(int) []string { return nil })}, "WithRouter"},
 		{"message timeout", []baton.Stage[Msg]{a}, []baton.Option{baton.WithMessageTimeout(0)}, "WithMessageTimeout"},

@@ -25,7 +25,7 @@ func testFailFast(t *testing.T, c *suite) {
 		}
 		return m, nil
 	}, baton.Workers(8))
-	p := c.newPipeline(t, []baton.Stage[Msg]{st, Tracer("after")}, baton.WithDrivers(8), baton.WithMaxInFlight(8))
+	p := c.newPipeline(t, []baton.Stage[Msg]{st, Tracer("after")}, baton.WithMaxInFlight(8))
 	in := make([]Msg, 8)
 	for i := range in {
 		in[i].ID = i
@@ -70,23 +70,40 @@ func testRunBreak(t *testing.T, c *suite) {
 	mustNoError(t, err, "the pipeline still serves after an abandoned stream")
 }
 
+// Run stops pulling from its input at the first message it cannot submit, and that message
+// gets a result carrying the reason: a cancelled context, or a closed pipeline.
 func testRunRejects(t *testing.T, c *suite) {
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
 	p := c.newPipeline(t, []baton.Stage[Msg]{Tracer("a")}, baton.WithMaxInFlight(1))
 	in := []Msg{{ID: 7}, {ID: 8}, {ID: 9}}
-	rs := collect(t, p, ctx, in) // one result per message of in: never silence
-	for i, r := range rs {
-		equal(t, in[i].ID, r.Value.ID)
-		errorIs(t, r.Err, context.Canceled, "message %d", i)
-		empty(t, r.Value.Trace, "a refused message runs no step")
+	pulled := 0
+	counted := func(yield func(Msg) bool) {
+		for _, m := range in {
+			pulled++
+			if !yield(m) {
+				return
+			}
+		}
 	}
+	var rs []baton.Result[Msg]
+	for r := range p.Run(ctx, counted) {
+		rs = append(rs, r)
+	}
+	equal(t, 1, pulled, "Run stops pulling at the first refusal")
+	mustEqual(t, 1, len(rs), "the message pulled gets its result")
+	equal(t, 7, rs[0].Value.ID)
+	errorIs(t, rs[0].Err, context.Canceled)
+	empty(t, rs[0].Value.Trace, "a refused message runs no step")
 	// The same when the pipeline is closed.
 	mustNoError(t, p.Close())
-	rs = collect(t, p, t.Context(), in)
-	for i, r := range rs {
-		errorIs(t, r.Err, baton.ErrClosed, "message %d", i)
+	pulled, rs = 0, nil
+	for r := range p.Run(t.Context(), counted) {
+		rs = append(rs, r)
 	}
+	equal(t, 1, pulled)
+	mustEqual(t, 1, len(rs))
+	errorIs(t, rs[0].Err, baton.ErrClosed)
 }
 
 func testSubmitAfterCloseSend(t *testing.T, c *suite) {

@@ -236,7 +236,7 @@ func testMessageTimeout(t *testing.T, c *suite) {
 	// run at once.
 	var ok Undone
 	p0 := c.newPipeline(t, []baton.Stage[Msg]{Saga("a", &ok, nil), sleeper("b", 400*time.Millisecond, baton.Workers(2)), sleeper("c", 400*time.Millisecond, baton.Workers(2))},
-		baton.WithMessageTimeout(time.Second), baton.WithMaxInFlight(4), baton.WithDrivers(2))
+		baton.WithMessageTimeout(time.Second), baton.WithMaxInFlight(4))
 	for _, r := range collect(t, p0, t.Context(), []Msg{{}, {}}) {
 		mustNoError(t, r.Err)
 	}
@@ -257,15 +257,26 @@ func testMessageTimeout(t *testing.T, c *suite) {
 	equal(t, []string{"a"}, undone.Names())
 	equal(t, 50*time.Millisecond, time.Since(start))
 
-	// Between steps: the message stops before its next stage.
+	// A step that ignores its context and succeeds after the deadline does not count: a
+	// deadline is a promise of bounded time.
 	p2 := c.newPipeline(t, []baton.Stage[Msg]{baton.Func("busy", func(_ context.Context, m Msg) (Msg, error) {
 		time.Sleep(60 * time.Millisecond)
 		return m.With("busy"), nil
 	}), Tracer("c")}, baton.WithMessageTimeout(50*time.Millisecond))
 	rs := collect(t, p2, t.Context(), []Msg{{}})
 	mustErrorIs(t, rs[0].Err, baton.ErrTimeout)
+	errorIs(t, rs[0].Err, context.DeadlineExceeded)
+	errorContains(t, rs[0].Err, `after its message's deadline`)
+	equal(t, []string{"busy:failed"}, LogOf(rs[0].Log))
+	empty(t, rs[0].Value.Trace, "the late success's value is dropped")
+
+	// Between steps: a message whose time is up when its step ends stops before its next stage.
+	p3 := c.newPipeline(t, []baton.Stage[Msg]{sleeper("s1", 30*time.Millisecond), sleeper("s2", 30*time.Millisecond, baton.Optional()), Tracer("c")},
+		baton.WithMessageTimeout(50*time.Millisecond))
+	rs = collect(t, p3, t.Context(), []Msg{{}})
+	mustErrorIs(t, rs[0].Err, baton.ErrTimeout)
 	errorContains(t, rs[0].Err, `before stage "c"`)
-	equal(t, []string{"busy:succeeded"}, LogOf(rs[0].Log))
+	equal(t, []string{"s1:succeeded", "s2:tolerated"}, LogOf(rs[0].Log))
 }
 
 // slowOne is a stage with one worker whose steps take 10ms, whatever their context says.
@@ -279,14 +290,20 @@ func slowOne() baton.Stage[Msg] {
 func testMessageTimeoutQueued(t *testing.T, c *suite) {
 	// Four messages wait for one worker (in its inbox, or for the worker): a message whose time
 	// is up while it waits stops there and never starts its step.
-	p := c.newPipeline(t, []baton.Stage[Msg]{slowOne()}, baton.WithMessageTimeout(15*time.Millisecond), baton.WithDrivers(4))
-	timedOut := 0
+	p := c.newPipeline(t, []baton.Stage[Msg]{slowOne()}, baton.WithMessageTimeout(15*time.Millisecond))
+	timedOut, started := 0, 0
 	for _, r := range collect(t, p, t.Context(), make([]Msg, 4)) {
 		if errors.Is(r.Err, baton.ErrTimeout) {
 			timedOut++
 		}
+		if len(r.Log) > 0 {
+			started++
+		}
 	}
-	equal(t, 2, timedOut, "the two that waited past their deadline never start")
+	// The first runs 0-10 ms; the second 10-20 ms, past its deadline at 15 ms, so its late
+	// success does not count; the two that waited past their deadline never start.
+	equal(t, 3, timedOut)
+	equal(t, 2, started, "the two that waited past their deadline never start")
 }
 
 func testCompensationRetry(t *testing.T, c *suite) {
@@ -331,7 +348,7 @@ func testSubmissionOrder(t *testing.T, c *suite) {
 		time.Sleep(time.Duration((7*m.ID)%5) * 100 * time.Microsecond)
 		return m, nil
 	}, baton.Workers(4))
-	p := c.newPipeline(t, []baton.Stage[Msg]{delay}, baton.WithSubmissionOrder(), baton.WithMaxInFlight(3), baton.WithDrivers(4))
+	p := c.newPipeline(t, []baton.Stage[Msg]{delay}, baton.WithSubmissionOrder(), baton.WithMaxInFlight(3))
 	var in []Msg
 	for i := range 50 {
 		in = append(in, Msg{ID: i})
@@ -350,7 +367,7 @@ func testCompletionOrder(t *testing.T, c *suite) {
 		time.Sleep(time.Duration(3-m.ID) * time.Millisecond)
 		return m, nil
 	}, baton.Workers(3))
-	p := c.newPipeline(t, []baton.Stage[Msg]{delay}, baton.WithDrivers(3))
+	p := c.newPipeline(t, []baton.Stage[Msg]{delay})
 	var got []uint64
 	for r := range p.Run(t.Context(), slices.Values([]Msg{{ID: 0}, {ID: 1}, {ID: 2}})) {
 		mustNoError(t, r.Err)
@@ -396,7 +413,7 @@ func testWorkers(t *testing.T, c *suite) {
 		now.Add(-1)
 		return m, nil
 	}, baton.Workers(2))
-	p := c.newPipeline(t, []baton.Stage[Msg]{busy}, baton.WithDrivers(6))
+	p := c.newPipeline(t, []baton.Stage[Msg]{busy})
 	in := make([]Msg, 40)
 	for _, r := range collect(t, p, t.Context(), in) {
 		mustNoError(t, r.Err)

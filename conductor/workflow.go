@@ -75,7 +75,6 @@ func (w *Workflow) build() error {
 			baton.WithRouter(func(s *state) []string { return s.route }),
 			// Loops are bounded by WithMaxIterations, with a clearer error than the hop limit's.
 			baton.WithHopLimit(math.MaxInt32),
-			baton.WithDrivers(w.cfg.concurrency),
 		)
 		if err != nil {
 			return err

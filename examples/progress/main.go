@@ -80,14 +80,8 @@ func run(w io.Writer, n int, d time.Duration, tty bool) error {
 func runOne(w io.Writer, s baton.Strategy, n int, d time.Duration, tty bool) (outcome, error) {
 	stages := jobStages(d)
 	busy := newBusy(stages)
-	// Orchestration runs streamed messages on its drivers; give it as many as choreography has
-	// stage workers, so both have the same concurrency to spend.
-	workers := 0
-	for _, st := range stageSpecs {
-		workers += st.workers
-	}
 	p, err := baton.New(stages, baton.WithStrategy(s), baton.WithTiming(),
-		baton.WithDrivers(workers), baton.WithMaxInFlight(maxInFlight), baton.WithObserver(busy))
+		baton.WithMaxInFlight(maxInFlight), baton.WithObserver(busy))
 	if err != nil {
 		return outcome{}, err
 	}
