@@ -23,7 +23,8 @@ var (
 	// usually a slip that keeps revisiting stages.
 	ErrHopLimit = errors.New("baton: hop limit reached")
 	// ErrInvalidPipeline reports a pipeline that New refused: a nil stage, an empty or duplicate
-	// name, or an invalid option value.
+	// name, a Name that panics, an adapter given a nil function, stage or option, or an invalid
+	// option value. Stream.Submit also returns it for a stream opened with a nil StreamOption.
 	ErrInvalidPipeline = errors.New("baton: invalid pipeline")
 	// ErrPanic matches a *PanicError: a stage or compensation that panicked.
 	ErrPanic = errors.New("baton: stage panicked")

@@ -2,6 +2,7 @@ package baton
 
 import (
 	"context"
+	"fmt"
 	"iter"
 	"sync"
 	"sync/atomic"
@@ -41,12 +42,19 @@ type Stream[T any] struct {
 
 	ranging  atomic.Bool
 	failFast bool
+
+	refusal error // set at Stream when an option was nil: every Submit fails with it
 }
 
-// StreamOption configures one stream (of Pipeline.Stream or Pipeline.Run).
+// StreamOption configures one stream (of Pipeline.Stream or Pipeline.Run). A nil StreamOption
+// refuses the stream: every Submit fails with an error matching ErrInvalidPipeline that says
+// "nil StreamOption", and Run gives each message of its input a Result carrying that error.
 type StreamOption func(*streamConfig)
 
-type streamConfig struct{ failFast bool }
+type streamConfig struct {
+	failFast bool
+	err      error // a nil StreamOption
+}
 
 // FailFast makes the stream's first failed message cancel the stream: the messages still in
 // flight stop at their next step and each still gets a result, with an error matching
@@ -59,6 +67,10 @@ func FailFast() StreamOption { return func(c *streamConfig) { c.failFast = true 
 func (p *Pipeline[T]) Stream(ctx context.Context, opts ...StreamOption) *Stream[T] {
 	var c streamConfig
 	for _, o := range opts {
+		if o == nil {
+			c.err = errNilStreamOption
+			continue
+		}
 		o(&c)
 	}
 	s := &Stream[T]{
@@ -71,14 +83,22 @@ func (p *Pipeline[T]) Stream(ctx context.Context, opts ...StreamOption) *Stream[
 	}
 	s.firstReject.Store(-1)
 	s.ctx, s.cancel = context.WithCancelCause(ctx)
+	s.refusal = c.err // a stream with a nil option accepts nothing (see Submit)
 	return s
 }
+
+var errNilStreamOption = fmt.Errorf("%w: nil StreamOption: the stream accepts no message", ErrInvalidPipeline)
 
 // Submit sends msg into the stream. It blocks while the pipeline's in-flight bound is reached,
 // until ctx (which bounds only this wait; the message runs under the stream's context) or the
 // stream's context is done. It fails with ErrStreamClosed after CloseSend or once the results
-// were abandoned, ErrClosed once the pipeline is closing, or ctx's error.
+// were abandoned, ErrClosed once the pipeline is closing, or ctx's error; and always, with an
+// error matching ErrInvalidPipeline, when the stream was opened with a nil StreamOption.
 func (s *Stream[T]) Submit(ctx context.Context, msg T) error {
+	if s.refusal != nil { // a nil StreamOption was given to Stream or Run
+		return s.refusal
+	}
+
 	if s.state.Load()&1 != 0 {
 		return ErrStreamClosed
 	}

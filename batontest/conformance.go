@@ -90,6 +90,11 @@ var battery = []behaviour{
 	{"CancellationAfterTheLastStepIsNotAFailure", false, testCancelledAfterLastStep},
 	{"CompensationOfACancelledMessageHasALiveContext", true, testCompensationLiveContext},
 	{"NewValidates", false, testNewValidates},
+	// validation and options
+	{"NilAdapterInputsAreRefusedAtNew", false, testNilAdapterInputsAreRefused},
+	{"NilStageOptionIsRefusedAtNew", false, testNilStageOptionIsRefused},
+	{"PanickingStageNameIsRefusedAtNew", false, testPanickingNameIsRefused},
+	{"NilStreamOptionRefusesTheStream", false, testNilStreamOptionRefusesTheStream},
 	// time: retries, backoff and timeouts on a virtual clock
 	{"RetryBackoffSchedule", true, testRetryBackoff},
 	{"JitterStaysWithinBounds", true, testJitter},

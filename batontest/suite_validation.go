@@ -1,0 +1,141 @@
+package batontest
+
+import (
+	"context"
+	"testing"
+
+	"github.com/baton-go/baton"
+)
+
+// Validation of what New and Stream are given, and options as values.
+
+// panickyName is a user Stage whose Name panics.
+type panickyName struct{}
+
+func (panickyName) Name() string { panic("no name") }
+func (panickyName) Process(_ context.Context, m Msg, _ *baton.Slip) (Msg, error) {
+	return m, nil
+}
+
+// refused checks that New refuses stages with an error matching ErrInvalidPipeline that
+// contains every one of want.
+func (c *suite) refused(t *testing.T, stages []baton.Stage[Msg], opts []baton.Option, want ...string) {
+	t.Helper()
+	p, err := baton.New(stages, c.opts(opts...)...)
+	if p != nil {
+		p.Close()
+	}
+	mustErrorIs(t, err, baton.ErrInvalidPipeline)
+	for _, w := range want {
+		errorContains(t, err, w)
+	}
+	isTrue(t, p == nil, "no pipeline with an error")
+}
+
+// testNilAdapterInputsAreRefused: a nil function, stage or undo given to an adapter is refused
+// at New, naming the stage, instead of panicking in New or failing every message.
+func testNilAdapterInputsAreRefused(t *testing.T, c *suite) {
+	undo := func(context.Context, Msg) error { return nil }
+	a := Tracer("a")
+	cases := []struct {
+		name  string
+		stage baton.Stage[Msg]
+		want  string
+	}{
+		{"Func(name, nil)", baton.Func[Msg]("f", nil), `stage "f": Func with a nil function`},
+		{"SlipFunc(name, nil)", baton.SlipFunc[Msg]("f", nil), `stage "f": SlipFunc with a nil function`},
+		{"WithCompensation(s, nil)", baton.WithCompensation(Tracer("f"), nil), `stage "f": WithCompensation with a nil undo function`},
+		{"WithCompensation(nil, undo)", baton.WithCompensation(nil, undo), "stage 1: WithCompensation of a nil stage"},
+		{"Configure(nil)", baton.Configure[Msg](nil), "stage 1: Configure of a nil stage"},
+		{"Configure(nil) with options", baton.Configure[Msg](nil, baton.Optional()), "stage 1: Configure of a nil stage"},
+		{"Configure(WithCompensation(nil, undo))", baton.Configure(baton.WithCompensation(nil, undo), baton.Optional()), "stage 1: WithCompensation of a nil stage"},
+		{"WithCompensation(Configure(nil), undo)", baton.WithCompensation(baton.Configure[Msg](nil), undo), "stage 1: Configure of a nil stage"},
+		{"Configure(Func(name, nil))", baton.Configure(baton.Func[Msg]("f", nil), baton.Optional()), `stage "f": Func with a nil function`},
+		{"WithCompensation(Func(name, nil), nil)", baton.WithCompensation(baton.Func[Msg]("f", nil), nil), `stage "f": Func with a nil function; WithCompensation with a nil undo function`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c.refused(t, []baton.Stage[Msg]{a, tc.stage}, nil, tc.want)
+		})
+	}
+	// Every misuse is reported, not only the first.
+	c.refused(t, []baton.Stage[Msg]{baton.Func[Msg]("f", nil), baton.Configure[Msg](nil), Tracer("f")}, nil,
+		`stage "f": Func with a nil function`, "stage 1: Configure of a nil stage", `"f" used twice`)
+}
+
+// testNilStageOptionIsRefused: a nil StageOption, which panicked in the adapter, makes New
+// refuse the stage, naming it.
+func testNilStageOptionIsRefused(t *testing.T, c *suite) {
+	fn := func(_ context.Context, m Msg) (Msg, error) { return m, nil }
+	sfn := func(_ context.Context, m Msg, _ *baton.Slip) (Msg, error) { return m, nil }
+	cases := []struct {
+		name  string
+		stage func() baton.Stage[Msg] // built inside the subtest: a panic fails only it
+	}{
+		{"Func", func() baton.Stage[Msg] { return baton.Func("f", fn, nil) }},
+		{"SlipFunc", func() baton.Stage[Msg] { return baton.SlipFunc("f", sfn, baton.Optional(), nil) }},
+		{"Configure", func() baton.Stage[Msg] { return baton.Configure(Tracer("f"), nil, baton.Optional()) }},
+		{"Configure over OptionsOf", func() baton.Stage[Msg] {
+			return baton.Configure(Tracer("f"), nil, baton.OptionsOf(Tracer("g", baton.Workers(2))))
+		}},
+		{"OptionsOf an invalid stage", func() baton.Stage[Msg] {
+			return baton.Configure(Tracer("f"), baton.OptionsOf(baton.Func("g", fn, nil)))
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c.refused(t, []baton.Stage[Msg]{Tracer("a"), tc.stage()}, nil, `stage "f": nil StageOption`)
+		})
+	}
+}
+
+// testPanickingNameIsRefused: a user Stage whose Name panics is refused at New, named by its
+// index; New does not panic.
+func testPanickingNameIsRefused(t *testing.T, c *suite) {
+	c.refused(t, []baton.Stage[Msg]{Tracer("a"), panickyName{}}, nil, "stage 1: Name panicked", "no name")
+	_, err := baton.New([]baton.Stage[Msg]{panickyName{}}, c.opts()...)
+	errorIs(t, err, baton.ErrPanic, "the panic is in the error")
+	// A typed nil pointer whose Name dereferences it.
+	c.refused(t, []baton.Stage[Msg]{(*flakyStage)(nil)}, nil, "stage 0: Name panicked")
+	// Wrapped by an adapter.
+	c.refused(t, []baton.Stage[Msg]{baton.Configure[Msg](panickyName{}, baton.Optional())}, nil, "stage 0: Name panicked")
+}
+
+// testNilStreamOptionRefusesTheStream: a nil StreamOption, which panicked in Stream and Run,
+// refuses the stream: every Submit fails with ErrInvalidPipeline, and Run reports it as the error
+// of the messages of its input, which run no step. The pipeline is unaffected.
+func testNilStreamOptionRefusesTheStream(t *testing.T, c *suite) {
+	p := c.newPipeline(t, []baton.Stage[Msg]{Tracer("a")}, baton.WithMaxInFlight(1))
+	for _, opts := range [][]baton.StreamOption{{nil}, {baton.FailFast(), nil}} {
+		for range 2 { // the same options twice: refused twice
+			st := p.Stream(t.Context(), opts...)
+			for i := range 2 {
+				err := st.Submit(t.Context(), Msg{ID: i})
+				mustErrorIs(t, err, baton.ErrInvalidPipeline, "Submit %d", i)
+				errorContains(t, err, "nil StreamOption")
+			}
+			st.CloseSend()
+			n := 0
+			for range st.Results() {
+				n++
+			}
+			equal(t, 0, n, "a refused stream has no result")
+
+			in := []Msg{{ID: 7}, {ID: 8}}
+			rs := collect(t, p, t.Context(), in, opts...)
+			for i, r := range rs {
+				mustErrorIs(t, r.Err, baton.ErrInvalidPipeline, "message %d", i)
+				errorContains(t, r.Err, "nil StreamOption")
+				equal(t, in[i].ID, r.Value.ID)
+				empty(t, r.Value.Trace, "a refused message runs no step")
+				empty(t, r.Log)
+			}
+		}
+	}
+	out, err := p.Process(t.Context(), Msg{})
+	mustNoError(t, err, "the pipeline still works")
+	equal(t, []string{"a"}, out.Trace)
+	rs := collect(t, p, t.Context(), []Msg{{ID: 1}})
+	mustNoError(t, rs[0].Err)
+	equal(t, []string{"a"}, rs[0].Value.Trace)
+}
