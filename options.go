@@ -31,7 +31,9 @@ func (s Strategy) String() string {
 }
 
 // Option configures a Pipeline at New. Options are read once; a pipeline's configuration never
-// changes after New.
+// changes after New. Options are values: applying one never changes it, so the same Option may
+// be given to any number of News and means the same to each (an invalid one is refused by each).
+// The same holds for StageOption and StreamOption.
 type Option func(*config)
 
 // DefaultMaxInFlight is the default bound on messages in flight in one pipeline.
@@ -93,7 +95,8 @@ func WithMaxInFlight(n int) Option {
 	return func(c *config) {
 		if n < 1 || n > MaxInFlightLimit {
 			c.errs = append(c.errs, fmt.Errorf("WithMaxInFlight(%d): must be in [1, %d]", n, MaxInFlightLimit))
-			n = 1
+			c.maxInFlight = 1 // never n itself: the option must stay as it was given
+			return
 		}
 		c.maxInFlight = n
 	}

@@ -95,6 +95,7 @@ var battery = []behaviour{
 	{"NilStageOptionIsRefusedAtNew", false, testNilStageOptionIsRefused},
 	{"PanickingStageNameIsRefusedAtNew", false, testPanickingNameIsRefused},
 	{"NilStreamOptionRefusesTheStream", false, testNilStreamOptionRefusesTheStream},
+	{"OptionsAreValues", false, testOptionsAreValues},
 	// time: retries, backoff and timeouts on a virtual clock
 	{"RetryBackoffSchedule", true, testRetryBackoff},
 	{"JitterStaysWithinBounds", true, testJitter},

@@ -2,6 +2,7 @@ package batontest
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/baton-go/baton"
@@ -138,4 +139,67 @@ func testNilStreamOptionRefusesTheStream(t *testing.T, c *suite) {
 	rs := collect(t, p, t.Context(), []Msg{{ID: 1}})
 	mustNoError(t, rs[0].Err)
 	equal(t, []string{"a"}, rs[0].Value.Trace)
+}
+
+// testOptionsAreValues: applying an option never changes it, so an invalid option value is
+// refused by every New it is given to, not only the first (WithMaxInFlight(0) rewrote its own
+// argument and was accepted the second time).
+func testOptionsAreValues(t *testing.T, c *suite) {
+	for _, tc := range []struct {
+		name string
+		opt  baton.Option
+		want string
+	}{
+		{"WithMaxInFlight(0)", baton.WithMaxInFlight(0), "WithMaxInFlight(0)"},
+		{"WithMaxInFlight(-1)", baton.WithMaxInFlight(-1), "WithMaxInFlight(-1)"},
+		{"WithMaxInFlight(limit+1)", baton.WithMaxInFlight(baton.MaxInFlightLimit + 1), "must be in [1, "},
+		{"WithHopLimit(0)", baton.WithHopLimit(0), "WithHopLimit(0)"},
+		{"WithDrivers(0)", baton.WithDrivers(0), "WithDrivers(0)"},
+		{"WithMessageTimeout(-1)", baton.WithMessageTimeout(-1), "WithMessageTimeout"},
+		{"WithStrategy(9)", baton.WithStrategy(9), "unknown strategy"},
+		{"WithRouter(nil)", baton.WithRouter[Msg](nil), "WithRouter(nil)"},
+		{"WithObserver(nil)", baton.WithObserver(nil), "WithObserver(nil)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for i := range 3 {
+				t.Run(fmt.Sprint("New ", i+1), func(t *testing.T) {
+					c.refused(t, []baton.Stage[Msg]{Tracer("a")}, []baton.Option{tc.opt}, tc.want)
+				})
+			}
+		})
+	}
+	for _, tc := range []struct {
+		name string
+		opt  baton.StageOption
+		want string
+	}{
+		{"Workers(-1)", baton.Workers(-1), "Workers < 0"},
+		{"Retry", baton.Retry(baton.RetryPolicy{MaxAttempts: -1}), "retry: MaxAttempts < 0"},
+		{"AttemptTimeout(-1)", baton.AttemptTimeout(-1), "negative timeout"},
+		{"StepTimeout(-1)", baton.StepTimeout(-1), "negative timeout"},
+		{"CompensationRetry", baton.CompensationRetry(baton.RetryPolicy{Jitter: 2}), "retry: Jitter outside"},
+		{"CompensationTimeout(-1)", baton.CompensationTimeout(-1), "negative timeout"},
+		{"OptionsOf", baton.OptionsOf(Tracer("w", baton.Workers(-1))), "Workers < 0"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for i := range 3 { // a stage made with the option, then another, then one configured
+				t.Run(fmt.Sprint("New ", i+1), func(t *testing.T) {
+					s := Tracer("s", tc.opt)
+					if i == 2 {
+						s = baton.Configure(Tracer("s"), tc.opt)
+					}
+					c.refused(t, []baton.Stage[Msg]{s}, nil, `stage "s": `+tc.want)
+				})
+			}
+		})
+	}
+	// A valid option means the same to every pipeline it is given to.
+	inflight := baton.WithMaxInFlight(3)
+	for range 2 {
+		p := c.newPipeline(t, []baton.Stage[Msg]{Tracer("a")}, inflight)
+		rs := collect(t, p, t.Context(), make([]Msg, 5))
+		for _, r := range rs {
+			mustNoError(t, r.Err)
+		}
+	}
 }
