@@ -96,6 +96,7 @@ var battery = []behaviour{
 	{"PanickingStageNameIsRefusedAtNew", false, testPanickingNameIsRefused},
 	{"NilStreamOptionRefusesTheStream", false, testNilStreamOptionRefusesTheStream},
 	{"OptionsAreValues", false, testOptionsAreValues},
+	{"BackoffSaturates", true, testBackoffSaturates},
 	// time: retries, backoff and timeouts on a virtual clock
 	{"RetryBackoffSchedule", true, testRetryBackoff},
 	{"JitterStaysWithinBounds", true, testJitter},

@@ -2,8 +2,11 @@ package batontest
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"math"
 	"testing"
+	"time"
 
 	"github.com/baton-go/baton"
 )
@@ -202,4 +205,60 @@ func testOptionsAreValues(t *testing.T, c *suite) {
 			mustNoError(t, r.Err)
 		}
 	}
+}
+
+// testBackoffSaturates runs in a bubble: the waits of policies whose arithmetic overflowed
+// (InitialBackoff × n wrapped to a negative wait, that is, none) saturate instead, at
+// MaxBackoff when set, else at math.MaxInt64.
+func testBackoffSaturates(t *testing.T, c *suite) {
+	const huge = time.Duration(1 << 62)
+	const maxWait = time.Duration(math.MaxInt64)
+	// Through RetryPolicy.Backoff.
+	lin := baton.RetryPolicy{Linear: true, InitialBackoff: huge, MaxAttempts: 5}
+	exp := baton.RetryPolicy{InitialBackoff: huge, Multiplier: 2, MaxAttempts: 5, Jitter: 1}
+	for n := 1; n <= 6; n++ {
+		want := maxWait
+		if n == 1 {
+			want = huge
+		}
+		equal(t, want, lin.Backoff(n, 0.5), "linear, n %d", n)
+		equal(t, want, exp.Backoff(n, 0.5), "exponential, n %d", n)
+		for _, r := range []float64{0, 0.999999} {
+			d := exp.Backoff(n, r)
+			isTrue(t, d >= 0, "exponential with jitter, n %d, r %v: %v", n, r, d)
+		}
+	}
+	capped := baton.RetryPolicy{InitialBackoff: time.Second, Multiplier: 3, MaxBackoff: time.Minute, Jitter: 0.5}
+	cappedLin := baton.RetryPolicy{Linear: true, InitialBackoff: huge, MaxBackoff: time.Minute}
+	for n := 1; n <= 200; n++ {
+		for _, r := range []float64{0, 0.5, 0.999999} {
+			d := capped.Backoff(n, r)
+			isTrue(t, d >= 0 && d <= time.Minute, "n %d, r %v: %v is outside [0, MaxBackoff], jitter included", n, r, d)
+		}
+		equal(t, time.Minute, cappedLin.Backoff(n, 0), "linear capped, n %d", n)
+	}
+
+	// In a pipeline, through Process and Run: the waits between attempts stay at the cap.
+	pol := baton.RetryPolicy{Linear: true, InitialBackoff: huge, MaxBackoff: time.Hour, MaxAttempts: 4}
+	for _, run := range []bool{false, true} {
+		f := &flakyStage{name: "f", n: 3, err: errors.New("flaky")}
+		p := c.newPipeline(t, []baton.Stage[Msg]{baton.Configure[Msg](f, baton.Retry(pol))})
+		if run {
+			mustNoError(t, collect(t, p, t.Context(), []Msg{{}})[0].Err)
+		} else {
+			_, err := p.Process(t.Context(), Msg{})
+			mustNoError(t, err)
+		}
+		equal(t, []time.Duration{time.Hour, time.Hour, time.Hour}, f.waits(), "Run %v", run)
+	}
+	// Without a cap the second wait is the longest there is: the step's timeout ends it.
+	f := &flakyStage{name: "f", n: 99, err: errors.New("flaky")}
+	uncapped := baton.RetryPolicy{Linear: true, InitialBackoff: huge, MaxAttempts: 5}
+	p := c.newPipeline(t, []baton.Stage[Msg]{baton.Configure[Msg](f, baton.Retry(uncapped), baton.StepTimeout(huge+time.Hour))})
+	_, err := p.Process(t.Context(), Msg{})
+	mustErrorIs(t, err, baton.ErrTimeout)
+	var se *baton.StepError
+	mustErrorAs(t, err, &se)
+	equal(t, 2, se.Attempts, "the wait after the second attempt outlasts the step")
+	equal(t, []time.Duration{huge}, f.waits())
 }
