@@ -19,6 +19,10 @@ var (
 	// ErrUnknownStage reports a slip (from a Router or a revision) naming a stage the pipeline
 	// does not have.
 	ErrUnknownStage = errors.New("baton: unknown stage")
+	// ErrEmptyItinerary reports a message whose router (WithRouter) returned no stage at all:
+	// nil or an empty itinerary. The message fails with it, having taken no step, unless the
+	// pipeline was made with AllowEmptyItinerary.
+	ErrEmptyItinerary = errors.New("baton: empty itinerary")
 	// ErrHopLimit reports a message that ran more steps than the pipeline's hop limit allows,
 	// usually a slip that keeps revisiting stages.
 	ErrHopLimit = errors.New("baton: hop limit reached")

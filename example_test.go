@@ -94,6 +94,32 @@ func ExampleWithRouter() {
 	// Output: QUIET !loud!!
 }
 
+// A router that sends some messages nowhere: by default such a message fails with
+// ErrEmptyItinerary; with AllowEmptyItinerary it completes unchanged, with no step.
+func ExampleAllowEmptyItinerary() {
+	stages := []baton.Stage[string]{baton.Func("upper", upper)}
+	route := func(s string) []string {
+		if strings.HasPrefix(s, "#") {
+			return nil // a comment: nothing to do
+		}
+		return []string{"upper"}
+	}
+	strict, _ := baton.New(stages, baton.WithRouter(route))
+	defer strict.Close()
+	_, err := strict.Process(context.Background(), "# note")
+	fmt.Println(errors.Is(err, baton.ErrEmptyItinerary))
+
+	lenient, _ := baton.New(stages, baton.WithRouter(route), baton.AllowEmptyItinerary(), baton.WithSubmissionOrder())
+	defer lenient.Close()
+	for r := range lenient.Run(context.Background(), slices.Values([]string{"# note", "hi"})) {
+		fmt.Printf("%q %v %d step(s)\n", r.Value, r.Err, len(r.Log))
+	}
+	// Output:
+	// true
+	// "# note" <nil> 0 step(s)
+	// "HI" <nil> 1 step(s)
+}
+
 func ExampleSlipFunc() {
 	// A stage that revises the slip: short words skip the rest, long words get shouted twice.
 	triage := baton.SlipFunc("triage", func(_ context.Context, s string, slip *baton.Slip) (string, error) {

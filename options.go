@@ -52,6 +52,7 @@ type config struct {
 	maxInFlight int
 	ordered     bool
 	router      any // func(T) []string, checked at New
+	allowEmpty  bool
 	hopLimit    int
 	drivers     int
 	msgTimeout  time.Duration
@@ -109,8 +110,10 @@ func WithSubmissionOrder() Option { return func(c *config) { c.ordered = true } 
 
 // WithRouter computes each message's itinerary from the message itself when it is accepted,
 // instead of every stage in declaration order. A name the pipeline does not know fails that
-// message with ErrUnknownStage, and a panic in it fails the message with ErrPanic. route is
-// called concurrently and must be safe for that; it must not call runtime.Goexit.
+// message with ErrUnknownStage, and a panic in it fails the message with ErrPanic. An empty
+// itinerary (nil or no names) fails the message with ErrEmptyItinerary, having taken no step;
+// with AllowEmptyItinerary it means instead that the message completes unchanged, with no step.
+// route is called concurrently and must be safe for that; it must not call runtime.Goexit.
 func WithRouter[T any](route func(msg T) []string) Option {
 	return func(c *config) {
 		if route == nil {
@@ -120,6 +123,12 @@ func WithRouter[T any](route func(msg T) []string) Option {
 		c.router = route
 	}
 }
+
+// AllowEmptyItinerary makes an empty itinerary from WithRouter's router (nil or no names) mean
+// "nothing to do": the message completes unchanged, with no step, a nil error and an empty log.
+// Without it such a message fails with ErrEmptyItinerary, so that a router that forgot a case
+// does not let messages through untouched. It changes nothing without WithRouter.
+func AllowEmptyItinerary() Option { return func(c *config) { c.allowEmpty = true } }
 
 // WithHopLimit caps the steps one message may take (default the larger of DefaultHopLimit and
 // ten per stage). A message reaching it fails with ErrHopLimit.

@@ -97,6 +97,8 @@ var battery = []behaviour{
 	{"NilStreamOptionRefusesTheStream", false, testNilStreamOptionRefusesTheStream},
 	{"OptionsAreValues", false, testOptionsAreValues},
 	{"BackoffSaturates", true, testBackoffSaturates},
+	{"EmptyItineraryIsAnError", false, testEmptyItineraryIsAnError},
+	{"AllowEmptyItinerary", false, testAllowEmptyItinerary},
 	// time: retries, backoff and timeouts on a virtual clock
 	{"RetryBackoffSchedule", true, testRetryBackoff},
 	{"JitterStaysWithinBounds", true, testJitter},

@@ -262,3 +262,81 @@ func testBackoffSaturates(t *testing.T, c *suite) {
 	equal(t, 2, se.Attempts, "the wait after the second attempt outlasts the step")
 	equal(t, []time.Duration{huge}, f.waits())
 }
+
+// emptyRouter routes message 0 nowhere (nil), message 1 to an empty itinerary, message 2 through
+// "a" and message 3 to an unknown stage.
+func emptyRouter(m Msg) []string {
+	switch m.ID {
+	case 0:
+		return nil
+	case 1:
+		return []string{}
+	case 2:
+		return []string{"a"}
+	}
+	return []string{"nope"}
+}
+
+// testEmptyItineraryIsAnError: a router returning no stage fails the message with
+// ErrEmptyItinerary, having taken no step, through Process and Run, instead of letting it
+// through unchanged; the other messages are routed as usual.
+func testEmptyItineraryIsAnError(t *testing.T, c *suite) {
+	var undone Undone
+	p := c.newPipeline(t, []baton.Stage[Msg]{Saga("a", &undone, nil), Tracer("b")}, baton.WithRouter(emptyRouter))
+	in := []Msg{{ID: 0, Trace: []string{"in"}}, {ID: 1, Trace: []string{"in"}}, {ID: 2}, {ID: 3}}
+	for i := range 2 {
+		out, err := p.Process(t.Context(), in[i])
+		mustErrorIs(t, err, baton.ErrEmptyItinerary, "Process, message %d", i)
+		errorContains(t, err, "router returned no stage")
+		notErrorIs(t, err, baton.ErrUnknownStage)
+		equal(t, []string{"in"}, out.Trace, "the value is the message as it came")
+	}
+	rs := collect(t, p, t.Context(), in)
+	for i, r := range rs[:2] {
+		mustErrorIs(t, r.Err, baton.ErrEmptyItinerary, "Run, message %d", i)
+		equal(t, []string{"in"}, r.Value.Trace)
+		empty(t, r.Log, "no step")
+	}
+	mustNoError(t, rs[2].Err)
+	equal(t, []string{"a"}, rs[2].Value.Trace)
+	errorIs(t, rs[3].Err, baton.ErrUnknownStage)
+	empty(t, undone.Names(), "nothing to compensate")
+	st := p.Stats().Stages
+	equal(t, int64(1), st[0].Processed, "only message 2 took a step")
+	equal(t, int64(0), st[1].Processed)
+}
+
+// testAllowEmptyItinerary: with AllowEmptyItinerary, a message the router sends nowhere
+// completes unchanged, with no step and an empty log, through Process and Run; the others are
+// routed as usual (an unknown stage is still an error).
+func testAllowEmptyItinerary(t *testing.T, c *suite) {
+	p := c.newPipeline(t, []baton.Stage[Msg]{Tracer("a"), Tracer("b")}, baton.WithRouter(emptyRouter), baton.AllowEmptyItinerary())
+	in := []Msg{{ID: 0, Trace: []string{"in"}}, {ID: 1, Trace: []string{"in"}}, {ID: 2}, {ID: 3}}
+	for i := range 2 {
+		out, err := p.Process(t.Context(), in[i])
+		mustNoError(t, err, "Process, message %d", i)
+		equal(t, in[i], out, "unchanged")
+	}
+	out, err := p.Process(t.Context(), in[2])
+	mustNoError(t, err)
+	equal(t, []string{"a"}, out.Trace)
+	rs := collect(t, p, t.Context(), in)
+	for i, r := range rs[:2] {
+		mustNoError(t, r.Err, "Run, message %d", i)
+		equal(t, in[i], r.Value, "unchanged")
+		empty(t, r.Log, "no step")
+	}
+	mustNoError(t, rs[2].Err)
+	equal(t, []string{"a"}, rs[2].Value.Trace)
+	equal(t, []string{"a:succeeded"}, LogOf(rs[2].Log))
+	errorIs(t, rs[3].Err, baton.ErrUnknownStage)
+	st := p.Stats().Stages
+	equal(t, int64(2), st[0].Processed)
+	equal(t, int64(0), st[1].Processed)
+
+	// Without a router it changes nothing: every message takes every stage.
+	p2 := c.newPipeline(t, []baton.Stage[Msg]{Tracer("a"), Tracer("b")}, baton.AllowEmptyItinerary())
+	out, err = p2.Process(t.Context(), Msg{})
+	mustNoError(t, err)
+	equal(t, []string{"a", "b"}, out.Trace)
+}
