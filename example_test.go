@@ -3,7 +3,9 @@ package baton_test
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"slices"
@@ -33,6 +35,24 @@ func Example() {
 	// Output:
 	// orchestrated HELLO! <nil>
 	// choreographed HELLO! <nil>
+}
+
+// A Strategy is a command-line flag with flag.TextVar (it implements encoding.TextMarshaler and
+// TextUnmarshaler); ParseStrategy reads one from a string.
+func ExampleStrategy_UnmarshalText() {
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	var strategy baton.Strategy
+	fs.TextVar(&strategy, "strategy", baton.Orchestrated, "orchestrated or choreographed")
+
+	fmt.Println(fs.Parse([]string{"-strategy", "Choreographed"}), strategy)
+	fmt.Println(fs.Parse([]string{"-strategy", "relay"}))
+	s, err := baton.ParseStrategy("orchestrated")
+	fmt.Println(s, err)
+	// Output:
+	// <nil> choreographed
+	// invalid value "relay" for flag -strategy: baton: unknown strategy "relay": want "orchestrated" or "choreographed"
+	// orchestrated <nil>
 }
 
 func ExampleNew() {

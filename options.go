@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"strings"
 	"time"
 )
 
@@ -20,6 +21,7 @@ const (
 	Choreographed
 )
 
+// String returns "orchestrated" or "choreographed", or "Strategy(n)" for an unknown value.
 func (s Strategy) String() string {
 	switch s {
 	case Orchestrated:
@@ -28,6 +30,38 @@ func (s Strategy) String() string {
 		return "choreographed"
 	}
 	return fmt.Sprintf("Strategy(%d)", uint8(s))
+}
+
+// ParseStrategy returns the Strategy named name: "orchestrated" or "choreographed", in any
+// case. Any other name is an error that names it.
+func ParseStrategy(name string) (Strategy, error) {
+	for _, s := range []Strategy{Orchestrated, Choreographed} {
+		if strings.EqualFold(name, s.String()) {
+			return s, nil
+		}
+	}
+	return 0, fmt.Errorf("baton: unknown strategy %q: want \"orchestrated\" or \"choreographed\"", name)
+}
+
+// MarshalText implements encoding.TextMarshaler: the strategy's name, as String gives it. An
+// unknown value is an error.
+func (s Strategy) MarshalText() ([]byte, error) {
+	if s != Orchestrated && s != Choreographed {
+		return nil, fmt.Errorf("baton: cannot marshal unknown strategy %v", s)
+	}
+	return []byte(s.String()), nil
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler, as ParseStrategy does: "orchestrated" or
+// "choreographed", in any case. On error s is unchanged. With it a Strategy can be a
+// command-line flag (flag.TextVar) or a field of a JSON, YAML or TOML configuration.
+func (s *Strategy) UnmarshalText(text []byte) error {
+	v, err := ParseStrategy(string(text))
+	if err != nil {
+		return err
+	}
+	*s = v
+	return nil
 }
 
 // Option configures a Pipeline at New. Options are read once; a pipeline's configuration never
