@@ -20,8 +20,10 @@
 // The step code is shared (step.go): attempts, backoff, timeouts, panics, optional steps,
 // compensation of completed steps in reverse order, the slip's log, stats and events are decided
 // there, so results, errors and logs are the same under both strategies. Every accepted message
-// gets exactly one result; bad input (an unknown stage in a slip, a hop limit, a panicking stage,
-// a cancelled context) is that message's error, testable with errors.Is and errors.As.
+// gets exactly one result; bad input (an unknown stage in a slip, an empty itinerary from the
+// router, a hop limit, a panicking stage, a cancelled context) is that message's error, testable
+// with errors.Is and errors.As. What can be known at New (nil stages, functions and options,
+// duplicate names, invalid option values) is New's error, matching ErrInvalidPipeline.
 //
 // # Running messages
 //

@@ -19,11 +19,16 @@ var (
 	// ErrUnknownStage reports a slip (from a Router or a revision) naming a stage the pipeline
 	// does not have.
 	ErrUnknownStage = errors.New("baton: unknown stage")
+	// ErrEmptyItinerary reports a message whose router (WithRouter) returned no stage at all:
+	// nil or an empty itinerary. The message fails with it, having taken no step, unless the
+	// pipeline was made with AllowEmptyItinerary.
+	ErrEmptyItinerary = errors.New("baton: empty itinerary")
 	// ErrHopLimit reports a message that ran more steps than the pipeline's hop limit allows,
 	// usually a slip that keeps revisiting stages.
 	ErrHopLimit = errors.New("baton: hop limit reached")
 	// ErrInvalidPipeline reports a pipeline that New refused: a nil stage, an empty or duplicate
-	// name, or an invalid option value.
+	// name, a Name that panics, an adapter given a nil function, stage or option, or an invalid
+	// option value. Stream.Submit also returns it for a stream opened with a nil StreamOption.
 	ErrInvalidPipeline = errors.New("baton: invalid pipeline")
 	// ErrPanic matches a *PanicError: a stage or compensation that panicked.
 	ErrPanic = errors.New("baton: stage panicked")

@@ -3,7 +3,9 @@ package baton_test
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"slices"
@@ -33,6 +35,24 @@ func Example() {
 	// Output:
 	// orchestrated HELLO! <nil>
 	// choreographed HELLO! <nil>
+}
+
+// A Strategy is a command-line flag with flag.TextVar (it implements encoding.TextMarshaler and
+// TextUnmarshaler); ParseStrategy reads one from a string.
+func ExampleStrategy_UnmarshalText() {
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	var strategy baton.Strategy
+	fs.TextVar(&strategy, "strategy", baton.Orchestrated, "orchestrated or choreographed")
+
+	fmt.Println(fs.Parse([]string{"-strategy", "Choreographed"}), strategy)
+	fmt.Println(fs.Parse([]string{"-strategy", "relay"}))
+	s, err := baton.ParseStrategy("orchestrated")
+	fmt.Println(s, err)
+	// Output:
+	// <nil> choreographed
+	// invalid value "relay" for flag -strategy: baton: unknown strategy "relay": want "orchestrated" or "choreographed"
+	// orchestrated <nil>
 }
 
 func ExampleNew() {
@@ -92,6 +112,32 @@ func ExampleWithRouter() {
 	b, _ := p.Process(context.Background(), "!loud")
 	fmt.Println(a, b)
 	// Output: QUIET !loud!!
+}
+
+// A router that sends some messages nowhere: by default such a message fails with
+// ErrEmptyItinerary; with AllowEmptyItinerary it completes unchanged, with no step.
+func ExampleAllowEmptyItinerary() {
+	stages := []baton.Stage[string]{baton.Func("upper", upper)}
+	route := func(s string) []string {
+		if strings.HasPrefix(s, "#") {
+			return nil // a comment: nothing to do
+		}
+		return []string{"upper"}
+	}
+	strict, _ := baton.New(stages, baton.WithRouter(route))
+	defer strict.Close()
+	_, err := strict.Process(context.Background(), "# note")
+	fmt.Println(errors.Is(err, baton.ErrEmptyItinerary))
+
+	lenient, _ := baton.New(stages, baton.WithRouter(route), baton.AllowEmptyItinerary(), baton.WithSubmissionOrder())
+	defer lenient.Close()
+	for r := range lenient.Run(context.Background(), slices.Values([]string{"# note", "hi"})) {
+		fmt.Printf("%q %v %d step(s)\n", r.Value, r.Err, len(r.Log))
+	}
+	// Output:
+	// true
+	// "# note" <nil> 0 step(s)
+	// "HI" <nil> 1 step(s)
 }
 
 func ExampleSlipFunc() {

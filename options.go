@@ -3,6 +3,7 @@ package baton
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -19,6 +20,7 @@ const (
 	Choreographed
 )
 
+// String returns "orchestrated" or "choreographed", or "Strategy(n)" for an unknown value.
 func (s Strategy) String() string {
 	switch s {
 	case Orchestrated:
@@ -29,8 +31,42 @@ func (s Strategy) String() string {
 	return fmt.Sprintf("Strategy(%d)", uint8(s))
 }
 
+// ParseStrategy returns the Strategy named name: "orchestrated" or "choreographed", in any
+// case. Any other name is an error that names it.
+func ParseStrategy(name string) (Strategy, error) {
+	for _, s := range []Strategy{Orchestrated, Choreographed} {
+		if strings.EqualFold(name, s.String()) {
+			return s, nil
+		}
+	}
+	return 0, fmt.Errorf("baton: unknown strategy %q: want \"orchestrated\" or \"choreographed\"", name)
+}
+
+// MarshalText implements encoding.TextMarshaler: the strategy's name, as String gives it. An
+// unknown value is an error.
+func (s Strategy) MarshalText() ([]byte, error) {
+	if s != Orchestrated && s != Choreographed {
+		return nil, fmt.Errorf("baton: cannot marshal unknown strategy %v", s)
+	}
+	return []byte(s.String()), nil
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler, as ParseStrategy does: "orchestrated" or
+// "choreographed", in any case. On error s is unchanged. With it a Strategy can be a
+// command-line flag (flag.TextVar) or a field of a JSON, YAML or TOML configuration.
+func (s *Strategy) UnmarshalText(text []byte) error {
+	v, err := ParseStrategy(string(text))
+	if err != nil {
+		return err
+	}
+	*s = v
+	return nil
+}
+
 // Option configures a Pipeline at New. Options are read once; a pipeline's configuration never
-// changes after New.
+// changes after New. Options are values: applying one never changes it, so the same Option may
+// be given to any number of News and means the same to each (an invalid one is refused by each).
+// The same holds for StageOption and StreamOption.
 type Option func(*config)
 
 // DefaultMaxInFlight is the default bound on messages in flight in one pipeline.
@@ -49,6 +85,7 @@ type config struct {
 	maxInFlight int
 	ordered     bool
 	router      any // func(T) []string, checked at New
+	allowEmpty  bool
 	hopLimit    int
 	msgTimeout  time.Duration
 	observer    Observer
@@ -90,7 +127,8 @@ func WithMaxInFlight(n int) Option {
 	return func(c *config) {
 		if n < 1 || n > MaxInFlightLimit {
 			c.errs = append(c.errs, fmt.Errorf("WithMaxInFlight(%d): must be in [1, %d]", n, MaxInFlightLimit))
-			n = 1
+			c.maxInFlight = 1 // never n itself: the option must stay as it was given
+			return
 		}
 		c.maxInFlight = n
 	}
@@ -103,8 +141,10 @@ func WithSubmissionOrder() Option { return func(c *config) { c.ordered = true } 
 
 // WithRouter computes each message's itinerary from the message itself when it is accepted,
 // instead of every stage in declaration order. A name the pipeline does not know fails that
-// message with ErrUnknownStage, and a panic in it fails the message with ErrPanic. route is
-// called concurrently and must be safe for that; it must not call runtime.Goexit.
+// message with ErrUnknownStage, and a panic in it fails the message with ErrPanic. An empty
+// itinerary (nil or no names) fails the message with ErrEmptyItinerary, having taken no step;
+// with AllowEmptyItinerary it means instead that the message completes unchanged, with no step.
+// route is called concurrently and must be safe for that; it must not call runtime.Goexit.
 func WithRouter[T any](route func(msg T) []string) Option {
 	return func(c *config) {
 		if route == nil {
@@ -114,6 +154,12 @@ func WithRouter[T any](route func(msg T) []string) Option {
 		c.router = route
 	}
 }
+
+// AllowEmptyItinerary makes an empty itinerary from WithRouter's router (nil or no names) mean
+// "nothing to do": the message completes unchanged, with no step, a nil error and an empty log.
+// Without it such a message fails with ErrEmptyItinerary, so that a router that forgot a case
+// does not let messages through untouched. It changes nothing without WithRouter.
+func AllowEmptyItinerary() Option { return func(c *config) { c.allowEmpty = true } }
 
 // WithHopLimit caps the steps one message may take (default the larger of DefaultHopLimit and
 // ten per stage). A message reaching it fails with ErrHopLimit.

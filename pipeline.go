@@ -84,7 +84,11 @@ type strategy[T any] interface {
 
 // New returns a pipeline of stages configured by opts. It fails, with an error matching
 // ErrInvalidPipeline, when a stage is nil, a name is empty or used twice, or an option is
-// invalid. New starts no goroutine.
+// invalid. That includes the misuses of the adapters, which New reports rather than letting a
+// message meet them: a nil function given to Func or SlipFunc, a nil stage or undo function
+// given to WithCompensation, a nil stage given to Configure, and a nil StageOption. The error
+// names each stage at fault by its name, or by its index when it has none (a nil stage) or its
+// Name method panics; New never panics on such input. New starts no goroutine.
 func New[T any](stages []Stage[T], opts ...Option) (*Pipeline[T], error) {
 	cfg := newConfig(len(stages), opts)
 	var errs []error
@@ -105,7 +109,19 @@ func New[T any](stages []Stage[T], opts ...Option) (*Pipeline[T], error) {
 			errs = append(errs, fmt.Errorf("stage %d is nil", i))
 			continue
 		}
-		name := s.Name()
+		bad := invalidOf(s) // asked first: a stage wrapping a nil stage cannot tell its Name
+		if errors.Is(bad, errNilStage) {
+			errs = append(errs, fmt.Errorf("stage %d: %w", i, bad))
+			continue
+		}
+		name, err := stageName(s)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("stage %d: %w", i, err))
+			continue
+		}
+		if bad != nil {
+			errs = append(errs, fmt.Errorf("stage %q: %w", name, bad))
+		}
 		switch _, dup := p.reg.index[name]; {
 		case name == "":
 			errs = append(errs, fmt.Errorf("stage %d has an empty name", i))
@@ -150,6 +166,19 @@ func New[T any](stages []Stage[T], opts ...Option) (*Pipeline[T], error) {
 		p.strat = newOrchestrator(p)
 	}
 	return p, nil
+}
+
+// stageName calls s.Name, turning a panic (also panic(nil)) into an error.
+func stageName[T any](s Stage[T]) (name string, err error) {
+	returned := false
+	defer func() {
+		if !returned {
+			err = fmt.Errorf("Name panicked: %w", newPanicError(recover()))
+		}
+	}()
+	name = s.Name()
+	returned = true
+	return name, nil
 }
 
 // Strategy returns the pipeline's strategy.

@@ -14,8 +14,11 @@ import (
 // changed after.
 //
 // The wait after failed attempt n is InitialBackoff × Multiplier^(n-1), capped at MaxBackoff,
-// then spread uniformly within ±Jitter of itself. With Linear set, it is InitialBackoff × n
-// instead (Conductor's LINEAR_BACKOFF). Waits honour cancellation of the message's context.
+// then spread uniformly within ±Jitter of itself and capped at MaxBackoff again (a wait at the
+// cap is spread below it only). With Linear set, it is InitialBackoff × n instead (Conductor's
+// LINEAR_BACKOFF), capped at MaxBackoff. The arithmetic saturates: however large the values, a
+// wait is never negative, never above MaxBackoff when set, and at most math.MaxInt64
+// nanoseconds. Waits honour cancellation of the message's context.
 type RetryPolicy struct {
 	// MaxAttempts is the total number of attempts, the first included. 0 and 1 mean no retry.
 	MaxAttempts int
@@ -23,7 +26,7 @@ type RetryPolicy struct {
 	InitialBackoff time.Duration
 	// Multiplier scales the wait after each further failure; values <= 0 mean 1 (fixed waits).
 	Multiplier float64
-	// MaxBackoff caps the wait when > 0.
+	// MaxBackoff caps the wait when > 0, jitter included.
 	MaxBackoff time.Duration
 	// Jitter in [0, 1] spreads each wait uniformly within ±Jitter of itself.
 	Jitter float64
@@ -67,7 +70,9 @@ func (p RetryPolicy) validate() error {
 }
 
 // Backoff returns the wait after failed attempt n (n >= 1) with the jitter drawn as r in [0, 1).
-// It is exported for tests and tools that want to show a policy's schedule.
+// It is exported for tests and tools that want to show a policy's schedule. It saturates (see
+// RetryPolicy): the result is in [0, MaxBackoff] when MaxBackoff is set, else in
+// [0, math.MaxInt64], for any n, r and policy.
 func (p RetryPolicy) Backoff(n int, r float64) time.Duration {
 	if p.Linear {
 		return backoff.Linear(n, p.InitialBackoff, p.MaxBackoff)

@@ -3,6 +3,7 @@ package baton
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -17,6 +18,9 @@ import (
 // Process may be called concurrently for different messages, as many at once as the stage's
 // Workers option allows; ctx is cancelled when the message is cancelled or a timeout set by the
 // stage's options or the pipeline's runs out.
+//
+// New calls Name once per stage; a Name that panics makes New refuse the pipeline with an error
+// matching ErrInvalidPipeline (and ErrPanic) that names the stage by its index.
 type Stage[T any] interface {
 	Name() string
 	Process(ctx context.Context, msg T, slip *Slip) (T, error)
@@ -31,29 +35,31 @@ type Compensator[T any] interface {
 	Compensate(ctx context.Context, msg T) error
 }
 
-// Func adapts a plain function to a Stage named name. opts set the stage's policies.
+// Func adapts a plain function to a Stage named name. opts set the stage's policies. A nil fn
+// or a nil option does not fail here: New refuses the stage, with an error matching
+// ErrInvalidPipeline that names it.
 func Func[T any](name string, fn func(context.Context, T) (T, error), opts ...StageOption) Stage[T] {
 	return &funcStage[T]{name: name, fn: fn, cfg: applyStageOptions(opts)}
 }
 
-// SlipFunc adapts a function that also reads or revises the message's slip to a Stage.
+// SlipFunc adapts a function that also reads or revises the message's slip to a Stage. As with
+// Func, New refuses the stage when fn or an option is nil.
 func SlipFunc[T any](name string, fn func(context.Context, T, *Slip) (T, error), opts ...StageOption) Stage[T] {
 	return &slipFuncStage[T]{name: name, fn: fn, cfg: applyStageOptions(opts)}
 }
 
 // WithCompensation returns a stage that behaves as s and compensates with undo: the quickest way
-// to give a Func stage a Compensator.
+// to give a Func stage a Compensator. New refuses the stage when s or undo is nil (with an error
+// matching ErrInvalidPipeline that names the stage: by its name, or by its index when s is nil).
 func WithCompensation[T any](s Stage[T], undo func(ctx context.Context, msg T) error) Stage[T] {
 	return &compStage[T]{Stage: s, undo: undo}
 }
 
 // Configure returns a stage that behaves as s with opts applied over any options s already
-// carries. It keeps s's Compensator.
+// carries. It keeps s's Compensator. New refuses the stage when s or an option is nil.
 func Configure[T any](s Stage[T], opts ...StageOption) Stage[T] {
 	cfg := stageConfigOf(s)
-	for _, o := range opts {
-		o(&cfg)
-	}
+	cfg.apply(opts)
 	return &configured[T]{Stage: s, cfg: cfg}
 }
 
@@ -67,7 +73,13 @@ func Configure[T any](s Stage[T], opts ...StageOption) Stage[T] {
 // no-op.
 func OptionsOf[T any](s Stage[T]) StageOption {
 	cfg := stageConfigOf(s)
-	return func(c *stageConfig) { *c = cfg }
+	return func(c *stageConfig) {
+		err := c.err // a nil option given before this one still counts
+		*c = cfg
+		if c.err == nil {
+			c.err = err
+		}
+	}
 }
 
 type funcStage[T any] struct {
@@ -81,6 +93,12 @@ func (s *funcStage[T]) Process(ctx context.Context, msg T, _ *Slip) (T, error) {
 	return s.fn(ctx, msg)
 }
 func (s *funcStage[T]) stageConfig() stageConfig { return s.cfg }
+func (s *funcStage[T]) invalid() error {
+	if s.fn == nil {
+		return errors.New("Func with a nil function")
+	}
+	return nil
+}
 
 type slipFuncStage[T any] struct {
 	name string
@@ -93,6 +111,12 @@ func (s *slipFuncStage[T]) Process(ctx context.Context, msg T, slip *Slip) (T, e
 	return s.fn(ctx, msg, slip)
 }
 func (s *slipFuncStage[T]) stageConfig() stageConfig { return s.cfg }
+func (s *slipFuncStage[T]) invalid() error {
+	if s.fn == nil {
+		return errors.New("SlipFunc with a nil function")
+	}
+	return nil
+}
 
 type compStage[T any] struct {
 	Stage[T]
@@ -101,6 +125,20 @@ type compStage[T any] struct {
 
 func (s *compStage[T]) Compensate(ctx context.Context, msg T) error { return s.undo(ctx, msg) }
 func (s *compStage[T]) stageConfig() stageConfig                    { return stageConfigOf(s.Stage) }
+func (s *compStage[T]) invalid() error {
+	if s.Stage == nil {
+		return fmt.Errorf("WithCompensation of a %w", errNilStage)
+	}
+	err := invalidOf(s.Stage)
+	if s.undo == nil {
+		const undo = "WithCompensation with a nil undo function"
+		if err != nil {
+			return fmt.Errorf("%w; %s", err, undo)
+		}
+		return errors.New(undo)
+	}
+	return err
+}
 
 type configured[T any] struct {
 	Stage[T]
@@ -108,6 +146,12 @@ type configured[T any] struct {
 }
 
 func (s *configured[T]) stageConfig() stageConfig { return s.cfg }
+func (s *configured[T]) invalid() error {
+	if s.Stage == nil {
+		return fmt.Errorf("Configure of a %w", errNilStage)
+	}
+	return invalidOf(s.Stage)
+}
 func (s *configured[T]) compensator() Compensator[T] {
 	return compensatorOf(s.Stage)
 }
@@ -123,13 +167,29 @@ func compensatorOf[T any](s Stage[T]) Compensator[T] {
 	return nil
 }
 
+// errNilStage marks a misuse of an adapter given a nil stage: the stage has no name, so New
+// names it by its index.
+var errNilStage = errors.New("nil stage")
+
+// invalidOf returns the misuse an adapter recorded in s (a nil function, undo or wrapped stage),
+// or nil. New asks for it before calling Name, which such a stage may not survive. Nil
+// StageOptions are recorded in the stage's stageConfig instead (see stageConfig.validate).
+func invalidOf[T any](s Stage[T]) error {
+	if v, ok := s.(interface{ invalid() error }); ok {
+		return v.invalid()
+	}
+	return nil
+}
+
 var (
 	_ Stage[int]       = (*funcStage[int])(nil)
 	_ Stage[int]       = (*slipFuncStage[int])(nil)
 	_ Compensator[int] = (*compStage[int])(nil)
 )
 
-// StageOption sets a policy of one stage; pass them to Func, SlipFunc or Configure.
+// StageOption sets a policy of one stage; pass them to Func, SlipFunc or Configure. A nil
+// StageOption makes the stage invalid: New refuses it, with an error matching
+// ErrInvalidPipeline that names the stage and says "nil StageOption".
 type StageOption func(*stageConfig)
 
 type stageConfig struct {
@@ -140,14 +200,26 @@ type stageConfig struct {
 	optional       bool
 	compRetry      RetryPolicy
 	compTimeout    time.Duration
+	err            error // the first misuse met applying options (a nil StageOption), reported at New
 }
 
 func applyStageOptions(opts []StageOption) stageConfig {
 	var c stageConfig
-	for _, o := range opts {
-		o(&c)
-	}
+	c.apply(opts)
 	return c
+}
+
+// apply applies opts in order; a nil one is recorded in c.err, for New to report.
+func (c *stageConfig) apply(opts []StageOption) {
+	for _, o := range opts {
+		if o == nil {
+			if c.err == nil {
+				c.err = errors.New("nil StageOption")
+			}
+			continue
+		}
+		o(c)
+	}
 }
 
 func stageConfigOf[T any](s Stage[T]) stageConfig {
@@ -159,6 +231,8 @@ func stageConfigOf[T any](s Stage[T]) stageConfig {
 
 func (c stageConfig) validate() error {
 	switch {
+	case c.err != nil:
+		return c.err
 	case c.workers < 0:
 		return errors.New("Workers < 0")
 	case c.attemptTimeout < 0 || c.stepTimeout < 0 || c.compTimeout < 0:

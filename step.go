@@ -35,6 +35,9 @@ func (p *Pipeline[T]) begin(m *message[T]) {
 		return
 	}
 	names, err := p.callRouter(m.value)
+	if err == nil && len(names) == 0 && !p.cfg.allowEmpty {
+		err = fmt.Errorf("%w: the router returned no stage", ErrEmptyItinerary)
+	}
 	if err == nil {
 		m.slip.route, err = p.reg.resolve(m.slip.route, names, false)
 	}

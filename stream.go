@@ -33,7 +33,7 @@ type Stream[T any] struct {
 	unlink  context.CancelCauseFunc
 	sink    chan *message[T]
 	tokens  chan struct{} // one per message accepted and not yet yielded by Results
-	refusal error         // why every Submit fails (a stream opened from inside a stage)
+	refusal error         // why every Submit fails: a nil option, or opened from inside a stage
 
 	// state is the number of messages accepted (and rejected ones reported) — the next Seq —
 	// times 2, plus 1 once closed; after closing, the number is final.
@@ -54,10 +54,15 @@ type Stream[T any] struct {
 	failFast bool
 }
 
-// StreamOption configures one stream (of Pipeline.Stream or Pipeline.Run).
+// StreamOption configures one stream (of Pipeline.Stream or Pipeline.Run). A nil StreamOption
+// refuses the stream: every Submit fails with an error matching ErrInvalidPipeline that says
+// "nil StreamOption", and Run gives each message of its input a Result carrying that error.
 type StreamOption func(*streamConfig)
 
-type streamConfig struct{ failFast bool }
+type streamConfig struct {
+	failFast bool
+	err      error // a nil StreamOption
+}
 
 // FailFast makes the stream's first failed message cancel the stream: the messages still in
 // flight stop at their next step and each still gets a result, with an error matching
@@ -72,6 +77,10 @@ func FailFast() StreamOption { return func(c *streamConfig) { c.failFast = true 
 func (p *Pipeline[T]) Stream(ctx context.Context, opts ...StreamOption) *Stream[T] {
 	var c streamConfig
 	for _, o := range opts {
+		if o == nil {
+			c.err = errNilStreamOption
+			continue
+		}
 		o(&c)
 	}
 	n := cap(p.slots)
@@ -85,6 +94,7 @@ func (p *Pipeline[T]) Stream(ctx context.Context, opts ...StreamOption) *Stream[
 		refused:  make(chan struct{}),
 	}
 	s.firstReject.Store(-1)
+	s.refusal = c.err // a stream with a nil option accepts nothing (see Submit)
 	if p.reentrant(ctx) {
 		s.refusal = fmt.Errorf("%w: the stream was opened with a context of this pipeline's own message", ErrReentrant)
 	}
@@ -94,12 +104,16 @@ func (p *Pipeline[T]) Stream(ctx context.Context, opts ...StreamOption) *Stream[
 	return s
 }
 
+var errNilStreamOption = fmt.Errorf("%w: nil StreamOption: the stream accepts no message", ErrInvalidPipeline)
+
 // Submit sends msg into the stream. It blocks while the stream has no room for another unread
 // result or the pipeline's in-flight bound is reached, until ctx (which bounds only this wait;
 // the message runs under the stream's context) or the stream's context is done, or CloseSend
 // is called. It fails with ErrStreamClosed after CloseSend or once the results were abandoned,
-// ErrClosed once the pipeline is closing, ErrReentrant from inside a stage with its step's
-// context, or ctx's cause.
+// ErrClosed once the pipeline is closing, or ctx's cause; and always, at once, with an error
+// matching ErrInvalidPipeline when the stream was opened with a nil StreamOption, or
+// ErrReentrant when it was opened (or Submit is called) with a context of one of the
+// pipeline's own messages.
 func (s *Stream[T]) Submit(ctx context.Context, msg T) error {
 	if s.refusal != nil {
 		return s.refusal

@@ -90,6 +90,15 @@ var battery = []behaviour{
 	{"CancellationAfterTheLastStepIsNotAFailure", false, testCancelledAfterLastStep},
 	{"CompensationOfACancelledMessageHasALiveContext", true, testCompensationLiveContext},
 	{"NewValidates", false, testNewValidates},
+	// validation and options
+	{"NilAdapterInputsAreRefusedAtNew", false, testNilAdapterInputsAreRefused},
+	{"NilStageOptionIsRefusedAtNew", false, testNilStageOptionIsRefused},
+	{"PanickingStageNameIsRefusedAtNew", false, testPanickingNameIsRefused},
+	{"NilStreamOptionRefusesTheStream", false, testNilStreamOptionRefusesTheStream},
+	{"OptionsAreValues", false, testOptionsAreValues},
+	{"BackoffSaturates", true, testBackoffSaturates},
+	{"EmptyItineraryIsAnError", false, testEmptyItineraryIsAnError},
+	{"AllowEmptyItinerary", false, testAllowEmptyItinerary},
 	// time: retries, backoff and timeouts on a virtual clock
 	{"RetryBackoffSchedule", true, testRetryBackoff},
 	{"JitterStaysWithinBounds", true, testJitter},

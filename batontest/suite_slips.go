@@ -45,7 +45,7 @@ func testRouter(t *testing.T, c *suite) {
 	rs := collect(t, p, t.Context(), []Msg{{ID: 0}, {ID: 1}, {ID: 2}, {ID: 3}})
 	equal(t, []string{"c", "a"}, rs[0].Value.Trace)
 	equal(t, []string{"b", "b", "a"}, rs[1].Value.Trace)
-	mustNoError(t, rs[2].Err)
+	errorIs(t, rs[2].Err, baton.ErrEmptyItinerary, "an empty itinerary is an error (see AllowEmptyItinerary)")
 	empty(t, rs[2].Value.Trace)
 	errorIs(t, rs[3].Err, baton.ErrUnknownStage)
 	errorContains(t, rs[3].Err, `"nope"`)
