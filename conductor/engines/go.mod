@@ -1,11 +1,11 @@
 module github.com/baton-go/baton/conductor/engines
 
-go 1.26
+go 1.26.0
 
 replace github.com/baton-go/baton => ../..
 
 require (
-	github.com/baton-go/baton v0.0.0-00010101000000-000000000000
+	github.com/baton-go/baton v0.1.0
 	github.com/dop251/goja v0.0.0-20260917113740-793a2a65c13b
 	github.com/itchyny/gojq v0.12.20
 	github.com/stretchr/testify v1.11.1
@@ -18,7 +18,6 @@ require (
 	github.com/go-sourcemap/sourcemap v2.1.3+incompatible // indirect
 	github.com/google/pprof v0.0.0-20230207041349-798e818bf904 // indirect
 	github.com/itchyny/timefmt-go v0.1.9 // indirect
-	github.com/kr/text v0.2.0 // indirect
 	github.com/pmezard/go-difflib v1.0.0 // indirect
 	golang.org/x/text v0.3.8 // indirect
 	gopkg.in/yaml.v3 v3.0.1 // indirect

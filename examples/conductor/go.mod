@@ -1,6 +1,6 @@
 module github.com/baton-go/baton/examples/conductor
 
-go 1.26
+go 1.26.0
 
 replace (
 	github.com/baton-go/baton => ../..
@@ -8,8 +8,8 @@ replace (
 )
 
 require (
-	github.com/baton-go/baton v0.0.0-00010101000000-000000000000
-	github.com/baton-go/baton/conductor/engines v0.0.0-00010101000000-000000000000
+	github.com/baton-go/baton v0.1.0
+	github.com/baton-go/baton/conductor/engines v0.1.0
 	github.com/stretchr/testify v1.11.1
 	go.uber.org/goleak v1.3.0
 )
