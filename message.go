@@ -18,7 +18,8 @@ type message[T any] struct {
 	compensating bool
 	claimable    bool            // its waiter may claim it from an inbox (choreographed Process)
 	hasSem       bool            // it holds the worker slot of the stage it goes to (orchestration)
-	done         <-chan struct{} // ctx.Done(), cached
+	done         <-chan struct{} // ctx.Done(), cached; nil when only Shutdown's abort can end ctx
+	deadline     bool            // ctx has a deadline: a late success must be checked (missedDeadline)
 	ctx          context.Context
 	err          error // the failure that ended the forward path
 	slip         Slip
@@ -55,7 +56,7 @@ type message[T any] struct {
 func (m *message[T]) reset() {
 	var zero T
 	m.inStage, m.compensating, m.claimable, m.hasSem = false, false, false, false
-	m.done, m.ctx, m.err, m.value = nil, nil, nil, zero
+	m.done, m.deadline, m.ctx, m.err, m.value = nil, false, nil, nil, zero
 	m.cancel, m.cancelCause, m.detach = nil, nil, nil
 	m.comp, m.compStart = 0, 0
 	m.sink, m.failFast, m.seq, m.noToken, m.claimed = nil, nil, 0, false, false

@@ -166,10 +166,14 @@ func (o *orchestrator[T]) take(i int, m *message[T]) int {
 			sem <- struct{}{} // compensation runs whatever the context says
 			return slotTaken
 		}
+		done := m.done
+		if done == nil {
+			done = o.p.abortCtx.Done()
+		}
 		select {
 		case sem <- struct{}{}:
 			return slotTaken
-		case <-m.done:
+		case <-done:
 			o.p.stopped(m)
 			return slotStopped
 		}

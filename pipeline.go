@@ -276,7 +276,12 @@ func (p *Pipeline[T]) newMessage(parent context.Context, v T, derived bool) *mes
 	if p.cfg.msgTimeout > 0 {
 		m.ctx, m.cancel = context.WithTimeoutCause(m.ctx, p.cfg.msgTimeout, errMessageTimeout)
 	}
-	m.done = m.ctx.Done()
+	// The pipeline's own context ends only at Shutdown's deadline, which p.aborted tells more
+	// cheaply: a message under it has no done channel to watch between steps.
+	if m.ctx != p.base {
+		m.done = m.ctx.Done()
+		_, m.deadline = m.ctx.Deadline()
+	}
 	p.begin(m)
 	if p.obs != nil {
 		m.id, m.accepted = p.obs.next.Add(1), time.Now()

@@ -193,7 +193,8 @@ var (
 type StageOption func(*stageConfig)
 
 type stageConfig struct {
-	workers        int
+	workers        int  // 0: the default (see Workers)
+	workersSet     bool // Workers was given: its n must be at least 1
 	retry          RetryPolicy
 	attemptTimeout time.Duration
 	stepTimeout    time.Duration
@@ -233,8 +234,8 @@ func (c stageConfig) validate() error {
 	switch {
 	case c.err != nil:
 		return c.err
-	case c.workers < 0:
-		return errors.New("Workers < 0")
+	case c.workersSet && c.workers < 1:
+		return fmt.Errorf("Workers(%d): must be at least 1 (leave Workers out for the default)", c.workers)
 	case c.attemptTimeout < 0 || c.stepTimeout < 0 || c.compTimeout < 0:
 		return errors.New("negative timeout")
 	}
@@ -244,10 +245,19 @@ func (c stageConfig) validate() error {
 	return c.compRetry.validate()
 }
 
-// Workers caps how many messages the stage processes at once, under both strategies. Under
-// choreography it is the number of goroutines reading the stage's inbox (default 1); under
-// orchestration, unset means no cap of the stage's own (the drivers and callers bound it).
-func Workers(n int) StageOption { return func(c *stageConfig) { c.workers = n } }
+// Workers caps the stage at n steps at once, and lets it have n, under both strategies: under
+// choreography n goroutines read the stage's inbox; under orchestration a semaphore of n is taken
+// around its steps, and the pipeline has drivers enough to fill it (see orchestrator.go). So the
+// same pipeline gets the same concurrency under either strategy. n must be at least 1; New
+// refuses Workers(0).
+//
+// Without the option a stage has one goroutine under choreography, and no cap of its own under
+// orchestration: its steps run on the pipeline's drivers (as many as the stages' workers
+// together, at least GOMAXPROCS) and in Process callers' goroutines. Set Workers on every stage
+// whose concurrency matters.
+func Workers(n int) StageOption {
+	return func(c *stageConfig) { c.workers, c.workersSet = n, true }
+}
 
 // Retry sets the stage's retry policy (default: one attempt).
 func Retry(p RetryPolicy) StageOption { return func(c *stageConfig) { c.retry = p } }

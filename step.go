@@ -96,7 +96,7 @@ func (p *Pipeline[T]) act(i int, m *message[T]) {
 		p.compensate(st, m)
 		return
 	}
-	if p.stopped(m) {
+	if (m.done != nil || p.aborted.Load()) && p.stopped(m) {
 		return // the strategy's next call to next starts the compensation
 	}
 	s := &m.slip
@@ -109,7 +109,7 @@ func (p *Pipeline[T]) act(i int, m *message[T]) {
 	m.inStage = true
 	v, err := st.stage.Process(m.ctx, m.value, s)
 	m.inStage = false
-	if err == nil {
+	if err == nil && m.deadline {
 		err = p.missedDeadline(m)
 	}
 	if err == nil {
@@ -130,9 +130,6 @@ var errLateSuccess = errors.New("baton: the step succeeded after its message's d
 // for WithMessageTimeout) and context.DeadlineExceeded. A cancellation is not a deadline: a step
 // that succeeds after one counts, and the message stops before its next step.
 func (p *Pipeline[T]) missedDeadline(m *message[T]) error {
-	if m.done == nil {
-		return nil
-	}
 	select {
 	case <-m.done:
 		if m.ctx.Err() == context.DeadlineExceeded {
@@ -272,7 +269,7 @@ func (p *Pipeline[T]) attempts(ctx context.Context, st *stage[T], m *message[T])
 			p.emit(m, Event{Kind: StepStarted, Stage: st.name, Attempt: n, Time: m.attemptStart})
 		}
 		v, err := p.attempt(ctx, st, m)
-		if err == nil {
+		if err == nil && m.deadline {
 			err = p.missedDeadline(m)
 		}
 		if err == nil {

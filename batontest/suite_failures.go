@@ -188,6 +188,7 @@ func testNewValidates(t *testing.T, c *suite) {
 		{"router type", []baton.Stage[Msg]{a}, []baton.Option{baton.WithRouter(func(int) []string { return nil })}, "WithRouter"},
 		{"message timeout", []baton.Stage[Msg]{a}, []baton.Option{baton.WithMessageTimeout(0)}, "WithMessageTimeout"},
 		{"workers", []baton.Stage[Msg]{Tracer("w", baton.Workers(-1))}, nil, "Workers"},
+		{"workers zero", []baton.Stage[Msg]{Tracer("w", baton.Workers(0))}, nil, "Workers(0): must be at least 1"},
 		{"retry", []baton.Stage[Msg]{Tracer("w", baton.Retry(baton.RetryPolicy{Jitter: 2}))}, nil, "Jitter"},
 		{"nil option", []baton.Stage[Msg]{a}, []baton.Option{nil}, "nil Option"},
 	}

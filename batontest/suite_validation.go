@@ -179,13 +179,13 @@ func testOptionsAreValues(t *testing.T, c *suite) {
 		opt  baton.StageOption
 		want string
 	}{
-		{"Workers(-1)", baton.Workers(-1), "Workers < 0"},
+		{"Workers(-1)", baton.Workers(-1), "Workers(-1): must be at least 1"},
 		{"Retry", baton.Retry(baton.RetryPolicy{MaxAttempts: -1}), "retry: MaxAttempts < 0"},
 		{"AttemptTimeout(-1)", baton.AttemptTimeout(-1), "negative timeout"},
 		{"StepTimeout(-1)", baton.StepTimeout(-1), "negative timeout"},
 		{"CompensationRetry", baton.CompensationRetry(baton.RetryPolicy{Jitter: 2}), "retry: Jitter outside"},
 		{"CompensationTimeout(-1)", baton.CompensationTimeout(-1), "negative timeout"},
-		{"OptionsOf", baton.OptionsOf(Tracer("w", baton.Workers(-1))), "Workers < 0"},
+		{"OptionsOf", baton.OptionsOf(Tracer("w", baton.Workers(-1))), "Workers(-1): must be at least 1"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			for i := range 3 { // a stage made with the option, then another, then one configured
