@@ -176,8 +176,8 @@ func WithHopLimit(n int) Option {
 // step running sees its context cancelled, no further step starts (also for a message waiting
 // in an inbox or for a worker), and the message fails with an error matching ErrTimeout and
 // context.DeadlineExceeded, its completed steps compensated. A step that ignores its context
-// and still succeeds counts; if it was the last, the message succeeds. Cost: one context per
-// message.
+// and returns success after the deadline fails all the same: its value is dropped (see the
+// package doc, "Stopping a message"). Cost: one context per message.
 func WithMessageTimeout(d time.Duration) Option {
 	return func(c *config) {
 		if d <= 0 {

@@ -263,8 +263,9 @@ func Workers(n int) StageOption {
 func Retry(p RetryPolicy) StageOption { return func(c *stageConfig) { c.retry = p } }
 
 // AttemptTimeout gives each attempt of the stage its own deadline d. An attempt that runs out is
-// a failure matching ErrTimeout and context.DeadlineExceeded, and is retried as the policy says.
-// Cost: one context per attempt; without it no context is made.
+// a failure matching ErrTimeout and context.DeadlineExceeded, and is retried as the policy says;
+// so is an attempt that ignores its context and returns success after its deadline. Cost: one
+// context per attempt; without it no context is made.
 func AttemptTimeout(d time.Duration) StageOption {
 	return func(c *stageConfig) { c.attemptTimeout = d }
 }
@@ -272,7 +273,8 @@ func AttemptTimeout(d time.Duration) StageOption {
 // StepTimeout bounds the whole step, all attempts and backoff waits included: when d passes,
 // the attempt running sees its context cancelled, no further wait or attempt starts, and the
 // step fails with an error matching ErrTimeout and context.DeadlineExceeded. An attempt that
-// ignores its context and still succeeds counts as a success (unlike AttemptTimeout's).
+// ignores its context and still succeeds counts as a success (unlike AttemptTimeout's), unless
+// the message's own deadline has passed too.
 func StepTimeout(d time.Duration) StageOption { return func(c *stageConfig) { c.stepTimeout = d } }
 
 // Optional makes the stage's failures non-fatal: a step that fails after its retries is recorded

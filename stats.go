@@ -27,7 +27,9 @@ type StageStats struct {
 	Retried            int64 // retries made (of steps and of compensations)
 	Compensated        int64 // compensations that succeeded
 	CompensationFailed int64 // compensations that failed after their attempts
-	// Inbox is the number of messages waiting in the stage's inbox; always 0 under orchestration.
+	// Inbox is the number of messages waiting for the stage: in its inbox under choreography;
+	// under orchestration, streamed messages parked for a worker slot of a stage with Workers
+	// (Process callers waiting for one are not counted).
 	Inbox int
 	// Running is the number of steps of the stage running now; counted only when the pipeline
 	// times steps (WithTiming, WithObserver), else 0.
