@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"strings"
 )
 
 // Sentinel errors. Every error Baton returns can be tested with errors.Is against one of these
@@ -61,7 +62,10 @@ type StepError struct {
 }
 
 func (e *StepError) Error() string {
-	return fmt.Sprintf("baton: stage %q failed after %d attempt(s): %v", e.Stage, e.Attempts, e.Err)
+	if _, ok := e.Err.(*stoppedError); ok {
+		return fmt.Sprintf("baton: stage %q stopped after %d attempt(s): %s", e.Stage, e.Attempts, bare(e.Err))
+	}
+	return fmt.Sprintf("baton: stage %q failed after %d attempt(s): %s", e.Stage, e.Attempts, bare(e.Err))
 }
 
 // Unwrap returns the cause, so errors.Is and errors.As see through a StepError.
@@ -132,7 +136,7 @@ type timeoutError struct {
 	cause error
 }
 
-func (e *timeoutError) Error() string        { return "baton: " + e.what + " timed out: " + errText(e.cause) }
+func (e *timeoutError) Error() string        { return "baton: " + e.what + " timed out: " + bare(e.cause) }
 func (e *timeoutError) Is(target error) bool { return target == ErrTimeout }
 func (e *timeoutError) Unwrap() []error {
 	return []error{e.cause, context.DeadlineExceeded}
@@ -147,8 +151,21 @@ type stoppedError struct {
 }
 
 func (e *stoppedError) Error() string {
-	return errText(e.err) + " (message stopped: " + errText(e.cause) + ")"
+	return errText(e.err) + " (message stopped: " + bare(e.cause) + ")"
 }
+
+// whileError is an error met while Baton was doing something: its text says what, once, without
+// repeating the "baton: " prefix of the error it wraps.
+type whileError struct {
+	doing string
+	err   error
+}
+
+func (e *whileError) Error() string { return "baton: " + e.doing + ": " + bare(e.err) }
+func (e *whileError) Unwrap() error { return e.err }
+
+// bare is err's text without its "baton: " prefix, for errors that wrap it and say so once.
+func bare(err error) string { return strings.TrimPrefix(errText(err), "baton: ") }
 func (e *stoppedError) Unwrap() []error { return []error{e.cause, e.err} }
 
 // errText is err.Error(), contained: a user error whose Error method panics gives a

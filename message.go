@@ -38,7 +38,8 @@ type message[T any] struct {
 	seq      uint64                  // submission number within its stream
 	noToken  bool                    // a refused submission (Stream.reject): it holds no stream token
 	claimed  bool                    // its waiter claimed it while a stale copy waits in an inbox
-	id       uint64                  // message number, for events (0 when not observed)
+	id       uint64                  // the message's ID: see Result.ID
+	key      string                  // the message's own key: see WithKey
 	accepted time.Time               // when accepted, for events
 	resume   int                     // the stage a handed-over message goes to next
 	hold     atomic.Int32            // where a claimable message is: see choreography.claim
@@ -60,7 +61,7 @@ func (m *message[T]) reset() {
 	m.cancel, m.cancelCause, m.detach = nil, nil, nil
 	m.comp, m.compStart = 0, 0
 	m.sink, m.failFast, m.seq, m.noToken, m.claimed = nil, nil, 0, false, false
-	m.id, m.accepted = 0, time.Time{}
+	m.id, m.key, m.accepted = 0, "", time.Time{}
 	m.hold.Store(0)
 	m.stale.Store(0)
 	m.stepCancel, m.attemptEnded = nil, false
@@ -80,8 +81,16 @@ type Result[T any] struct {
 	// first attempt, share one slice, so that they cost no allocation; any other result has
 	// its own.
 	Log []StepRecord
-	// Seq is the message's submission number within its stream, from 0.
+	// Seq is the message's submission number within its stream, from 0 (0 for ProcessResult).
 	Seq uint64
+	// ID identifies the message within its pipeline: the pipeline numbers the messages it
+	// accepts from 1, in the order it accepts them. Its events carry it (Event.Message), and so
+	// do the slog observer's records and the otel module's spans. A message refused before it
+	// was accepted (Run's refused ones) has ID 0.
+	ID uint64
+	// Key is the message's own key, from WithKey: an order or document ID the events, log
+	// records and spans of the message carry too. "" without WithKey.
+	Key string
 }
 
 // Compensation returns the compensation records of the log, in the order they ran.

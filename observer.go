@@ -67,8 +67,11 @@ type Event struct {
 	// Context is the message's context: the one given to Process or Stream (with the message
 	// timeout, when set). Observers may read its values (a parent span, a request ID).
 	Context context.Context
-	// Message numbers the pipeline's messages from 1 in the order they were accepted.
-	Message  uint64
+	// Message is the message's ID (Result.ID): the pipeline numbers its messages from 1 in the
+	// order it accepts them.
+	Message uint64
+	// Key is the message's own key, from WithKey ("" without it).
+	Key      string
 	Stage    string
 	Attempt  int           // attempt number, from 1 (StepStarted, StepEnded, RetryScheduled, Compensation*)
 	Outcome  Outcome       // the step's outcome, on a step's last StepEnded and on CompensationEnded
@@ -85,7 +88,6 @@ type Event struct {
 // observers delivers events, containing observer panics.
 type observers struct {
 	o        Observer
-	next     atomic.Uint64 // message numbers
 	panics   atomic.Int64
 	reported sync.Once
 }

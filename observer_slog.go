@@ -8,7 +8,11 @@ import (
 // SlogObserver returns an Observer that logs events through logger: failed messages at Error;
 // failed steps, failed compensations and retries at Warn; finished messages and compensations
 // at Info; accepted messages, step starts and ends, and slip revisions at Debug. Attributes
-// carry the strategy, message number, stage, attempt, outcome, error and durations.
+// carry the pipeline's name (WithName), the strategy, the message's ID and key (WithKey), the
+// stage, attempt, outcome, error and durations.
+//
+// Records are logged with the message's context (Event.Context: the one given to Process or
+// Stream), so a context-aware handler can add what it carries, a trace or request ID.
 //
 // Logging every event is not free: a handler that discards Debug costs little for those, but
 // Info and above are formatted per message.
@@ -33,12 +37,21 @@ func SlogObserver(logger *slog.Logger) Observer {
 				level = slog.LevelWarn
 			}
 		}
-		ctx := context.Background()
+		ctx := e.Context
+		if ctx == nil {
+			ctx = context.Background()
+		}
 		if !logger.Enabled(ctx, level) {
 			return
 		}
-		attrs := make([]slog.Attr, 0, 8)
+		attrs := make([]slog.Attr, 0, 10)
+		if e.Pipeline != "" {
+			attrs = append(attrs, slog.String("pipeline", e.Pipeline))
+		}
 		attrs = append(attrs, slog.String("strategy", e.Strategy.String()), slog.Uint64("message", e.Message))
+		if e.Key != "" {
+			attrs = append(attrs, slog.String("key", e.Key))
+		}
 		if e.Stage != "" {
 			attrs = append(attrs, slog.String("stage", e.Stage))
 		}

@@ -85,6 +85,7 @@ type config struct {
 	maxInFlight int
 	ordered     bool
 	router      any // func(T) []string, checked at New
+	key         any // func(T) string, checked at New
 	allowEmpty  bool
 	hopLimit    int
 	msgTimeout  time.Duration
@@ -160,6 +161,22 @@ func WithRouter[T any](route func(msg T) []string) Option {
 // Without it such a message fails with ErrEmptyItinerary, so that a router that forgot a case
 // does not let messages through untouched. It changes nothing without WithRouter.
 func AllowEmptyItinerary() Option { return func(c *config) { c.allowEmpty = true } }
+
+// WithKey gives each message a key of the user's own — an order ID, a document ID — computed
+// from the message when it is accepted. The key is in the message's Result (Result.Key), its
+// events (Event.Key), the slog observer's records and the otel module's spans, beside the ID
+// Baton gives every message (Result.ID). key is called once per message, concurrently, and must
+// be safe for that; a panic in it fails the message with an error matching ErrPanic. Cost: one
+// call per message.
+func WithKey[T any](key func(msg T) string) Option {
+	return func(c *config) {
+		if key == nil {
+			c.errs = append(c.errs, errors.New("WithKey(nil)"))
+			return
+		}
+		c.key = key
+	}
+}
 
 // WithHopLimit caps the steps one message may take (default the larger of DefaultHopLimit and
 // ten per stage). A message reaching it fails with ErrHopLimit.

@@ -25,6 +25,7 @@ type Pipeline[T any] struct {
 	reg    registry
 	route  []hop // the default itinerary: every stage in declaration order
 	router func(T) []string
+	keyFn  func(T) string // WithKey's
 	strat  strategy[T]
 	obs    *observers // nil without WithObserver
 	timing bool
@@ -44,6 +45,7 @@ type Pipeline[T any] struct {
 	// Written for every message: kept off the cache lines above, which every step reads.
 	_     [64]byte
 	state atomic.Int64 // messages accepted and not yet finished, times 2, plus 1 once closing
+	ids   atomic.Uint64 // the last message ID given
 	// plainDone counts messages that completed the default itinerary unrevised: each is one
 	// Processed step of every stage (see countSteps).
 	plainDone atomic.Int64
@@ -150,6 +152,13 @@ func New[T any](stages []Stage[T], opts ...Option) (*Pipeline[T], error) {
 		}
 		p.router = r
 	}
+	if cfg.key != nil {
+		k, ok := cfg.key.(func(T) string)
+		if !ok {
+			errs = append(errs, fmt.Errorf("WithKey: got %T, want func(%T) string", cfg.key, *new(T)))
+		}
+		p.keyFn = k
+	}
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidPipeline, errors.Join(errs...))
 	}
@@ -208,6 +217,30 @@ func (p *Pipeline[T]) Process(ctx context.Context, msg T) (T, error) {
 	out, err := m.value, m.err
 	p.release(m)
 	return out, err
+}
+
+// ProcessResult is Process returning the message's whole Result: its value, its error, its
+// slip's log, its ID and its key. It runs the message exactly as Process does, and allocates
+// nothing more for a message that completed the default itinerary unrevised (its log is the
+// shared read-only one: see Result.Log); any other message's log costs one allocation. Seq is
+// 0. A message refused before it was accepted (see Process's errors) has ID 0 and no log.
+func (p *Pipeline[T]) ProcessResult(ctx context.Context, msg T) Result[T] {
+	if err := p.admit(ctx); err != nil {
+		return Result[T]{Value: msg, Err: err, Key: p.keyOf(msg)}
+	}
+	if err := p.acquire(ctx, nil); err != nil {
+		return Result[T]{Value: msg, Err: err, Key: p.keyOf(msg)}
+	}
+	m := p.newMessage(ctx, msg, false)
+	p.strat.process(m)
+	r := p.result(m)
+	p.release(m)
+	return r
+}
+
+// result is the Result of a finished message.
+func (p *Pipeline[T]) result(m *message[T]) Result[T] {
+	return Result[T]{Value: m.value, Err: m.err, Log: p.log(m), Seq: m.seq, ID: m.id, Key: m.key}
 }
 
 // admit refuses a new message before it waits for anything: ErrClosed once the pipeline is
@@ -282,9 +315,10 @@ func (p *Pipeline[T]) newMessage(parent context.Context, v T, derived bool) *mes
 		m.done = m.ctx.Done()
 		_, m.deadline = m.ctx.Deadline()
 	}
+	m.id = p.ids.Add(1)
 	p.begin(m)
 	if p.obs != nil {
-		m.id, m.accepted = p.obs.next.Add(1), time.Now()
+		m.accepted = time.Now()
 		p.emit(m, Event{Kind: MessageAccepted, Time: m.accepted})
 	}
 	return m

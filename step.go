@@ -30,6 +30,13 @@ var (
 // begin gives an accepted message its itinerary.
 func (p *Pipeline[T]) begin(m *message[T]) {
 	m.slip.reset(&p.reg)
+	if p.keyFn != nil {
+		var err error
+		if m.key, err = p.key(m.value); err != nil {
+			m.err = err
+			return
+		}
+	}
 	if p.router == nil {
 		m.slip.route = append(m.slip.route, p.route...)
 		return
@@ -43,8 +50,28 @@ func (p *Pipeline[T]) begin(m *message[T]) {
 	}
 	if err != nil {
 		m.slip.route = m.slip.route[:0]
-		m.err = fmt.Errorf("baton: routing the message: %w", err)
+		m.err = &whileError{doing: "routing the message", err: err}
 	}
+}
+
+// key is the message's key from WithKey, "" without it; a panic in the key function is the
+// message's error.
+func (p *Pipeline[T]) key(v T) (k string, err error) {
+	if p.keyFn == nil {
+		return "", nil
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = &whileError{doing: "computing the message's key", err: newPanicError(r)}
+		}
+	}()
+	return p.keyFn(v), nil
+}
+
+// keyOf is key, ignoring a panic: for messages refused before they were accepted.
+func (p *Pipeline[T]) keyOf(v T) string {
+	k, _ := p.key(v)
+	return k
 }
 
 func (p *Pipeline[T]) callRouter(v T) (names []string, err error) {
@@ -148,7 +175,7 @@ func (p *Pipeline[T]) stopped(m *message[T]) bool {
 	if m.done != nil {
 		select {
 		case <-m.done:
-			m.err = fmt.Errorf("baton: message stopped before stage %q: %w", m.slip.Stage(), doneError(m.ctx))
+			m.err = &whileError{doing: fmt.Sprintf("message stopped before stage %q", m.slip.Stage()), err: doneError(m.ctx)}
 			return true
 		default:
 		}
@@ -511,7 +538,7 @@ func safeIs(err, target error) (ok bool) {
 
 // emit tells the observer of e, an event of message m.
 func (p *Pipeline[T]) emit(m *message[T], e Event) {
-	e.Message, e.Strategy, e.Pipeline, e.Context = m.id, p.cfg.strategy, p.cfg.name, m.ctx
+	e.Message, e.Key, e.Strategy, e.Pipeline, e.Context = m.id, m.key, p.cfg.strategy, p.cfg.name, m.ctx
 	p.obs.emit(e)
 }
 

@@ -184,7 +184,7 @@ func (s *Stream[T]) reject(msg T, err error) bool {
 	s.refusedOnce.Do(func() { close(s.refused) })
 	m := s.p.pool.Get().(*message[T])
 	m.slip.reset(&s.p.reg)
-	m.value, m.err, m.seq, m.noToken = msg, err, seq, true
+	m.value, m.err, m.seq, m.noToken, m.key = msg, err, seq, true, s.p.keyOf(msg)
 	s.rejects <- m // numbered, so taken by Results or by abandon
 	return true
 }
@@ -279,8 +279,7 @@ func (s *Stream[T]) total() uint64 { return s.state.Load() >> 1 }
 
 // result turns a finished message into its Result and recycles the message.
 func (s *Stream[T]) result(m *message[T]) Result[T] {
-	r := Result[T]{Value: m.value, Err: m.err, Seq: m.seq}
-	r.Log = s.p.log(m)
+	r := s.p.result(m)
 	s.discard(m)
 	return r
 }

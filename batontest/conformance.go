@@ -159,6 +159,11 @@ var battery = []behaviour{
 	{"WorkersGiveTheSameConcurrency", true, testWorkersGiveTheSameConcurrency},
 	{"NoWaitingBehindAStageNotNeeded", true, testNoWaitingBehindAStageNotNeeded},
 	{"ProcessWaitsForAWorkerHonouringItsContext", true, testProcessWaitsForAWorkerHonouringItsContext},
+	// correlation: IDs, keys, ProcessResult, log records
+	{"MessagesCarryIDAndKey", false, testMessagesCarryIDAndKey},
+	{"KeyPanicFailsTheMessage", false, testKeyPanicFailsTheMessage},
+	{"ProcessResultRefused", false, testProcessResultRefused},
+	{"SlogObserverUsesTheMessagesContext", false, testSlogObserverUsesTheMessagesContext},
 	// randomized: deadlock freedom by construction
 	{"RandomSlipsNeverDeadlock", false, testRandomSlipsNoDeadlock},
 }

@@ -1,0 +1,143 @@
+package batontest
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/baton-go/baton"
+)
+
+// Correlation: one identifier per message, and the user's own key, in its Result, its events
+// and its log records; ProcessResult; the slog observer's use of the event's context.
+
+// Every accepted message has an ID, unique within its pipeline and numbered from 1 in the order
+// of acceptance, and the key WithKey computes; both are in its Result and in each of its events.
+func testMessagesCarryIDAndKey(t *testing.T, c *suite) {
+	var mu sync.Mutex
+	events := map[uint64][]baton.Event{}
+	obs := baton.ObserverFunc(func(e baton.Event) {
+		mu.Lock()
+		events[e.Message] = append(events[e.Message], e)
+		mu.Unlock()
+	})
+	key := baton.WithKey(func(m Msg) string { return fmt.Sprintf("doc-%d", m.ID) })
+	p := c.newPipeline(t, []baton.Stage[Msg]{Tracer("a"), Tracer("b")}, key, baton.WithObserver(obs))
+	r := p.ProcessResult(t.Context(), Msg{ID: 7})
+	mustNoError(t, r.Err)
+	equal(t, uint64(1), r.ID, "the first message accepted")
+	equal(t, "doc-7", r.Key)
+	equal(t, []string{"a:succeeded", "b:succeeded"}, LogOf(r.Log), "ProcessResult carries the log")
+	equal(t, []string{"a", "b"}, r.Value.Trace)
+
+	in := make([]Msg, 20)
+	for i := range in {
+		in[i].ID = 100 + i
+	}
+	ids := map[uint64]bool{r.ID: true}
+	for _, r := range collect(t, p, t.Context(), in) {
+		mustNoError(t, r.Err)
+		isTrue(t, !ids[r.ID] && r.ID >= 2 && r.ID <= 21, "IDs are unique and numbered from 1: %d", r.ID)
+		ids[r.ID] = true
+		equal(t, fmt.Sprintf("doc-%d", r.Value.ID), r.Key)
+		mu.Lock()
+		evs := events[r.ID]
+		mu.Unlock()
+		mustTrue(t, len(evs) > 0, "message %d has events", r.ID)
+		for _, e := range evs {
+			equal(t, r.Key, e.Key, "event %v of message %d carries its key", e.Kind, r.ID)
+		}
+	}
+}
+
+// A key function that panics fails its message with ErrPanic; the pipeline goes on.
+func testKeyPanicFailsTheMessage(t *testing.T, c *suite) {
+	key := baton.WithKey(func(m Msg) string {
+		if m.ID == 1 {
+			panic("key bug")
+		}
+		return "k"
+	})
+	p := c.newPipeline(t, []baton.Stage[Msg]{Tracer("a")}, key)
+	_, err := p.Process(t.Context(), Msg{ID: 1})
+	mustErrorIs(t, err, baton.ErrPanic)
+	errorContains(t, err, "key")
+	r := p.ProcessResult(t.Context(), Msg{ID: 2})
+	mustNoError(t, r.Err)
+	equal(t, "k", r.Key)
+}
+
+// ProcessResult refused before acceptance reports the refusal, with ID 0 and no log.
+func testProcessResultRefused(t *testing.T, c *suite) {
+	p := c.newPipeline(t, []baton.Stage[Msg]{Tracer("a")})
+	mustNoError(t, p.Close())
+	r := p.ProcessResult(t.Context(), Msg{ID: 3})
+	mustErrorIs(t, r.Err, baton.ErrClosed)
+	equal(t, uint64(0), r.ID)
+	equal(t, 3, r.Value.ID)
+	empty(t, r.Log)
+}
+
+type requestIDKey struct{}
+
+// contextHandler is a slog handler that reads a request ID from the record's context, as a
+// trace-aware handler does.
+type contextHandler struct {
+	mu   *sync.Mutex
+	recs *[]string
+}
+
+func (h contextHandler) Enabled(context.Context, slog.Level) bool { return true }
+func (h contextHandler) Handle(ctx context.Context, r slog.Record) error {
+	line := []string{r.Message}
+	if id, ok := ctx.Value(requestIDKey{}).(string); ok {
+		line = append(line, "request="+id)
+	}
+	r.Attrs(func(a slog.Attr) bool {
+		line = append(line, a.Key+"="+a.Value.String())
+		return true
+	})
+	h.mu.Lock()
+	*h.recs = append(*h.recs, strings.Join(line, " "))
+	h.mu.Unlock()
+	return nil
+}
+func (h contextHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h contextHandler) WithGroup(string) slog.Handler      { return h }
+
+// The slog observer logs with the message's context, so a context-aware handler reads its
+// values, and names the pipeline, so two pipelines' records can be told apart.
+func testSlogObserverUsesTheMessagesContext(t *testing.T, c *suite) {
+	var mu sync.Mutex
+	var recs []string
+	logger := slog.New(contextHandler{mu: &mu, recs: &recs})
+	key := baton.WithKey(func(m Msg) string { return fmt.Sprint("order-", m.ID) })
+	p1 := c.newPipeline(t, []baton.Stage[Msg]{Tracer("a")}, baton.WithName("ingest"), key, baton.WithObserver(baton.SlogObserver(logger)))
+	p2 := c.newPipeline(t, []baton.Stage[Msg]{Tracer("a")}, baton.WithName("publish"), baton.WithObserver(baton.SlogObserver(logger)))
+	ctx := context.WithValue(t.Context(), requestIDKey{}, "req-42")
+	_, err := p1.Process(ctx, Msg{ID: 5})
+	mustNoError(t, err)
+	for r := range p2.Run(ctx, slices.Values([]Msg{{ID: 6}})) {
+		mustNoError(t, r.Err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	var ingest, publish int
+	for _, r := range recs {
+		isTrue(t, strings.Contains(r, "request=req-42"), "the handler read the message's context: %s", r)
+		switch {
+		case strings.Contains(r, "pipeline=ingest"):
+			ingest++
+			isTrue(t, strings.Contains(r, "key=order-5"), "the record has the message's key: %s", r)
+		case strings.Contains(r, "pipeline=publish"):
+			publish++
+		default:
+			t.Errorf("a record names no pipeline: %s", r)
+		}
+	}
+	isTrue(t, ingest > 0 && publish > 0, "records of both pipelines: %d, %d", ingest, publish)
+}
