@@ -165,7 +165,7 @@ func (e *whileError) Error() string { return "baton: " + e.doing + ": " + bare(e
 func (e *whileError) Unwrap() error { return e.err }
 
 // bare is err's text without its "baton: " prefix, for errors that wrap it and say so once.
-func bare(err error) string { return strings.TrimPrefix(errText(err), "baton: ") }
+func bare(err error) string             { return strings.TrimPrefix(errText(err), "baton: ") }
 func (e *stoppedError) Unwrap() []error { return []error{e.cause, e.err} }
 
 // errText is err.Error(), contained: a user error whose Error method panics gives a

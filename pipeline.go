@@ -44,7 +44,7 @@ type Pipeline[T any] struct {
 
 	// Written for every message: kept off the cache lines above, which every step reads.
 	_     [64]byte
-	state atomic.Int64 // messages accepted and not yet finished, times 2, plus 1 once closing
+	state atomic.Int64  // messages accepted and not yet finished, times 2, plus 1 once closing
 	ids   atomic.Uint64 // the last message ID given
 	// plainDone counts messages that completed the default itinerary unrevised: each is one
 	// Processed step of every stage (see countSteps).
