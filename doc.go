@@ -9,7 +9,7 @@
 //
 // # Stages and slips
 //
-// A Stage has a name and a Process method. Func, SlipFunc, WithCompensation and Configure adapt
+// A Stage has a name and a Process method. Func, SlipFunc, Compensable and Configure adapt
 // functions and add per-stage policies: Workers, Retry, AttemptTimeout, StepTimeout, Optional,
 // CompensationRetry. Each accepted message carries a Slip: its itinerary (every stage in order,
 // or what WithRouter computes from the message), a cursor and a log. The stage holding the

@@ -161,7 +161,7 @@ func ExampleSlipFunc() {
 }
 
 func ExampleWithCompensation() {
-	reserve := baton.WithCompensation(baton.Func("reserve", exclaim), func(_ context.Context, s string) error {
+	reserve := baton.Compensable(baton.Func("reserve", exclaim), func(_ context.Context, s string) error {
 		fmt.Println("releasing", s)
 		return nil
 	})

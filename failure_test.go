@@ -109,7 +109,7 @@ func (f *faults) stage(i int, r *rand.Rand) baton.Stage[faultMsg] {
 		return m, nil
 	}, opts...)
 	if r.IntN(2) == 0 {
-		st = baton.WithCompensation(st, func(_ context.Context, m faultMsg) error {
+		st = baton.Compensable(st, func(_ context.Context, m faultMsg) error {
 			f.mu.Lock()
 			f.undone[m.ID] = append(f.undone[m.ID], name)
 			f.mu.Unlock()

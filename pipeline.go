@@ -88,7 +88,7 @@ type strategy[T any] interface {
 // ErrInvalidPipeline, when a stage is nil, a name is empty or used twice, or an option is
 // invalid. That includes the misuses of the adapters, which New reports rather than letting a
 // message meet them: a nil function given to Func or SlipFunc, a nil stage or undo function
-// given to WithCompensation, a nil stage given to Configure, and a nil StageOption. The error
+// given to Compensable, a nil stage given to Configure, and a nil StageOption. The error
 // names each stage at fault by its name, or by its index when it has none (a nil stage) or its
 // Name method panics; New never panics on such input. New starts no goroutine.
 func New[T any](stages []Stage[T], opts ...Option) (*Pipeline[T], error) {
@@ -111,7 +111,12 @@ func New[T any](stages []Stage[T], opts ...Option) (*Pipeline[T], error) {
 			errs = append(errs, fmt.Errorf("stage %d is nil", i))
 			continue
 		}
-		bad := invalidOf(s) // asked first: a stage wrapping a nil stage cannot tell its Name
+		var bad error
+		if err := safely(func() { bad = invalidOf(s) }); err != nil { // a Wrapper's Unwrap is the user's code
+			errs = append(errs, fmt.Errorf("stage %d: Unwrap panicked: %w", i, err))
+			continue
+		}
+		// bad is asked first: a stage wrapping a nil stage cannot tell its Name.
 		if errors.Is(bad, errNilStage) {
 			errs = append(errs, fmt.Errorf("stage %d: %w", i, bad))
 			continue
@@ -131,7 +136,10 @@ func New[T any](stages []Stage[T], opts ...Option) (*Pipeline[T], error) {
 			errs = append(errs, fmt.Errorf("stage name %q used twice", name))
 		}
 		st := &p.stages[i]
-		st.stage, st.name, st.comp, st.cfg = s, name, compensatorOf(s), stageConfigOf(s)
+		st.stage, st.name = s, name
+		if err := safely(func() { st.comp, st.cfg = compensatorOf(s), stageConfigOf(s) }); err != nil {
+			errs = append(errs, fmt.Errorf("stage %q: Unwrap panicked: %w", name, err))
+		}
 		if err := st.cfg.validate(); err != nil {
 			errs = append(errs, fmt.Errorf("stage %q: %w", name, err))
 		}
@@ -175,6 +183,19 @@ func New[T any](stages []Stage[T], opts ...Option) (*Pipeline[T], error) {
 		p.strat = newOrchestrator(p)
 	}
 	return p, nil
+}
+
+// safely calls f, turning a panic (also panic(nil)) into an error.
+func safely(f func()) (err error) {
+	returned := false
+	defer func() {
+		if !returned {
+			err = newPanicError(recover())
+		}
+	}()
+	f()
+	returned = true
+	return nil
 }
 
 // stageName calls s.Name, turning a panic (also panic(nil)) into an error.

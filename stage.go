@@ -48,11 +48,42 @@ func SlipFunc[T any](name string, fn func(context.Context, T, *Slip) (T, error),
 	return &slipFuncStage[T]{name: name, fn: fn, cfg: applyStageOptions(opts)}
 }
 
-// WithCompensation returns a stage that behaves as s and compensates with undo: the quickest way
-// to give a Func stage a Compensator. New refuses the stage when s or undo is nil (with an error
-// matching ErrInvalidPipeline that names the stage: by its name, or by its index when s is nil).
-func WithCompensation[T any](s Stage[T], undo func(ctx context.Context, msg T) error) Stage[T] {
+// Compensable returns a stage that behaves as s and compensates with undo: the quickest way to
+// give a Func stage a Compensator. It keeps s's policies. New refuses the stage when s or undo is
+// nil (with an error matching ErrInvalidPipeline that names the stage: by its name, or by its
+// index when s is nil).
+func Compensable[T any](s Stage[T], undo func(ctx context.Context, msg T) error) Stage[T] {
 	return &compStage[T]{Stage: s, undo: undo}
+}
+
+// WithCompensation is Compensable.
+//
+// Deprecated: use Compensable; the With prefix belongs to pipeline options.
+func WithCompensation[T any](s Stage[T], undo func(ctx context.Context, msg T) error) Stage[T] {
+	return Compensable(s, undo)
+}
+
+// Wrapper is implemented by a stage that wraps another — middleware that adds logging,
+// metrics or fault injection around a stage. Baton follows Unwrap, as errors.Unwrap does, to
+// find the wrapped stage's policies (Workers, Retry, timeouts, Optional, compensation policy)
+// and its Compensator, unless the wrapper has its own: a wrapper that embeds Stage[T] and
+// implements Unwrap keeps everything the wrapped stage had. A wrapper that implements
+// Compensate itself is the Compensator (and may call the wrapped one).
+type Wrapper[T any] interface {
+	Stage[T]
+	Unwrap() Stage[T]
+}
+
+// maxUnwrap bounds how deep Baton follows Unwrap: a chain longer than that (a cycle, most
+// likely) is refused at New.
+const maxUnwrap = 64
+
+// unwrapped returns what s wraps, or nil.
+func unwrapped[T any](s Stage[T]) Stage[T] {
+	if w, ok := s.(interface{ Unwrap() Stage[T] }); ok {
+		return w.Unwrap()
+	}
+	return nil
 }
 
 // Configure returns a stage that behaves as s with opts applied over any options s already
@@ -64,13 +95,10 @@ func Configure[T any](s Stage[T], opts ...StageOption) Stage[T] {
 }
 
 // OptionsOf returns a StageOption that gives a stage the options s carries (Workers, Retry,
-// timeouts, Optional, compensation policy): what a wrapper — middleware that adds logging,
-// metrics or fault injection around a stage — needs to keep the wrapped stage's behaviour:
+// timeouts, Optional, compensation policy). OptionsOf(s) for a stage without options is a no-op.
 //
-//	wrapped := baton.Configure(myWrapper{inner: s}, baton.OptionsOf(s))
-//
-// Compensation is kept with WithCompensation. OptionsOf(s) for a stage without options is a
-// no-op.
+// Deprecated: give the wrapper an Unwrap method instead (see Wrapper): Baton then keeps the
+// wrapped stage's policies and its Compensator too.
 func OptionsOf[T any](s Stage[T]) StageOption {
 	cfg := stageConfigOf(s)
 	return func(c *stageConfig) {
@@ -127,11 +155,11 @@ func (s *compStage[T]) Compensate(ctx context.Context, msg T) error { return s.u
 func (s *compStage[T]) stageConfig() stageConfig                    { return stageConfigOf(s.Stage) }
 func (s *compStage[T]) invalid() error {
 	if s.Stage == nil {
-		return fmt.Errorf("WithCompensation of a %w", errNilStage)
+		return fmt.Errorf("Compensable of a %w", errNilStage)
 	}
 	err := invalidOf(s.Stage)
 	if s.undo == nil {
-		const undo = "WithCompensation with a nil undo function"
+		const undo = "Compensable with a nil undo function"
 		if err != nil {
 			return fmt.Errorf("%w; %s", err, undo)
 		}
@@ -156,13 +184,20 @@ func (s *configured[T]) compensator() Compensator[T] {
 	return compensatorOf(s.Stage)
 }
 
-// compensatorOf finds the Compensator behind s, looking through Configure's wrapper.
+// compensatorOf finds the Compensator behind s, looking through Configure's wrapper and any
+// Wrapper's Unwrap.
 func compensatorOf[T any](s Stage[T]) Compensator[T] {
-	switch c := s.(type) {
-	case *configured[T]:
-		return c.compensator()
-	case Compensator[T]:
-		return c
+	for range maxUnwrap {
+		switch c := s.(type) {
+		case nil:
+			return nil
+		case *configured[T]:
+			s = c.Stage
+			continue
+		case Compensator[T]:
+			return c
+		}
+		s = unwrapped(s)
 	}
 	return nil
 }
@@ -175,10 +210,15 @@ var errNilStage = errors.New("nil stage")
 // or nil. New asks for it before calling Name, which such a stage may not survive. Nil
 // StageOptions are recorded in the stage's stageConfig instead (see stageConfig.validate).
 func invalidOf[T any](s Stage[T]) error {
-	if v, ok := s.(interface{ invalid() error }); ok {
-		return v.invalid()
+	for range maxUnwrap {
+		if v, ok := s.(interface{ invalid() error }); ok {
+			return v.invalid()
+		}
+		if s = unwrapped(s); s == nil {
+			return nil
+		}
 	}
-	return nil
+	return fmt.Errorf("Unwrap chain longer than %d stages (a cycle?)", maxUnwrap)
 }
 
 var (
@@ -223,9 +263,16 @@ func (c *stageConfig) apply(opts []StageOption) {
 	}
 }
 
+// stageConfigOf returns the policies s carries, looking through any Wrapper's Unwrap.
 func stageConfigOf[T any](s Stage[T]) stageConfig {
-	if c, ok := s.(interface{ stageConfig() stageConfig }); ok {
-		return c.stageConfig()
+	for range maxUnwrap {
+		if s == nil {
+			break
+		}
+		if c, ok := s.(interface{ stageConfig() stageConfig }); ok {
+			return c.stageConfig()
+		}
+		s = unwrapped(s)
 	}
 	return stageConfig{}
 }

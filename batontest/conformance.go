@@ -164,6 +164,10 @@ var battery = []behaviour{
 	{"KeyPanicFailsTheMessage", false, testKeyPanicFailsTheMessage},
 	{"ProcessResultRefused", false, testProcessResultRefused},
 	{"SlogObserverUsesTheMessagesContext", false, testSlogObserverUsesTheMessagesContext},
+	// wrappers
+	{"WrapperKeepsPoliciesAndCompensator", false, testWrapperKeepsPoliciesAndCompensator},
+	{"WrapperOwnCompensatorWins", false, testWrapperOwnCompensatorWins},
+	{"WrapperChainsAreChecked", false, testWrapperChainsAreChecked},
 	// randomized: deadlock freedom by construction
 	{"RandomSlipsNeverDeadlock", false, testRandomSlipsNoDeadlock},
 }

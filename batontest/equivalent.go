@@ -73,7 +73,7 @@ type Comparison[T any] struct {
 	// middleware, such as instrumentation, that must not change behaviour. (The kit's own
 	// tests plant differences with it.) A wrapper keeps the wrapped stage's options with
 	// baton.Configure(wrapper, baton.OptionsOf(st)) and its Compensator with
-	// baton.WithCompensation.
+	// baton.Compensable.
 	Wrap func(s baton.Strategy, st baton.Stage[T]) baton.Stage[T]
 	// MaxDiffs caps the messages described in a failure (default 10).
 	MaxDiffs int

@@ -44,7 +44,7 @@ func (f *fakeTB) text() string {
 func shop(undo func(string) error) func() []baton.Stage[batontest.Msg] {
 	return func() []baton.Stage[batontest.Msg] {
 		comp := func(name string) baton.Stage[batontest.Msg] {
-			return baton.WithCompensation(batontest.Tracer(name), func(context.Context, batontest.Msg) error { return undo(name) })
+			return baton.Compensable(batontest.Tracer(name), func(context.Context, batontest.Msg) error { return undo(name) })
 		}
 		charge := baton.Func("charge", func(_ context.Context, m batontest.Msg) (batontest.Msg, error) {
 			if m.ID == 3 {
@@ -103,7 +103,7 @@ func TestEquivalentFindsPlantedDifferences(t *testing.T) {
 			})
 		}, "ship", []string{"differ on 1 of 8 message(s)", "message 5", "value:", "orchestrated:  {ID:5 Trace:[reserve charge ship]", "choreographed: {ID:5 Trace:[reserve charge ship extra]"}},
 		{"an error and the log", func(in baton.Stage[batontest.Msg]) baton.Stage[batontest.Msg] {
-			return baton.WithCompensation(baton.SlipFunc("ship", func(ctx context.Context, m batontest.Msg, s *baton.Slip) (batontest.Msg, error) {
+			return baton.Compensable(baton.SlipFunc("ship", func(ctx context.Context, m batontest.Msg, s *baton.Slip) (batontest.Msg, error) {
 				if m.ID == 6 {
 					return m, errors.New("lost parcel")
 				}
@@ -136,7 +136,7 @@ func TestEquivalentFindsPlantedDifferences(t *testing.T) {
 			}) // the retry policy was lost
 		}, "charge", []string{"message 3", `StepError at "charge" after 2 attempt(s) vs at "charge" after 1`, "! charge failed ×2: card declined", "charge failed ×1: card declined"}},
 		{"the slip", func(in baton.Stage[batontest.Msg]) baton.Stage[batontest.Msg] {
-			return baton.WithCompensation(baton.SlipFunc("reserve", func(ctx context.Context, m batontest.Msg, s *baton.Slip) (batontest.Msg, error) {
+			return baton.Compensable(baton.SlipFunc("reserve", func(ctx context.Context, m batontest.Msg, s *baton.Slip) (batontest.Msg, error) {
 				if m.ID == 1 {
 					s.Skip(1)
 				}
@@ -144,7 +144,7 @@ func TestEquivalentFindsPlantedDifferences(t *testing.T) {
 			}), func(context.Context, batontest.Msg) error { return nil })
 		}, "reserve", []string{"message 1", "! charge succeeded ×1", "ship succeeded ×1"}},
 		{"compensation", func(in baton.Stage[batontest.Msg]) baton.Stage[batontest.Msg] {
-			return baton.WithCompensation(in, func(context.Context, batontest.Msg) error { return errors.New("undo failed") })
+			return baton.Compensable(in, func(context.Context, batontest.Msg) error { return errors.New("undo failed") })
 		}, "reserve", []string{"message 3", "errors.Is(err, baton.ErrCompensationFailed) is false for one and true for the other",
 			"! reserve compensated ×1", "reserve compensation failed ×1: undo failed", "compensation (CompensationError.Steps):"}},
 	}

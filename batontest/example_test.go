@@ -26,7 +26,7 @@ var errFraud = errors.New("fraud suspected")
 func orderStages() []baton.Stage[Order] {
 	var reserved atomic.Int64 // stages run concurrently: state must be safe for it
 	return []baton.Stage[Order]{
-		baton.WithCompensation(baton.Func("reserve", func(_ context.Context, o Order) (Order, error) {
+		baton.Compensable(baton.Func("reserve", func(_ context.Context, o Order) (Order, error) {
 			reserved.Add(1)
 			o.Status = "reserved"
 			return o, nil

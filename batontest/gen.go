@@ -227,7 +227,7 @@ func (g *script) stage(idx uint64, sp stageSpec) baton.Stage[Msg] {
 		return m.With(name), nil
 	}, g.options(sp)...)
 	if sp.compensates {
-		st = baton.WithCompensation(st, func(_ context.Context, m Msg) error {
+		st = baton.Compensable(st, func(_ context.Context, m Msg) error {
 			switch mix(g.seed, idx, uint64(m.ID), 0xc0) % 8 {
 			case 0, 1:
 				return fmt.Errorf("%s: undo of message %d failed", name, m.ID)

@@ -62,12 +62,16 @@ func (u *Undone) Names() []string {
 	return slices.Clone(u.names)
 }
 
+func (u *Undone) add(name string) {
+	u.mu.Lock()
+	u.names = append(u.names, name)
+	u.mu.Unlock()
+}
+
 // Saga returns a Tracer that compensates by recording its name in u, and then returning fail.
 func Saga(name string, u *Undone, fail error) baton.Stage[Msg] {
-	return baton.WithCompensation(Tracer(name), func(context.Context, Msg) error {
-		u.mu.Lock()
-		u.names = append(u.names, name)
-		u.mu.Unlock()
+	return baton.Compensable(Tracer(name), func(context.Context, Msg) error {
+		u.add(name)
 		return fail
 	})
 }

@@ -117,7 +117,7 @@ func testCompensationOK(t *testing.T, c *suite) {
 }
 
 func testCompensatePanic(t *testing.T, c *suite) {
-	a := baton.WithCompensation(Tracer("a"), func(context.Context, Msg) error { panic("undo bug") })
+	a := baton.Compensable(Tracer("a"), func(context.Context, Msg) error { panic("undo bug") })
 	p := c.newPipeline(t, []baton.Stage[Msg]{a, Failing("b", errors.New("x"))})
 	_, err := p.Process(t.Context(), Msg{})
 	mustErrorIs(t, err, baton.ErrCompensationFailed)
@@ -246,7 +246,7 @@ func testStageGoexit(t *testing.T, c *suite) {
 }
 
 func testCompensateGoexit(t *testing.T, c *suite) {
-	a := baton.WithCompensation(Tracer("a"), func(context.Context, Msg) error { runtime.Goexit(); return nil })
+	a := baton.Compensable(Tracer("a"), func(context.Context, Msg) error { runtime.Goexit(); return nil })
 	p := c.newPipeline(t, []baton.Stage[Msg]{a, Failing("b", errors.New("x"))})
 	for _, r := range collect(t, p, t.Context(), make([]Msg, 3)) {
 		mustErrorIs(t, r.Err, baton.ErrCompensationFailed, "message %d", r.Seq)
@@ -273,7 +273,7 @@ func testCompensationLiveContext(t *testing.T, c *suite) {
 	defer cancel()
 	var mu sync.Mutex
 	compCtxErr := errors.New("not called")
-	a := baton.WithCompensation(Tracer("a"), func(ctx context.Context, _ Msg) error {
+	a := baton.Compensable(Tracer("a"), func(ctx context.Context, _ Msg) error {
 		mu.Lock()
 		compCtxErr = ctx.Err()
 		mu.Unlock()

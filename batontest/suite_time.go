@@ -308,7 +308,7 @@ func testMessageTimeoutQueued(t *testing.T, c *suite) {
 
 func testCompensationRetry(t *testing.T, c *suite) {
 	var calls atomic.Int32
-	a := baton.Configure(baton.WithCompensation(Tracer("a"), func(context.Context, Msg) error {
+	a := baton.Configure(baton.Compensable(Tracer("a"), func(context.Context, Msg) error {
 		if calls.Add(1) < 3 {
 			return errors.New("undo flaky")
 		}
@@ -332,7 +332,7 @@ func testCompensationRetry(t *testing.T, c *suite) {
 	equal(t, baton.Compensated, comp[0].Outcome)
 
 	// A compensation that outlives its timeout fails.
-	b := baton.Configure(baton.WithCompensation(Tracer("a"), func(ctx context.Context, _ Msg) error {
+	b := baton.Configure(baton.Compensable(Tracer("a"), func(ctx context.Context, _ Msg) error {
 		<-ctx.Done()
 		return ctx.Err()
 	}), baton.CompensationTimeout(5*time.Millisecond))

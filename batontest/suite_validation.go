@@ -49,14 +49,14 @@ func testNilAdapterInputsAreRefused(t *testing.T, c *suite) {
 	}{
 		{"Func(name, nil)", baton.Func[Msg]("f", nil), `stage "f": Func with a nil function`},
 		{"SlipFunc(name, nil)", baton.SlipFunc[Msg]("f", nil), `stage "f": SlipFunc with a nil function`},
-		{"WithCompensation(s, nil)", baton.WithCompensation(Tracer("f"), nil), `stage "f": WithCompensation with a nil undo function`},
-		{"WithCompensation(nil, undo)", baton.WithCompensation(nil, undo), "stage 1: WithCompensation of a nil stage"},
+		{"Compensable(s, nil)", baton.Compensable(Tracer("f"), nil), `stage "f": Compensable with a nil undo function`},
+		{"Compensable(nil, undo)", baton.Compensable(nil, undo), "stage 1: Compensable of a nil stage"},
 		{"Configure(nil)", baton.Configure[Msg](nil), "stage 1: Configure of a nil stage"},
 		{"Configure(nil) with options", baton.Configure[Msg](nil, baton.Optional()), "stage 1: Configure of a nil stage"},
-		{"Configure(WithCompensation(nil, undo))", baton.Configure(baton.WithCompensation(nil, undo), baton.Optional()), "stage 1: WithCompensation of a nil stage"},
-		{"WithCompensation(Configure(nil), undo)", baton.WithCompensation(baton.Configure[Msg](nil), undo), "stage 1: Configure of a nil stage"},
+		{"Configure(Compensable(nil, undo))", baton.Configure(baton.Compensable(nil, undo), baton.Optional()), "stage 1: Compensable of a nil stage"},
+		{"Compensable(Configure(nil), undo)", baton.Compensable(baton.Configure[Msg](nil), undo), "stage 1: Configure of a nil stage"},
 		{"Configure(Func(name, nil))", baton.Configure(baton.Func[Msg]("f", nil), baton.Optional()), `stage "f": Func with a nil function`},
-		{"WithCompensation(Func(name, nil), nil)", baton.WithCompensation(baton.Func[Msg]("f", nil), nil), `stage "f": Func with a nil function; WithCompensation with a nil undo function`},
+		{"Compensable(Func(name, nil), nil)", baton.Compensable(baton.Func[Msg]("f", nil), nil), `stage "f": Func with a nil function; Compensable with a nil undo function`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -119,7 +119,7 @@ func parcelStages() []baton.Stage[order] {
 	var mu sync.Mutex
 	undone := map[int]int{}
 	return []baton.Stage[order]{
-		baton.WithCompensation(baton.Func("weigh", func(_ context.Context, o order) (order, error) {
+		baton.Compensable(baton.Func("weigh", func(_ context.Context, o order) (order, error) {
 			o.Path = append(o.Path, "weigh")
 			return o, nil
 		}, baton.CompensationRetry(baton.RetryPolicy{MaxAttempts: 3, InitialBackoff: time.Millisecond})),
@@ -253,7 +253,7 @@ func TestCompensationRetries(t *testing.T) {
 			o := newObserved(t)
 			attempts := 0
 			p, err := baton.New([]baton.Stage[int]{
-				baton.WithCompensation(baton.Func("book", func(_ context.Context, v int) (int, error) { return v, nil },
+				baton.Compensable(baton.Func("book", func(_ context.Context, v int) (int, error) { return v, nil },
 					baton.CompensationRetry(baton.RetryPolicy{MaxAttempts: 3, InitialBackoff: time.Millisecond})),
 					func(_ context.Context, v int) error {
 						if attempts++; v == 1 || attempts%3 != 0 {

@@ -48,7 +48,7 @@ func orderStages() []baton.Stage[order] {
 	}
 	never := func(order) error { return nil }
 	return []baton.Stage[order]{
-		baton.WithCompensation(step("reserve", never,
+		baton.Compensable(step("reserve", never,
 			baton.CompensationRetry(baton.RetryPolicy{MaxAttempts: 2, InitialBackoff: time.Millisecond})),
 			func(_ context.Context, o order) error {
 				mu.Lock()
@@ -58,7 +58,7 @@ func orderStages() []baton.Stage[order] {
 				}
 				return nil
 			}),
-		baton.WithCompensation(step("charge", func(o order) error {
+		baton.Compensable(step("charge", func(o order) error {
 			mu.Lock()
 			defer mu.Unlock()
 			charged[o.ID]++

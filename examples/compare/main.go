@@ -183,7 +183,7 @@ func stages() []baton.Stage[Order] {
 			}
 			return o, nil
 		}),
-		baton.WithCompensation(step("pack", func(o Order) (Order, error) {
+		baton.Compensable(step("pack", func(o Order) (Order, error) {
 			o.Parcel = fmt.Sprintf("P%06d", o.ID)
 			return o, nil
 		}), func(context.Context, Order) error { return nil }),
