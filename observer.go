@@ -23,6 +23,21 @@ type Observer interface {
 	Observe(Event)
 }
 
+// ContextObserver is an Observer that also chooses the context each step runs with: StepContext
+// is called as each attempt of a step starts, just after its StepStarted event, and as each
+// compensation starts, just after CompensationStarted, with the context the stage would get and
+// that event; the context it returns is the one the stage's Process (or Compensate) receives.
+// It must derive from ctx — add values (a span, a logger), never drop ctx's cancellation or
+// deadline. The otel module uses it so that a span a stage starts is a child of its step's span.
+//
+// StepContext is called from the goroutine running the message, like Observe, and should be as
+// quick. A panic in it is contained: the stage gets ctx unchanged, and Stats counts the panic.
+// Cost: one call per attempt and compensation, only when the observer implements it.
+type ContextObserver interface {
+	Observer
+	StepContext(ctx context.Context, e Event) context.Context
+}
+
 // ObserverFunc adapts a function to an Observer.
 type ObserverFunc func(Event)
 
@@ -88,18 +103,38 @@ type Event struct {
 // observers delivers events, containing observer panics.
 type observers struct {
 	o        Observer
+	ctx      ContextObserver // o, when it is one
 	panics   atomic.Int64
 	reported sync.Once
+}
+
+// panicked counts a panic of the observer, and reports the first through slog.Default.
+func (obs *observers) panicked(r any, e Event) {
+	obs.panics.Add(1)
+	obs.reported.Do(func() {
+		slog.Error("baton: observer panicked; further panics are counted in Stats.ObserverPanics",
+			"panic", fmt.Sprint(r), "event", e.Kind.String(), "stack", string(debug.Stack()))
+	})
+}
+
+// stepContext calls the ContextObserver, containing its panics.
+func (obs *observers) stepContext(ctx context.Context, e Event) (out context.Context) {
+	defer func() {
+		if r := recover(); r != nil {
+			obs.panicked(r, e)
+			out = ctx
+		}
+	}()
+	if out = obs.ctx.StepContext(ctx, e); out == nil {
+		out = ctx
+	}
+	return out
 }
 
 func (obs *observers) emit(e Event) {
 	defer func() {
 		if r := recover(); r != nil {
-			obs.panics.Add(1)
-			obs.reported.Do(func() {
-				slog.Error("baton: observer panicked; further panics are counted in Stats.ObserverPanics",
-					"panic", fmt.Sprint(r), "event", e.Kind.String(), "stack", string(debug.Stack()))
-			})
+			obs.panicked(r, e)
 		}
 	}()
 	if e.Time.IsZero() {

@@ -173,6 +173,7 @@ func New[T any](stages []Stage[T], opts ...Option) (*Pipeline[T], error) {
 	p.timing = cfg.timing
 	if cfg.observer != nil {
 		p.obs = &observers{o: cfg.observer}
+		p.obs.ctx, _ = cfg.observer.(ContextObserver)
 	}
 	p.baseContext()
 	p.pool.New = func() any { return &message[T]{reply: make(chan *message[T], 1), handoff: make(chan struct{}, 1)} }

@@ -295,7 +295,11 @@ func (p *Pipeline[T]) attempts(ctx context.Context, st *stage[T], m *message[T])
 			}
 			p.emit(m, Event{Kind: StepStarted, Stage: st.name, Attempt: n, Time: m.attemptStart})
 		}
-		v, err := p.attempt(ctx, st, m)
+		actx := ctx
+		if p.obs != nil && p.obs.ctx != nil {
+			actx = p.stepContext(ctx, m, Event{Kind: StepStarted, Stage: st.name, Attempt: n, Time: m.attemptStart})
+		}
+		v, err := p.attempt(actx, st, m)
 		if err == nil && m.deadline {
 			err = p.missedDeadline(m)
 		}
@@ -359,6 +363,9 @@ func (p *Pipeline[T]) compensate(st *stage[T], m *message[T]) {
 	}
 	if p.obs != nil {
 		p.emit(m, Event{Kind: CompensationStarted, Stage: st.name, Time: m.stepStart})
+		if p.obs.ctx != nil {
+			ctx = p.stepContext(ctx, m, Event{Kind: CompensationStarted, Stage: st.name, Time: m.stepStart})
+		}
 	}
 	var err error
 	for n := 1; ; n++ {
@@ -534,6 +541,12 @@ func safeIs(err, target error) (ok bool) {
 		}
 	}()
 	return errors.Is(err, target)
+}
+
+// stepContext asks the ContextObserver for the context of the attempt or compensation e starts.
+func (p *Pipeline[T]) stepContext(ctx context.Context, m *message[T], e Event) context.Context {
+	e.Message, e.Key, e.Strategy, e.Pipeline, e.Context = m.id, m.key, p.cfg.strategy, p.cfg.name, ctx
+	return p.obs.stepContext(ctx, e)
 }
 
 // emit tells the observer of e, an event of message m.

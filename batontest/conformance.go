@@ -164,6 +164,7 @@ var battery = []behaviour{
 	{"KeyPanicFailsTheMessage", false, testKeyPanicFailsTheMessage},
 	{"ProcessResultRefused", false, testProcessResultRefused},
 	{"SlogObserverUsesTheMessagesContext", false, testSlogObserverUsesTheMessagesContext},
+	{"ContextObserverGivesTheStepItsContext", false, testContextObserverGivesTheStepItsContext},
 	// wrappers
 	{"WrapperKeepsPoliciesAndCompensator", false, testWrapperKeepsPoliciesAndCompensator},
 	{"WrapperOwnCompensatorWins", false, testWrapperOwnCompensatorWins},

@@ -296,3 +296,63 @@ func lastChild(t *testing.T, n *span, s baton.Strategy) string {
 	stripStrategy(t, &c, s)
 	return strings.TrimSpace(c.String())
 }
+
+// A span a stage starts from its context is a child of its step's span (and a span started in a
+// Compensate, of its compensation's span), under both strategies; the message span carries the
+// message's key.
+func TestStageSpansNestUnderTheStep(t *testing.T) {
+	for _, s := range strategies {
+		t.Run(s.String(), func(t *testing.T) {
+			o := newObserved(t)
+			tracer := o.tp.Tracer("stage")
+			work := baton.Compensable(baton.Func("work", func(ctx context.Context, v int) (int, error) {
+				_, sp := tracer.Start(ctx, "work.inner")
+				sp.End()
+				return v, nil
+			}), func(ctx context.Context, v int) error {
+				_, sp := tracer.Start(ctx, "undo.inner")
+				sp.End()
+				return nil
+			})
+			fail := baton.Func("fail", func(ctx context.Context, v int) (int, error) {
+				if v == 2 {
+					return v, errors.New("no")
+				}
+				return v, nil
+			})
+			p, err := baton.New([]baton.Stage[int]{work, fail}, baton.WithStrategy(s), baton.WithObserver(o.obs),
+				baton.WithKey(func(v int) string { return "doc-" + string(rune('0'+v)) }))
+			require.NoError(t, err)
+			_, err = p.Process(t.Context(), 1)
+			require.NoError(t, err)
+			_, err = p.Process(t.Context(), 2)
+			require.Error(t, err)
+			require.NoError(t, p.Close())
+			spans, _ := o.collect(t)
+			byName := map[string][]tracetest.SpanStub{}
+			byID := map[trace.SpanID]tracetest.SpanStub{}
+			for _, sp := range spans {
+				byName[sp.Name] = append(byName[sp.Name], sp)
+				byID[sp.SpanContext.SpanID()] = sp
+			}
+			require.Len(t, byName["work.inner"], 2)
+			for _, inner := range byName["work.inner"] {
+				parent, ok := byID[inner.Parent.SpanID()]
+				require.True(t, ok, "the stage's span has a recorded parent")
+				assert.Equal(t, batonotel.SpanStep+"/work", parent.Name, "the stage's span is a child of its step's span")
+			}
+			require.Len(t, byName["undo.inner"], 1)
+			parent := byID[byName["undo.inner"][0].Parent.SpanID()]
+			assert.Equal(t, batonotel.SpanCompensate+"/work", parent.Name, "a span of Compensate is a child of the compensation's span")
+			keys := map[string]bool{}
+			for _, m := range byName[batonotel.SpanMessage] {
+				for _, kv := range m.Attributes {
+					if kv.Key == batonotel.KeyKey {
+						keys[kv.Value.AsString()] = true
+					}
+				}
+			}
+			assert.Equal(t, map[string]bool{"doc-1": true, "doc-2": true}, keys, "message spans carry the key")
+		})
+	}
+}

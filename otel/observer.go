@@ -22,7 +22,8 @@ const ScopeName = "github.com/baton-go/baton/otel"
 // Attribute keys of the Observer's spans and metrics.
 const (
 	KeyPipeline  = attribute.Key("baton.pipeline") // the pipeline's name, when it has one
-	KeyMessage   = attribute.Key("baton.message")
+	KeyMessage   = attribute.Key("baton.message") // the message's ID (baton.Result.ID)
+	KeyKey       = attribute.Key("baton.key")     // the message's own key (baton.WithKey), when it has one
 	KeyStrategy  = attribute.Key("baton.strategy")
 	KeyStage     = attribute.Key("baton.stage")
 	KeyAttempt   = attribute.Key("baton.attempt")
@@ -62,7 +63,10 @@ type Observer struct {
 	shards [shards]shard
 }
 
-var _ baton.Observer = (*Observer)(nil)
+var (
+	_ baton.Observer        = (*Observer)(nil)
+	_ baton.ContextObserver = (*Observer)(nil)
+)
 
 // shards spreads open messages over maps with their own locks, so that concurrent messages
 // rarely meet on one.
@@ -241,6 +245,32 @@ func (o *Observer) Observe(e baton.Event) {
 	}
 }
 
+// StepContext returns ctx carrying the span of the step attempt or compensation that e starts,
+// so that a span the stage starts from its context is a child of that span. Baton calls it; see
+// baton.ContextObserver. Cost: a map lookup under a shard's lock and, for a recorded message, one
+// small allocation per attempt.
+func (o *Observer) StepContext(ctx context.Context, e baton.Event) context.Context {
+	sh := &o.shards[e.Message%shards]
+	sh.mu.Lock()
+	s := sh.open[msgKey{e.Pipeline, e.Message}]
+	sh.mu.Unlock()
+	if s == nil {
+		return ctx
+	}
+	// s is the message's own: only the goroutine holding the message, which calls this, uses it.
+	var sp trace.Span
+	switch e.Kind {
+	case baton.StepStarted:
+		sp = s.step
+	case baton.CompensationStarted:
+		sp = s.comp
+	}
+	if sp == nil {
+		return ctx
+	}
+	return trace.ContextWithSpan(ctx, sp)
+}
+
 func (o *Observer) accept(e baton.Event) *spans {
 	s := &spans{}
 	// The message's span is a child of the span in the message's context (the caller's, given
@@ -249,8 +279,11 @@ func (o *Observer) accept(e baton.Event) *spans {
 	if parent == nil {
 		parent = context.Background()
 	}
-	s.ctx, s.message = o.tracer.Start(parent, SpanMessage, trace.WithTimestamp(e.Time),
-		trace.WithAttributes(o.stage(e.Pipeline, "", e.Strategy).with(KeyMessage.Int64(int64(e.Message)))...))
+	attrs := o.stage(e.Pipeline, "", e.Strategy).with(KeyMessage.Int64(int64(e.Message)))
+	if e.Key != "" {
+		attrs = append(attrs, KeyKey.String(e.Key))
+	}
+	s.ctx, s.message = o.tracer.Start(parent, SpanMessage, trace.WithTimestamp(e.Time), trace.WithAttributes(attrs...))
 	// A message that is not recorded (no-op provider, not sampled) gets no child spans either:
 	// they would be dropped, and making them is most of the cost.
 	s.recording = s.message.IsRecording()
