@@ -59,6 +59,16 @@ func (p *Pipeline[T]) deriveCancellable(parent context.Context) (context.Context
 	return &markedContext{Context: cctx, p: p}, detach, cancel
 }
 
+// deriveWithin returns a context for a streamed message under its own parent (MessageContexts):
+// parent's values and cancellation, cancelled also when within (the stream's context, itself
+// derived from the pipeline's) ends, with within's cause; marked with p. detach and cancel must
+// be called once the message is done.
+func (p *Pipeline[T]) deriveWithin(parent, within context.Context) (context.Context, func() bool, context.CancelCauseFunc) {
+	cctx, cancel := context.WithCancelCause(parent)
+	detach := context.AfterFunc(within, func() { cancel(context.Cause(within)) })
+	return &markedContext{Context: cctx, p: p}, detach, cancel
+}
+
 // joinedContext is a context whose cancellation is its embedded Context's and whose values are
 // values' first, then the embedded Context's.
 type joinedContext struct {

@@ -50,8 +50,9 @@ type Stream[T any] struct {
 	refusedOnce sync.Once
 	firstReject atomic.Int64 // the first refused message's Seq, or -1
 
-	ranging  atomic.Bool
-	failFast bool
+	ranging     atomic.Bool
+	failFast    bool
+	msgContexts bool
 }
 
 // StreamOption configures one stream (of Pipeline.Stream or Pipeline.Run). A nil StreamOption
@@ -60,9 +61,19 @@ type Stream[T any] struct {
 type StreamOption func(*streamConfig)
 
 type streamConfig struct {
-	failFast bool
-	err      error // a nil StreamOption
+	failFast    bool
+	msgContexts bool
+	err         error // a nil StreamOption
 }
+
+// MessageContexts makes each message of the stream run under the context given to its Submit,
+// instead of the stream's: the message's stages see that context's values (a parent span, a
+// request ID) and the message stops when it is cancelled, as a Process message does — and also
+// when the stream's context ends, or at Shutdown's deadline. Without it (the default), Submit's
+// context bounds only Submit's wait. Run has no per-message context: the option changes
+// nothing there. Cost: a child context per message (a few allocations, and a lock of the
+// stream's context when the message starts and ends).
+func MessageContexts() StreamOption { return func(c *streamConfig) { c.msgContexts = true } }
 
 // FailFast makes the stream's first failed message cancel the stream: the messages still in
 // flight stop at their next step and each still gets a result, with an error matching
@@ -85,13 +96,14 @@ func (p *Pipeline[T]) Stream(ctx context.Context, opts ...StreamOption) *Stream[
 	}
 	n := cap(p.slots)
 	s := &Stream[T]{
-		p:        p,
-		sink:     make(chan *message[T], n),
-		tokens:   make(chan struct{}, n),
-		eof:      make(chan struct{}),
-		failFast: c.failFast,
-		rejects:  make(chan *message[T]),
-		refused:  make(chan struct{}),
+		p:           p,
+		sink:        make(chan *message[T], n),
+		tokens:      make(chan struct{}, n),
+		eof:         make(chan struct{}),
+		failFast:    c.failFast,
+		msgContexts: c.msgContexts,
+		rejects:     make(chan *message[T]),
+		refused:     make(chan struct{}),
 	}
 	s.firstReject.Store(-1)
 	s.refusal = c.err // a stream with a nil option accepts nothing (see Submit)
@@ -139,7 +151,14 @@ func (s *Stream[T]) Submit(ctx context.Context, msg T) error {
 		return ErrStreamClosed
 	}
 
-	m := s.p.newMessage(s.ctx, msg, true)
+	var m *message[T]
+	if s.msgContexts {
+		mctx, detach, cancel := s.p.deriveWithin(ctx, s.ctx)
+		m = s.p.newMessage(mctx, msg, true)
+		m.detach, m.cancelCause = detach, cancel
+	} else {
+		m = s.p.newMessage(s.ctx, msg, true)
+	}
 	m.sink, m.seq = s.sink, seq
 	if s.failFast {
 		m.failFast = s.cancel

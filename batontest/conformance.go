@@ -165,6 +165,7 @@ var battery = []behaviour{
 	{"ProcessResultRefused", false, testProcessResultRefused},
 	{"SlogObserverUsesTheMessagesContext", false, testSlogObserverUsesTheMessagesContext},
 	{"ContextObserverGivesTheStepItsContext", false, testContextObserverGivesTheStepItsContext},
+	{"StreamMessageContexts", false, testStreamMessageContexts},
 	// wrappers
 	{"WrapperKeepsPoliciesAndCompensator", false, testWrapperKeepsPoliciesAndCompensator},
 	{"WrapperOwnCompensatorWins", false, testWrapperOwnCompensatorWins},

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/baton-go/baton"
 )
@@ -140,4 +141,62 @@ func testSlogObserverUsesTheMessagesContext(t *testing.T, c *suite) {
 		}
 	}
 	isTrue(t, ingest > 0 && publish > 0, "records of both pipelines: %d, %d", ingest, publish)
+}
+
+// With MessageContexts, a streamed message runs under its Submit's context: its stages see that
+// context's values, and cancelling it stops that message alone; the stream's context still stops
+// them all. Without it, Submit's context bounds only the wait.
+func testStreamMessageContexts(t *testing.T, c *suite) {
+	started := make(chan string, 4)
+	stage := baton.Func("wait", func(ctx context.Context, m Msg) (Msg, error) {
+		id, _ := ctx.Value(requestIDKey{}).(string)
+		started <- id
+		<-ctx.Done()
+		return m, ctx.Err()
+	}, baton.Workers(4))
+	p := c.newPipeline(t, []baton.Stage[Msg]{stage})
+
+	sctx, scancel := context.WithCancel(t.Context())
+	defer scancel()
+	st := p.Stream(sctx, baton.MessageContexts())
+	ctx1, cancel1 := context.WithCancel(context.WithValue(t.Context(), requestIDKey{}, "req-1"))
+	ctx2 := context.WithValue(t.Context(), requestIDKey{}, "req-2")
+	mustNoError(t, st.Submit(ctx1, Msg{ID: 1}))
+	mustNoError(t, st.Submit(ctx2, Msg{ID: 2}))
+	got := map[string]bool{<-started: true, <-started: true}
+	equal(t, map[string]bool{"req-1": true, "req-2": true}, got, "each message's stage sees its Submit's values")
+	cancel1()
+	st.CloseSend()
+	var first *baton.Result[Msg]
+	for r := range st.Results() {
+		if first == nil {
+			first = &r
+			equal(t, 1, r.Value.ID, "the message whose context was cancelled stops first, alone")
+			errorIs(t, r.Err, context.Canceled)
+			scancel() // and the stream's context stops the other
+			continue
+		}
+		equal(t, 2, r.Value.ID)
+		errorIs(t, r.Err, context.Canceled)
+	}
+	mustTrue(t, first != nil, "results")
+
+	// Without the option, cancelling Submit's context after Submit changes nothing.
+	st = p.Stream(t.Context())
+	ctx3, cancel3 := context.WithCancel(context.WithValue(t.Context(), requestIDKey{}, "req-3"))
+	mustNoError(t, st.Submit(ctx3, Msg{ID: 3}))
+	equal(t, "", <-started, "the stage sees the stream's context")
+	cancel3()
+	st.CloseSend()
+	done := make(chan struct{})
+	go func() {
+		for r := range st.Results() {
+			errorIs(t, r.Err, baton.ErrAborted, "stopped only by Shutdown")
+		}
+		close(done)
+	}()
+	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+	defer cancel()
+	mustErrorIs(t, p.Shutdown(ctx), baton.ErrAborted, "the message was still running: Submit's context did not stop it")
+	<-done
 }
