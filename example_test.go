@@ -160,7 +160,7 @@ func ExampleSlipFunc() {
 	// HELLO!!
 }
 
-func ExampleWithCompensation() {
+func ExampleCompensable() {
 	reserve := baton.Compensable(baton.Func("reserve", exclaim), func(_ context.Context, s string) error {
 		fmt.Println("releasing", s)
 		return nil

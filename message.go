@@ -78,8 +78,10 @@ type Result[T any] struct {
 	Err error
 	// Log is the slip's log: every step and compensation, in order. Treat it as read-only:
 	// results of messages that completed the default itinerary unrevised, each step at its
-	// first attempt, share one slice, so that they cost no allocation; any other result has
-	// its own.
+	// first attempt, share one slice, so that they cost no allocation (its capacity is its
+	// length, so an append copies; a write into an element would change every such result).
+	// Any other result has its own. WithPrivateLogs gives every result its own log, at one
+	// allocation per message, for code that changes logs in place.
 	Log []StepRecord
 	// Seq is the message's submission number within its stream, from 0 (0 for ProcessResult).
 	Seq uint64

@@ -87,6 +87,7 @@ type config struct {
 	router      any // func(T) []string, checked at New
 	key         any // func(T) string, checked at New
 	allowEmpty  bool
+	privateLogs bool
 	hopLimit    int
 	msgTimeout  time.Duration
 	observer    Observer
@@ -177,6 +178,12 @@ func WithKey[T any](key func(msg T) string) Option {
 		c.key = key
 	}
 }
+
+// WithPrivateLogs gives every Result its own Log, so that changing one result's log in place
+// can never change another's. By default the results of messages that completed the default
+// itinerary unrevised share one read-only log (see Result.Log), which costs nothing; with this
+// option each costs one allocation per message.
+func WithPrivateLogs() Option { return func(c *config) { c.privateLogs = true } }
 
 // WithHopLimit caps the steps one message may take (default the larger of DefaultHopLimit and
 // ten per stage). A message reaching it fails with ErrHopLimit.

@@ -475,7 +475,7 @@ func (p *Pipeline[T]) finish(m *message[T]) {
 // itinerary unrevised, each step at its first attempt, untimed, shares one read-only log made
 // at New: the common case costs no allocation. Any other gets its own copy (one allocation).
 func (p *Pipeline[T]) log(m *message[T]) []StepRecord {
-	if m.err == nil && m.slip.plain && p.router == nil && !p.timing {
+	if m.err == nil && m.slip.plain && p.router == nil && !p.timing && !p.cfg.privateLogs {
 		return p.plainLog
 	}
 	return m.slip.records(0)

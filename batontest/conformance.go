@@ -166,6 +166,7 @@ var battery = []behaviour{
 	{"SlogObserverUsesTheMessagesContext", false, testSlogObserverUsesTheMessagesContext},
 	{"ContextObserverGivesTheStepItsContext", false, testContextObserverGivesTheStepItsContext},
 	{"StreamMessageContexts", false, testStreamMessageContexts},
+	{"PrivateLogs", false, testPrivateLogs},
 	// wrappers
 	{"WrapperKeepsPoliciesAndCompensator", false, testWrapperKeepsPoliciesAndCompensator},
 	{"WrapperOwnCompensatorWins", false, testWrapperOwnCompensatorWins},

@@ -200,3 +200,25 @@ func testStreamMessageContexts(t *testing.T, c *suite) {
 	mustErrorIs(t, p.Shutdown(ctx), baton.ErrAborted, "the message was still running: Submit's context did not stop it")
 	<-done
 }
+
+// Results of plain messages share one read-only log, whose capacity is its length (an append
+// copies); WithPrivateLogs gives each its own, so a write into one changes no other.
+func testPrivateLogs(t *testing.T, c *suite) {
+	for _, private := range []bool{false, true} {
+		var opts []baton.Option
+		if private {
+			opts = append(opts, baton.WithPrivateLogs())
+		}
+		p := c.newPipeline(t, []baton.Stage[Msg]{Tracer("a"), Tracer("b")}, opts...)
+		rs := collect(t, p, t.Context(), make([]Msg, 2))
+		r0 := p.ProcessResult(t.Context(), Msg{})
+		equal(t, len(r0.Log), cap(r0.Log), "an append to a log copies it")
+		_ = append(rs[0].Log, baton.StepRecord{Stage: "x"})
+		equal(t, []string{"a:succeeded", "b:succeeded"}, LogOf(rs[1].Log), "an append changes no other log")
+		if private {
+			rs[0].Log[0].Stage = "changed"
+			equal(t, "a", rs[1].Log[0].Stage, "with WithPrivateLogs a write changes no other log")
+			equal(t, "a", r0.Log[0].Stage)
+		}
+	}
+}
