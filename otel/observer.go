@@ -22,8 +22,8 @@ const ScopeName = "github.com/baton-go/baton/otel"
 // Attribute keys of the Observer's spans and metrics.
 const (
 	KeyPipeline  = attribute.Key("baton.pipeline") // the pipeline's name, when it has one
-	KeyMessage   = attribute.Key("baton.message") // the message's ID (baton.Result.ID)
-	KeyKey       = attribute.Key("baton.key")     // the message's own key (baton.WithKey), when it has one
+	KeyMessage   = attribute.Key("baton.message")  // the message's ID (baton.Result.ID)
+	KeyKey       = attribute.Key("baton.key")      // the message's own key (baton.WithKey), when it has one
 	KeyStrategy  = attribute.Key("baton.strategy")
 	KeyStage     = attribute.Key("baton.stage")
 	KeyAttempt   = attribute.Key("baton.attempt")
