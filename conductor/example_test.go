@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"os"
 	"strings"
 	"time"
 
@@ -173,4 +175,47 @@ func ExampleExecution_Task() {
 	t, _ := run.Task("encode")
 	fmt.Println(t.TaskID, t.Output["encodeLocation"], t.Attempts)
 	// Output: 42/encode s3://a.mp4 1
+}
+
+// Pipeline options make a workflow observable: here a slog observer logs each run's end
+// (Info; its steps are at Debug) naming the workflow's pipeline and the run's workflowId, and
+// Stats counts each task's steps, timed because an observer times them.
+func ExampleWithPipelineOptions() {
+	logger := slog.New(slog.NewTextHandler(os.Stdout, &slog.HandlerOptions{
+		ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+			if a.Key == slog.TimeKey || a.Key == "duration" {
+				return slog.Attr{} // vary from run to run
+			}
+			return a
+		},
+	}))
+	rt, err := conductor.New(
+		conductor.WithWorker("encode", encode),
+		conductor.WithWorker("deploy", deploy),
+		conductor.WithPipelineOptions(baton.WithObserver(baton.SlogObserver(logger))),
+	)
+	if err != nil {
+		panic(err)
+	}
+	wf, _ := rt.Load([]byte(strings.Replace(encodeAndDeploy, `"encode_and_deploy"`, `"observed"`, 1)))
+	defer wf.Close()
+	_, err = wf.Run(context.Background(), map[string]any{"fileLocation": "s3://videos/cat.mov"},
+		conductor.WithWorkflowID("run-1"))
+	fmt.Println(err)
+	st := wf.Stats()
+	fmt.Println(st.Levels[0].Pipeline)
+	for _, t := range st.Tasks {
+		fmt.Println(t.Ref, t.Processed, t.Failed, t.Latency.P50 > 0)
+	}
+
+	// The engine routes and keys the messages itself, and the strategy is the Runtime's.
+	_, err = conductor.New(conductor.WithPipelineOptions(baton.WithStrategy(baton.Choreographed)))
+	fmt.Println(err)
+	// Output:
+	// level=INFO msg="baton: message finished" pipeline=observed/v1 strategy=orchestrated message=1 key=run-1
+	// <nil>
+	// observed/v1
+	// encode 1 0 true
+	// d1 1 0 true
+	// conductor: invalid options: WithPipelineOptions: baton.WithStrategy is refused: use conductor.WithStrategy
 }

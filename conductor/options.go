@@ -43,6 +43,7 @@ type config struct {
 	maxDepth      int
 	concurrency   int
 	unit          time.Duration
+	pipeOpts      []baton.Option // WithPipelineOptions', checked at New (see checkPipelineOptions)
 	errs          []error
 }
 
@@ -192,5 +193,48 @@ func WithTimeUnit(d time.Duration) Option {
 			c.errs = append(c.errs, fmt.Errorf("WithTimeUnit(%v): must be positive", d))
 		}
 		c.unit = d
+	}
+}
+
+// WithPipelineOptions passes Baton pipeline options to every pipeline the Runtime's workflows
+// build: one per fork level of each workflow, and as many for each of its sub-workflows. It is
+// how workflows are observed: with baton.WithObserver (baton.SlogObserver, the otel module's
+// Observer) every task's steps are events whose Stage is the task's reference name, and with
+// baton.WithTiming (which WithObserver implies) Workflow.Stats has each task's latency. Several
+// calls add up; the options are applied in order, to each pipeline (see baton.Option).
+//
+// The engine names each pipeline and keys each message (see "Observing" in the package doc).
+// Options it relies on are refused by New, with an error naming them: baton.WithStrategy (use
+// this package's WithStrategy), baton.WithRouter and baton.WithKey. Two are overridden by the
+// engine's own, applied after the user's: baton.WithName (the pipelines are named for their
+// workflow) and baton.WithHopLimit (loops are bounded by WithMaxIterations instead). The others
+// apply to each pipeline on its own:
+//
+//   - baton.WithMaxInFlight bounds the runs of a workflow going on at once, and, separately
+//     for each fork level, the fork branches running at once; further ones wait (a run honours
+//     its context while it waits). Forks never wait for a level above theirs, so a small bound
+//     slows runs down but cannot deadlock them.
+//   - baton.WithMessageTimeout bounds each run, and each fork branch, on its own; one that runs
+//     out fails (FAILED) with an error matching baton.ErrTimeout. A definition's
+//     timeoutSeconds, which gives the status TIMED_OUT, is the workflow's own timeout.
+//   - baton.AllowEmptyItinerary changes nothing: a workflow never routes a message nowhere.
+//   - baton.WithSubmissionOrder is accepted but must not be used (it cannot be told from the
+//     outside): a fork would see its branches end in branch order, so its JOIN would wait also
+//     for the branches before those it waits for, and a failing branch would stop the others
+//     only once those before it had ended.
+//
+// A nil option, or one baton.New refuses (WithMaxInFlight(0) …), fails New too; baton's
+// refusals match baton.ErrInvalidPipeline. Cost: none on a run beyond the options' own (an observer's events,
+// timing's clock reads); New builds a few pipelines, without starting them, to check the
+// options.
+func WithPipelineOptions(opts ...baton.Option) Option {
+	return func(c *config) {
+		for _, o := range opts {
+			if o == nil {
+				c.errs = append(c.errs, errors.New("WithPipelineOptions: nil baton.Option"))
+				return
+			}
+		}
+		c.pipeOpts = append(c.pipeOpts, opts...)
 	}
 }

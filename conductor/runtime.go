@@ -12,9 +12,13 @@ type Runtime struct {
 	cfg config
 }
 
-// New returns a Runtime configured by opts. It fails when an option is invalid.
+// New returns a Runtime configured by opts. It fails when an option is invalid, or when
+// WithPipelineOptions gives options a workflow cannot run with.
 func New(opts ...Option) (*Runtime, error) {
 	cfg := newConfig(opts)
+	if err := checkPipelineOptions(cfg.pipeOpts); err != nil {
+		cfg.errs = append(cfg.errs, err)
+	}
 	if len(cfg.errs) > 0 {
 		return nil, fmt.Errorf("conductor: invalid options: %w", errors.Join(cfg.errs...))
 	}

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -28,10 +30,19 @@ type Workflow struct {
 	depth    int // fork nesting: pipelines[0..depth]
 	pipes    []*baton.Pipeline[*state]
 	children []*Workflow // sub-workflows compiled at load
+	names    []string    // of the pipelines, one per fork level (see claimNames)
+	// taskStages are the tasks in definition order, each with the index of its stage.
+	taskStages []taskStage
 
 	mu      sync.Mutex
 	dynamic map[string]*Workflow // sub-workflows compiled at run time, by name@version
 	closed  atomic.Bool
+}
+
+// taskStage is a task and the index of its stage in each of the workflow's pipelines.
+type taskStage struct {
+	ct    *ctask
+	stage int
 }
 
 // compileWorkflow compiles def; stack lists the definitions being compiled (cycles).
@@ -60,6 +71,7 @@ func (w *Workflow) build() error {
 	}
 	for _, ct := range w.sortedTasks() {
 		opts := append(append([]baton.StageOption{}, ct.opts...), extra...)
+		w.taskStages = append(w.taskStages, taskStage{ct, len(stages)})
 		stages = append(stages, baton.SlipFunc(ct.ref, w.step(w.stageFunc(ct)), opts...))
 		if ct.typ == "DO_WHILE" {
 			stages = append(stages, baton.SlipFunc(loopStage(ct.ref), w.step(w.loopNext(ct)), extra...))
@@ -69,13 +81,9 @@ func (w *Workflow) build() error {
 	// dynamicTask), and Baton retries it for as long as the stage says.
 	dynOpts := append([]baton.StageOption{baton.Retry(baton.RetryPolicy{MaxAttempts: math.MaxInt32})}, extra...)
 	stages = append(stages, baton.SlipFunc(dynamicStage, w.step(w.dynamicTask), dynOpts...))
-	for range w.depth + 1 {
-		p, err := baton.New(stages,
-			baton.WithStrategy(w.cfg.strategy),
-			baton.WithRouter(func(s *state) []string { return s.route }),
-			// Loops are bounded by WithMaxIterations, with a clearer error than the hop limit's.
-			baton.WithHopLimit(math.MaxInt32),
-		)
+	w.names = w.claimNames()
+	for _, name := range w.names {
+		p, err := baton.New(stages, w.pipelineOptions(name)...)
 		if err != nil {
 			return err
 		}
@@ -146,10 +154,11 @@ func (w *Workflow) Name() string { return w.def.Name }
 func (w *Workflow) Definition() *WorkflowDef { return w.def }
 
 // Close stops the workflow's pipelines and those of its sub-workflows, after the runs in
-// flight have finished. Runs started after Close fail with ErrClosed. Close is safe to call
-// twice and concurrently; it always returns nil.
+// flight have finished, and lets other workflows take their names (see WithPipelineOptions).
+// Runs started after Close fail with ErrClosed. Close is safe to call twice and concurrently;
+// it always returns nil.
 func (w *Workflow) Close() error {
-	w.closed.Store(true)
+	first := !w.closed.Swap(true)
 	for _, p := range w.pipes {
 		p.Close()
 	}
@@ -157,11 +166,13 @@ func (w *Workflow) Close() error {
 		c.Close()
 	}
 	w.mu.Lock()
-	dyn := w.dynamic
-	w.dynamic = nil
+	dyn := slices.Collect(maps.Values(w.dynamic)) // kept for Stats; child compiles no more
 	w.mu.Unlock()
 	for _, c := range dyn {
 		c.Close()
+	}
+	if first {
+		w.releaseNames()
 	}
 	return nil
 }
