@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -69,11 +70,14 @@ func testCancelledStepKeepsCause(t *testing.T, c *suite) {
 // failure, not only in their text, and keep their stages' own errors.
 func testFailFastCutShortMatchesCause(t *testing.T, c *suite) {
 	poison, own := errors.New("poison"), errors.New("own")
+	var running sync.WaitGroup
+	running.Add(3)
 	st := baton.Func("st", func(ctx context.Context, m Msg) (Msg, error) {
 		if m.ID == 0 {
-			time.Sleep(time.Millisecond)
+			running.Wait() // the others are in their step
 			return m, poison
 		}
+		running.Done()
 		<-ctx.Done()
 		return m, own
 	}, baton.Workers(4))
