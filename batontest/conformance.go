@@ -167,6 +167,7 @@ var battery = []behaviour{
 	{"ContextObserverGivesTheStepItsContext", false, testContextObserverGivesTheStepItsContext},
 	{"StreamMessageContexts", false, testStreamMessageContexts},
 	{"PrivateLogs", false, testPrivateLogs},
+	{"ErrorTextsSayBatonOnce", true, testErrorTextsSayBatonOnce},
 	// wrappers
 	{"WrapperKeepsPoliciesAndCompensator", false, testWrapperKeepsPoliciesAndCompensator},
 	{"WrapperOwnCompensatorWins", false, testWrapperOwnCompensatorWins},

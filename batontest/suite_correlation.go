@@ -222,3 +222,19 @@ func testPrivateLogs(t *testing.T, c *suite) {
 		}
 	}
 }
+
+// Error texts name Baton once, however many layers wrap the cause.
+func testErrorTextsSayBatonOnce(t *testing.T, c *suite) {
+	route := baton.WithRouter(func(m Msg) []string { return m.Route })
+	slow := sleeper("slow", 30*time.Millisecond, baton.AttemptTimeout(10*time.Millisecond))
+	p := c.newPipeline(t, []baton.Stage[Msg]{Tracer("a"), slow, sleeper("wait", time.Second)}, route, baton.WithMessageTimeout(50*time.Millisecond))
+	_, err1 := p.Process(t.Context(), Msg{Route: []string{"nope"}})
+	mustErrorIs(t, err1, baton.ErrUnknownStage)
+	_, err2 := p.Process(t.Context(), Msg{Route: []string{"slow"}})
+	mustErrorIs(t, err2, baton.ErrTimeout)
+	_, err3 := p.Process(t.Context(), Msg{Route: []string{"a", "wait", "a"}})
+	mustErrorIs(t, err3, baton.ErrTimeout)
+	for _, err := range []error{err1, err2, err3} {
+		equal(t, 1, strings.Count(err.Error(), "baton:"), "%q names Baton once", err)
+	}
+}

@@ -98,7 +98,7 @@ type TaskError struct {
 }
 
 func (e *TaskError) Error() string {
-	return fmt.Sprintf("conductor: task %q (%s) failed after %d attempt(s): %v", e.Task, e.Type, e.Attempts, e.Err)
+	return fmt.Sprintf("conductor: task %q (%s) failed after %d attempt(s): %s", e.Task, e.Type, e.Attempts, bare(e.Err))
 }
 
 // Unwrap returns the cause.
@@ -106,3 +106,29 @@ func (e *TaskError) Unwrap() error { return e.Err }
 
 // Is reports whether target is ErrTaskFailed.
 func (e *TaskError) Is(target error) bool { return target == ErrTaskFailed }
+
+// onceError is a sentinel's error with its cause: its text names the package once, not once per
+// layer ("conductor: workflow timed out: task ... : attempt ..."), and it matches both.
+type onceError struct {
+	text string
+	errs []error
+}
+
+func (e *onceError) Error() string   { return e.text }
+func (e *onceError) Unwrap() []error { return e.errs }
+
+// wrapOnce wraps cause with sentinel, whose text comes first, then detail, then cause's text
+// without its package prefix.
+func wrapOnce(sentinel error, detail string, cause error) error {
+	return &onceError{text: sentinel.Error() + detail + ": " + bare(cause), errs: []error{sentinel, cause}}
+}
+
+// bare is err's text without the "conductor: " or "baton: " prefix, for an error that wraps it
+// and names the package itself.
+func bare(err error) string {
+	s := err.Error()
+	for _, prefix := range []string{"conductor: ", "baton: "} {
+		s = strings.TrimPrefix(s, prefix)
+	}
+	return s
+}

@@ -122,13 +122,13 @@ func (w *Workflow) run(ctx context.Context, input map[string]any, ri *runInfo) (
 			// terminated above
 		case runCtx.Err() != nil && context.Cause(runCtx) == errWorkflowTimeout:
 			e.Status = StatusTimedOut
-			err = fmt.Errorf("%w after %ds: %w", ErrTimedOut, w.def.TimeoutSeconds, err)
+			err = wrapOnce(ErrTimedOut, fmt.Sprintf(" after %ds", w.def.TimeoutSeconds), err)
 		case ctx.Err() != nil:
 			e.Status = StatusTerminated
-			err = fmt.Errorf("%w: %w", ErrTerminated, err)
+			err = wrapOnce(ErrTerminated, "", err)
 		case w.timedOut(err):
 			e.Status = StatusTimedOut
-			err = fmt.Errorf("%w: %w", ErrTimedOut, err)
+			err = wrapOnce(ErrTimedOut, "", err)
 		default:
 			e.Status = StatusFailed
 		}

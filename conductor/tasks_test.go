@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -355,6 +356,8 @@ func TestTaskTimeout(t *testing.T) {
 	e := runBoth(t, fmt.Sprintf(def, "TIME_OUT_WF"), nil, WithWorker("sleep", sleeper), WithTimeUnit(time.Millisecond))
 	assert.Equal(t, StatusTimedOut, e.Status)
 	assert.ErrorIs(t, e.Err, ErrTimedOut)
+	assert.Equal(t, 1, strings.Count(e.Err.Error(), "conductor:"), "the text names the package once: %v", e.Err)
+	assert.NotContains(t, e.Err.Error(), "baton:", "nor Baton's beneath it")
 	assert.Equal(t, []string{"s:TIMED_OUT"}, summary(e))
 	e = runBoth(t, fmt.Sprintf(def, "RETRY"), nil, WithWorker("sleep", sleeper), WithTimeUnit(time.Millisecond))
 	assert.Equal(t, StatusFailed, e.Status)
