@@ -10,26 +10,35 @@ import (
 // message straight to the next stage's inbox — or to its result sink when the slip is done. No
 // central goroutine touches a message between steps.
 //
-// Deadlock freedom, by construction: every inbox (and every result sink) has room for as many
-// messages as may be in flight (WithMaxInFlight), and no more are ever accepted. A message held
-// by a worker is not in any inbox, so an inbox never holds more than the others leave free, and
-// no send can block — whatever the slips, revisits and cycles included.
+// Deadlock freedom, by construction: no more messages are ever accepted than WithMaxInFlight
+// allows, a message holds its in-flight slot until it has left every inbox, and a message is in
+// at most two inboxes at once (its ticket, and a stale one once its Process caller claimed it:
+// see claim.go). Every inbox has room for twice the in-flight bound, and every result sink for
+// all its stream may hold, so no send can block — whatever the slips, revisits and cycles
+// included.
 //
 // Cost, measured by BenchmarkOverhead on 2 cores (README, "Performance"): one buffered channel
-// hand-off per step and nothing else shared between stages: about 67 and 34 ns/step at 10 and
+// hand-off per step and nothing else shared between stages: about 55 and 35 ns/step at 10 and
 // 100 stages with no work, against 24 and 18 for a hand-written goroutine-per-stage pipeline;
 // no allocation per step, nor per message on the default itinerary. See convoyBreak for how it
 // keeps the stages running side by side.
 type choreography[T any] struct {
 	p       *Pipeline[T]
-	inboxes []chan *message[T]
+	inboxes []chan ticket[T]
 	wg      sync.WaitGroup
 }
 
+// ticket is a message in an inbox. gen is the message's generation when it was sent: a
+// claimed message's older tickets are stale (see claim.go); other messages keep generation 0.
+type ticket[T any] struct {
+	m   *message[T]
+	gen uint32
+}
+
 func newChoreography[T any](p *Pipeline[T]) *choreography[T] {
-	c := &choreography[T]{p: p, inboxes: make([]chan *message[T], len(p.stages))}
+	c := &choreography[T]{p: p, inboxes: make([]chan ticket[T], len(p.stages))}
 	for i := range c.inboxes {
-		c.inboxes[i] = make(chan *message[T], cap(p.slots))
+		c.inboxes[i] = make(chan ticket[T], 2*cap(p.slots))
 	}
 	return c
 }
@@ -49,17 +58,20 @@ func (c *choreography[T]) work(i int) {
 }
 
 // guard runs serve and deals with what serve's recover cannot tell apart: a runtime.Goexit in a
-// stage (serve never returns: a new worker takes this one's place and the message goes on) and,
-// under the legacy GODEBUG=panicnil=1, a panic(nil) (serve returns, the step not yet recorded).
-// It reports whether the worker should go on serving.
+// stage or an observer (serve never returns: a new worker takes this one's place and the
+// message, if the worker still held it, goes on) and, under the legacy GODEBUG=panicnil=1, a
+// panic(nil) (serve returns, the step not yet recorded). It reports whether the worker should go
+// on serving.
 func (c *choreography[T]) guard(i int) (again bool) {
-	var m *message[T] // the message being served
+	var m *message[T] // the message being served; nil once it has left this worker
 	returned := false
 	defer func() {
 		if !returned {
-			c.p.stagePanicked(m, nil, true)
-			c.wg.Go(func() { c.work(i) }) // stop waits for it: m is in flight, so stop has not begun
-			c.dispatch(m)
+			c.wg.Go(func() { c.work(i) }) // stop waits for it: this worker is running, so stop has not ended
+			if m != nil {
+				c.p.stagePanicked(m, nil, true)
+				c.dispatch(m)
+			}
 		}
 	}()
 	again, nilPanic := c.serve(i, &m)
@@ -89,13 +101,15 @@ func (c *choreography[T]) serve(i int, mp **message[T]) (panicked, nilPanic bool
 		panicked = true
 	}()
 	n := 0
-	for m := range c.inboxes[i] {
-		if m.claimable && !m.hold.CompareAndSwap(queued, held) {
-			c.drop(m) // its waiter claimed it
+	for t := range c.inboxes[i] {
+		m := t.m
+		if m.claimable && (t.gen != m.gen.Load() || !m.hold.CompareAndSwap(queued, held)) {
+			c.drop(m) // a stale ticket: its waiter claimed it
 			continue
 		}
 		*mp = m
 		c.p.act(i, m)
+		*mp = nil // forward may finish m: a Goexit in an observer there is no step's
 		to := c.forward(m)
 		if n++; n%convoyBreak == 0 && len(c.inboxes[i]) > convoyBreak && to >= 0 {
 			runtime.Gosched()
@@ -116,127 +130,18 @@ func (c *choreography[T]) forward(m *message[T]) int {
 		c.p.finish(m)
 		return -1
 	}
+	var gen uint32
 	if m.claimable {
-		m.resume = i // next has decided: whoever takes m on starts there
+		m.resume = i       // next has decided: whoever takes m on starts there
+		gen = m.gen.Load() // read before m is queued: a claim after that changes it
 		if !m.hold.CompareAndSwap(held, queued) {
 			m.handoff <- struct{}{} // its waiter wants it back: see claim
 			return -1
 		}
 	}
-	c.inboxes[i] <- m // never blocks: see the type's comment
+	c.inboxes[i] <- ticket[T]{m, gen} // never blocks: see the type's comment
 	return i
 }
-
-// Where a claimable message is (message.hold). A Process caller's message may wait in an inbox
-// behind a busy worker — one that is waiting for this very caller, say — long after its context
-// ended; its waiter then takes it out of the graph and finishes it itself, so the message
-// honours its context where it waits, as under orchestration. A worker that takes a claimed
-// message's stale copy from its inbox drops it (see drop).
-const (
-	held    = iota // a worker has it, or is passing it on
-	queued         // it waits in an inbox
-	claimed        // its waiter took it out of the graph; a stale copy waits in an inbox
-	wanted         // its waiter waits for the worker holding it to hand it over
-)
-
-func (c *choreography[T]) process(m *message[T]) {
-	m.sink = m.reply
-	m.claimable = m.done != nil
-	c.dispatch(m)
-	if !m.claimable {
-		<-m.reply
-		return
-	}
-	select {
-	case <-m.reply:
-		return
-	case <-m.done:
-	}
-	c.claim(m)
-}
-
-// claim gets back m, whose context ended while it travelled, and finishes it here: at once
-// when it waits in an inbox; else it asks the worker holding it to hand it over at its next
-// hand-off, and waits for that or for its result.
-func (c *choreography[T]) claim(m *message[T]) {
-	for {
-		// Its waiter and the stale copy each release a claimed message (see release): counted
-		// before it is claimed, for the stale copy may be taken at once.
-		m.stale.Store(2)
-		if m.hold.CompareAndSwap(queued, claimed) {
-			m.claimed = true
-			c.finishHere(m, m.resume)
-			return
-		}
-		m.stale.Store(0)
-		switch {
-		case m.hold.CompareAndSwap(held, wanted):
-			select {
-			case <-m.reply:
-			case <-m.handoff:
-				c.finishHere(m, m.resume)
-			}
-			return
-		}
-	}
-}
-
-// finishHere runs m's remaining actions — its stop and compensations, since its context has
-// ended — in its waiter's goroutine, starting at stage i (or at m's next action when i < 0),
-// then finishes it. A panic in a stage is recorded as the strategies record it; a Goexit (the
-// waiter's goroutine ends, so Process never returns) leaves the rest to a new goroutine, which
-// releases m for the caller that will never do so.
-func (c *choreography[T]) finishHere(m *message[T], i int) {
-	returned := false
-	defer func() {
-		if !returned {
-			c.p.stagePanicked(m, nil, true)
-			c.wg.Go(func() { // stop waits for it: m is in flight
-				c.finishHere(m, -1)
-				c.p.release(m)
-			})
-		}
-	}()
-	for {
-		if i < 0 {
-			i = c.p.next(m)
-		}
-		if i < 0 {
-			break
-		}
-		if c.actHere(i, m) {
-			c.p.stagePanicked(m, nil, false)
-		}
-		i = -1
-	}
-	returned = true
-	m.sink = nil // its waiter reads it here
-	c.p.finish(m)
-}
-
-// actHere is act for finishHere, recording a stage's panic as a failed step. It reports a
-// legacy panic(nil), which it cannot record itself; a Goexit unwinds past it to finishHere.
-func (c *choreography[T]) actHere(i int, m *message[T]) (nilPanic bool) {
-	returned := false
-	defer func() {
-		if returned {
-			return
-		}
-		if r := recover(); r != nil {
-			c.p.stagePanicked(m, r, false)
-		} else {
-			nilPanic = true
-		}
-	}()
-	c.p.act(i, m)
-	returned = true
-	return false
-}
-
-// drop takes a claimed message's stale copy out of an inbox. The copy keeps m in flight, and
-// holds its slot, until both it is dropped and m's waiter has released m (see release): so that
-// an inbox never holds more than it has room for, and Close waits for the copy to land.
-func (c *choreography[T]) drop(m *message[T]) { c.p.release(m) }
 
 func (c *choreography[T]) stop() {
 	for _, in := range c.inboxes {

@@ -77,6 +77,9 @@ type joinedContext struct {
 }
 
 func (c *joinedContext) Value(key any) any {
+	if key == (reentryKey{}) { // the message's pipeline, never the one values came from
+		return c.Context.Value(key)
+	}
 	if v := c.values.Value(key); v != nil {
 		return v
 	}
@@ -96,16 +99,18 @@ func (c *markedContext) Value(key any) any {
 	return c.Context.Value(key)
 }
 
-// insideStage reports whether the calling goroutine is running a stage's code (of this or another
-// pipeline): Close and Shutdown, which have no message context to tell by, look at the caller's
-// stack for Baton's step frame. It costs a few microseconds, paid only by Close and Shutdown.
+// insideStage reports whether the calling goroutine is running a stage's or an observer's code
+// (of this or another pipeline): Close and Shutdown, which have no message context to tell by,
+// look at the caller's stack for Baton's step and event frames. It costs a few microseconds,
+// paid only by Close and Shutdown.
 func insideStage() bool {
 	var pcs [512]uintptr
 	n := runtime.Callers(3, pcs[:])
 	frames := runtime.CallersFrames(pcs[:n])
 	for {
 		f, more := frames.Next()
-		if strings.HasPrefix(f.Function, "github.com/baton-go/baton.(*Pipeline[") && strings.HasSuffix(f.Function, "]).act") {
+		if strings.HasPrefix(f.Function, "github.com/baton-go/baton.(*Pipeline[") &&
+			(strings.HasSuffix(f.Function, "]).act") || strings.HasSuffix(f.Function, "]).emit")) {
 			return true
 		}
 		if !more {

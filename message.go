@@ -15,6 +15,7 @@ type message[T any] struct {
 	// The fields every step touches come first, with the slip's own, so that a message moving
 	// between cores at each step (choreography) drags as few cache lines as it can.
 	inStage      bool // the stage's code is running: a panic now is the stage's (see step.go)
+	inObserver   bool // an observer is running: a Goexit now is the observer's (see observerExited)
 	compensating bool
 	claimable    bool            // its waiter may claim it from an inbox (choreographed Process)
 	hasSem       bool            // it holds the worker slot of the stage it goes to (orchestration)
@@ -42,7 +43,8 @@ type message[T any] struct {
 	key      string                  // the message's own key: see WithKey
 	accepted time.Time               // when accepted, for events
 	resume   int                     // the stage a handed-over message goes to next
-	hold     atomic.Int32            // where a claimable message is: see choreography.claim
+	hold     atomic.Int32            // where a claimable message is: see claim.go
+	gen      atomic.Uint32           // its generation: claiming it makes its tickets stale
 	stale    atomic.Int32            // parties left to release a claimed message: see release
 
 	// The step running now, when policed: its deadline's cancel and its timing.
@@ -56,13 +58,14 @@ type message[T any] struct {
 // for the next one (the slip's, reset by begin). It is the one place a new field is reset.
 func (m *message[T]) reset() {
 	var zero T
-	m.inStage, m.compensating, m.claimable, m.hasSem = false, false, false, false
+	m.inStage, m.inObserver, m.compensating, m.claimable, m.hasSem = false, false, false, false, false
 	m.done, m.deadline, m.ctx, m.err, m.value = nil, false, nil, nil, zero
 	m.cancel, m.cancelCause, m.detach = nil, nil, nil
 	m.comp, m.compStart = 0, 0
 	m.sink, m.failFast, m.seq, m.noToken, m.claimed = nil, nil, 0, false, false
 	m.id, m.key, m.accepted = 0, "", time.Time{}
 	m.hold.Store(0)
+	m.gen.Store(0)
 	m.stale.Store(0)
 	m.stepCancel, m.attemptEnded = nil, false
 }

@@ -45,11 +45,19 @@ func (o *orchestrator[T]) start() {
 }
 
 // driver is a driver goroutine: it runs streamed messages, one at a time, to their end or until
-// they park.
+// they park. An observer that calls runtime.Goexit as a message finishes (unsupported: see
+// Observer) ends the driver after the message is delivered: a new driver takes its place.
 func (o *orchestrator[T]) driver() {
+	returned := false
+	defer func() {
+		if !returned {
+			o.wg.Go(o.driver) // stop waits for it: this driver is running, so stop has not ended
+		}
+	}()
 	for m := range o.work {
 		o.process(m)
 	}
+	returned = true
 }
 
 func (o *orchestrator[T]) dispatch(m *message[T]) { o.work <- m }
@@ -217,12 +225,13 @@ func (o *orchestrator[T]) handOff(i int) {
 func (o *orchestrator[T]) rescue(m *message[T]) {
 	inline := m.sink == nil
 	o.wg.Go(func() { // stop waits for it: m is in flight, so stop has not begun
+		if !inline {
+			defer o.driver() // as the driver that replaces the dead one, also after an observer's Goexit
+		}
 		o.process(m)
 		if inline {
 			o.p.release(m)
-			return
 		}
-		o.driver()
 	})
 }
 

@@ -321,12 +321,34 @@ func (p *Pipeline[T]) start() {
 // newMessage makes an accepted message ready for its first step. parent is the caller's
 // context (Process), or the stream's, which is derived from the pipeline's already (derived).
 func (p *Pipeline[T]) newMessage(parent context.Context, v T, derived bool) *message[T] {
+	return p.newMessageOf(arrival[T]{ctx: parent, derived: derived}, v)
+}
+
+// arrival is what a new message comes with besides its value: its context — the caller's, or one
+// derived from the pipeline's already, with what releases it — and the stream it comes by.
+type arrival[T any] struct {
+	ctx     context.Context
+	derived bool
+	detach  func() bool
+	cancel  context.CancelCauseFunc
+	stream  *Stream[T]
+	seq     uint64
+}
+
+// newMessageOf is newMessage for a message that arrives as a says.
+func (p *Pipeline[T]) newMessageOf(a arrival[T], v T) *message[T] {
 	m := p.pool.Get().(*message[T]) // reset by release
 	m.value = v
-	if derived {
-		m.ctx = parent
+	if a.derived {
+		m.ctx, m.detach, m.cancelCause = a.ctx, a.detach, a.cancel
 	} else {
-		m.ctx, m.detach, m.cancelCause = p.derive(parent)
+		m.ctx, m.detach, m.cancelCause = p.derive(a.ctx)
+	}
+	if s := a.stream; s != nil {
+		m.sink, m.seq = s.sink, a.seq
+		if s.failFast {
+			m.failFast = s.cancel
+		}
 	}
 	if p.cfg.msgTimeout > 0 {
 		m.ctx, m.cancel = context.WithTimeoutCause(m.ctx, p.cfg.msgTimeout, errMessageTimeout)
@@ -338,12 +360,33 @@ func (p *Pipeline[T]) newMessage(parent context.Context, v T, derived bool) *mes
 		_, m.deadline = m.ctx.Deadline()
 	}
 	m.id = p.ids.Add(1)
+	returned := false
+	defer func() {
+		if !returned {
+			p.exitedAtBegin(m)
+		}
+	}()
 	p.begin(m)
 	if p.obs != nil {
 		m.accepted = time.Now()
 		p.emit(m, Event{Kind: MessageAccepted, Time: m.accepted})
 	}
+	returned = true
 	return m
+}
+
+// exitedAtBegin ends a message whose router, key function or observer called runtime.Goexit as
+// it was accepted: the goroutine that brought it ends, so the message gets its result here —
+// delivered to its stream, or, for a Process caller that will never return, released.
+func (p *Pipeline[T]) exitedAtBegin(m *message[T]) {
+	m.inObserver = false
+	m.slip.route = m.slip.route[:0]
+	m.err = fmt.Errorf("%w: called by the router, the key function or an observer as the message was accepted", ErrGoexit)
+	sink := m.sink
+	p.finish(m)
+	if sink == nil {
+		p.release(m)
+	}
 }
 
 // release recycles a delivered message. A message its waiter claimed from an inbox (see

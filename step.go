@@ -259,6 +259,10 @@ func (p *Pipeline[T]) endStep(st *stage[T], m *message[T], err error) {
 // With goexit the stage called runtime.Goexit: the step fails with ErrGoexit, and the caller
 // must carry the message on in another goroutine.
 func (p *Pipeline[T]) stagePanicked(m *message[T], r any, goexit bool) {
+	if m != nil && goexit && m.inObserver {
+		p.observerExited(m)
+		return
+	}
 	if m == nil || !m.inStage {
 		panic(r) // not a stage's panic: a bug in Baton, not to be hidden
 	}
@@ -459,10 +463,18 @@ func (p *Pipeline[T]) finish(m *message[T]) {
 	p.countSteps(m)
 	if p.obs != nil {
 		now := time.Now()
+		defer p.deliver(m) // also when the observer calls runtime.Goexit
 		p.emit(m, Event{Kind: MessageFinished, Err: m.err, Time: now, Duration: now.Sub(m.accepted)})
+		return
 	}
+	p.deliver(m)
+}
+
+// deliver ends m's time in flight and sends it to its sink. The caller must not touch m
+// afterwards.
+func (p *Pipeline[T]) deliver(m *message[T]) {
 	sink := m.sink
-	if !m.claimed { // else its stale copy keeps it in flight: see choreography.drop
+	if !m.claimed { // else its stale ticket keeps it in flight: see claim.go
 		p.leave()
 		<-p.slots
 	}
@@ -549,10 +561,27 @@ func (p *Pipeline[T]) stepContext(ctx context.Context, m *message[T], e Event) c
 	return p.obs.stepContext(ctx, e)
 }
 
-// emit tells the observer of e, an event of message m.
+// emit tells the observer of e, an event of message m. While it runs, m.inObserver tells a
+// Goexit of the observer's from a stage's (see stagePanicked).
 func (p *Pipeline[T]) emit(m *message[T], e Event) {
 	e.Message, e.Key, e.Strategy, e.Pipeline, e.Context = m.id, m.key, p.cfg.strategy, p.cfg.name, m.ctx
+	m.inObserver = true
 	p.obs.emit(e)
+	m.inObserver = false
+}
+
+// observerExited ends m, whose observer called runtime.Goexit during one of its steps or
+// compensations: it is unsupported (see Observer), and the message's state may be half-way
+// through a step, so the message ends at once with ErrGoexit, its remaining steps and
+// compensations skipped, and the strategy carries it to its result in another goroutine.
+func (p *Pipeline[T]) observerExited(m *message[T]) {
+	m.inObserver, m.inStage = false, false
+	if m.stepCancel != nil {
+		m.stepCancel()
+		m.stepCancel = nil
+	}
+	m.err = fmt.Errorf("%w: called by an observer; the message's remaining steps and compensations were skipped", ErrGoexit)
+	m.compensating, m.comp, m.compStart = true, 0, len(m.slip.log)
 }
 
 // sleep waits for d, or until ctx is done.

@@ -136,6 +136,9 @@ func (s *Stream[T]) Submit(ctx context.Context, msg T) error {
 	if err := s.p.admit(ctx); err != nil {
 		return err
 	}
+	if s.ctx.Err() != nil { // cancelled, or a FailFast stream's first failure: later submissions fail
+		return context.Cause(s.ctx)
+	}
 	if err := s.take(ctx); err != nil {
 		return err
 	}
@@ -151,19 +154,11 @@ func (s *Stream[T]) Submit(ctx context.Context, msg T) error {
 		return ErrStreamClosed
 	}
 
-	var m *message[T]
+	a := arrival[T]{ctx: s.ctx, derived: true, stream: s, seq: seq}
 	if s.msgContexts {
-		mctx, detach, cancel := s.p.deriveWithin(ctx, s.ctx)
-		m = s.p.newMessage(mctx, msg, true)
-		m.detach, m.cancelCause = detach, cancel
-	} else {
-		m = s.p.newMessage(s.ctx, msg, true)
+		a.ctx, a.detach, a.cancel = s.p.deriveWithin(ctx, s.ctx)
 	}
-	m.sink, m.seq = s.sink, seq
-	if s.failFast {
-		m.failFast = s.cancel
-	}
-	s.p.strat.dispatch(m)
+	s.p.strat.dispatch(s.p.newMessageOf(a, msg))
 	return nil
 }
 

@@ -172,6 +172,13 @@ var battery = []behaviour{
 	{"WrapperKeepsPoliciesAndCompensator", false, testWrapperKeepsPoliciesAndCompensator},
 	{"WrapperOwnCompensatorWins", false, testWrapperOwnCompensatorWins},
 	{"WrapperChainsAreChecked", false, testWrapperChainsAreChecked},
+	// edges found by review
+	{"ReentrantThroughAnotherPipelinesContext", false, testReentrantThroughAnotherPipelinesContext},
+	{"ShutdownReleasesQueuedBackgroundProcess", true, testShutdownReleasesQueuedBackgroundProcess},
+	{"FailFastRefusesLaterSubmissions", false, testFailFastRefusesLaterSubmissions},
+	{"StoppedMessagesCompensateWithinWorkers", true, testStoppedMessagesCompensateWithinWorkers},
+	{"RouterGoexitEndsItsMessage", false, testRouterGoexitEndsItsMessage},
+	{"ObserverGoexitIsContained", false, testObserverGoexitIsContained},
 	// randomized: deadlock freedom by construction
 	{"RandomSlipsNeverDeadlock", false, testRandomSlipsNoDeadlock},
 }
