@@ -37,4 +37,3 @@ func BenchmarkProcessContext(b *testing.B) {
 }
 
 type ctxKey struct{}
-
