@@ -159,6 +159,10 @@ var battery = []behaviour{
 	{"WorkersGiveTheSameConcurrency", true, testWorkersGiveTheSameConcurrency},
 	{"NoWaitingBehindAStageNotNeeded", true, testNoWaitingBehindAStageNotNeeded},
 	{"ProcessWaitsForAWorkerHonouringItsContext", true, testProcessWaitsForAWorkerHonouringItsContext},
+	// stats
+	{"StatsFreezeWhenThePipelineStops", true, testStatsFreezeAtStop},
+	{"StatsRatesOverTheLastSecondAndMinute", true, testStatsRates},
+	{"StatsProcessedMovesPerStepWhenTimed", true, testStatsProcessedWhileTravelling},
 	// randomized: deadlock freedom by construction
 	{"RandomSlipsNeverDeadlock", false, testRandomSlipsNoDeadlock},
 }
