@@ -56,6 +56,7 @@ type Pipeline[T any] struct {
 	closeOnce sync.Once
 	stopOnce  sync.Once
 	pool      sync.Pool
+	live      liveStats // stats.go: the stop time and the rates
 }
 
 // stage is a stage as the pipeline runs it: the user's Stage, its policies and its counters.
@@ -509,6 +510,7 @@ func (p *Pipeline[T]) beginClose() {
 
 func (p *Pipeline[T]) stop() {
 	p.stopOnce.Do(func() {
+		p.live.freeze() // stats.go: Elapsed, Throughput and the rates stop here
 		// Every start happened before its message was accepted, so before drained closed;
 		// claiming startOnce here tells whether there was one and forbids any later.
 		started := true

@@ -2,6 +2,7 @@ package baton_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"testing/synctest"
 
@@ -36,5 +37,38 @@ func TestStatsRunningCountsStepsInProgress(t *testing.T) {
 				assert.Equal(t, int64(0), p.Stats().Stages[1].Running)
 			})
 		})
+	}
+}
+
+// BenchmarkStats measures what polling Stats costs, per stage, after some traffic: untimed (the
+// counters and the rates) and timed (the latency quantiles too).
+//
+//	go test -run '^$' -bench Stats .
+func BenchmarkStats(b *testing.B) {
+	for _, timed := range []bool{false, true} {
+		for _, n := range []int{1, 10, 100} {
+			b.Run(fmt.Sprintf("timed=%v/stages=%d", timed, n), func(b *testing.B) {
+				stages := make([]baton.Stage[msg], n)
+				for i := range stages {
+					stages[i] = tracer(fmt.Sprintf("s%d", i))
+				}
+				opts := []baton.Option{}
+				if timed {
+					opts = append(opts, baton.WithTiming())
+				}
+				p, err := baton.New(stages, opts...)
+				require.NoError(b, err)
+				defer p.Close()
+				for range 100 {
+					_, err := p.Process(context.Background(), msg{})
+					require.NoError(b, err)
+				}
+				b.ReportAllocs()
+				for b.Loop() {
+					_ = p.Stats()
+				}
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/stage")
+			})
+		}
 	}
 }

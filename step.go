@@ -213,7 +213,7 @@ func (p *Pipeline[T]) endStep(st *stage[T], m *message[T], err error) {
 	e := entry{stage: h.stage, attempts: int32(s.attempt), outcome: Succeeded, err: err}
 	switch {
 	case err == nil:
-		// counted when the message finishes: see countSteps
+		// counted in Processed below when timed, else when the message finishes: see countSteps
 		if s.attempt != 1 {
 			s.plain = false // the shared plain log says one attempt
 		}
@@ -235,6 +235,7 @@ func (p *Pipeline[T]) endStep(st *stage[T], m *message[T], err error) {
 		s.times = append(s.times, span{m.stepStart, d})
 		st.latency.Record(d)
 		st.stats.running.Add(-1)
+		p.countStep(st, e.outcome, now) // stats.go: timed, Processed and its rates move per step
 	}
 	revised := s.revised
 	s.revised = false
@@ -497,8 +498,11 @@ func (p *Pipeline[T]) log(m *message[T]) []StepRecord {
 // when the message finishes rather than per step keeps atomic read-modify-writes — about 7 ns
 // each, more than the rest of a step's bookkeeping — off the step path: a message that
 // completed the default itinerary unrevised costs one atomic add in all, which Stats spreads
-// over every stage.
+// over every stage. A timed pipeline has counted its steps as they ended (countStep).
 func (p *Pipeline[T]) countSteps(m *message[T]) {
+	if p.countRates(m) { // stats.go: the rates; true when timed, as endStep counted the steps
+		return
+	}
 	if m.err == nil && m.slip.plain && p.router == nil {
 		p.plainDone.Add(1)
 		return

@@ -141,6 +141,10 @@ var battery = []behaviour{
 	{"WithoutTimingTheLogHasNoTimes", false, testNoTiming},
 	{"EveryResultCarriesItsLog", false, testEveryResultCarriesItsLog},
 	{"SlogObserver", false, testSlogObserver},
+	// stats
+	{"StatsFreezeWhenThePipelineStops", true, testStatsFreezeAtStop},
+	{"StatsRatesOverTheLastSecondAndMinute", true, testStatsRates},
+	{"StatsProcessedMovesPerStepWhenTimed", true, testStatsProcessedWhileTravelling},
 	// cancellation and deadlines while a step runs
 	{"CancelledStepKeepsItsContextsCause", false, testCancelledStepKeepsCause},
 	{"FailFastCutShortMatchesTheFailure", false, testFailFastCutShortMatchesCause},
