@@ -206,39 +206,49 @@ func (w *Workflow) child(name string, version int) (*Workflow, error) {
 // runSlip runs s along its slip in the pipeline of its fork level, and returns the state as its
 // last successful step left it, with its log completed from the slip's, and the run's error.
 func (w *Workflow) runSlip(ctx context.Context, s *state) (final *state, err error) {
-	w.runSlips(ctx, []*state{s}, func(_ int, f *state, e error) { final, err = f, e })
-	return final, err
+	r := w.pipes[s.depth].ProcessResult(ctx, s)
+	return w.settle(s, r)
 }
 
 // runSlips runs several states along their slips at once (the branches of a fork), in the
-// pipeline of their fork level, and calls each with each one's final state and error as it
-// ends, in completion order.
+// pipeline of their fork level, and calls each with every one's final state and error as it
+// ends. Run stops pulling at the first state it cannot submit (the run cancelled, the pipeline
+// closed): the states it never pulled end with that one's error, unrun.
 func (w *Workflow) runSlips(ctx context.Context, states []*state, each func(i int, s *state, err error)) {
 	p := w.pipes[states[0].depth]
-	seq := func(yield func(*state) bool) {
-		for _, s := range states {
-			if !yield(s) {
-				return
-			}
-		}
-	}
-	for r := range p.Run(ctx, seq) {
+	got := make([]bool, len(states))
+	var refused baton.Result[*state]
+	for r := range p.Run(ctx, slices.Values(states)) {
 		i := int(r.Seq)
-		v := r.Value
-		if v == nil {
-			v = states[i]
+		got[i] = true
+		if r.ID == 0 {
+			refused = r // not accepted: Run pulls no more
 		}
-		if v.hop < len(r.Log) {
-			v = w.recordTolerated(v, r.Log) // the optional tasks that failed at the end
+		final, err := w.settle(states[i], r)
+		each(i, final, err)
+	}
+	for i, ok := range got {
+		if !ok {
+			refused.Value, refused.Seq = states[i], uint64(i)
+			final, err := w.settle(states[i], refused)
+			each(i, final, err)
 		}
-		final := w.completeLog(states[i], v, r.Log)
-		each(i, final, w.runError(r.Err, final))
 	}
 }
 
-// runError turns a slip's error into the run's: a failed step becomes a *TaskError naming the
-// task (for a failed fork, the branch's own error; for a task of a dynamic fork, that task,
-// which final, the branch's state, describes).
+// settle turns the Result of state s's run into its final state and error.
+func (w *Workflow) settle(s *state, r baton.Result[*state]) (*state, error) {
+	v := r.Value
+	if v == nil {
+		v = s
+	}
+	if v.hop < len(r.Log) {
+		v = w.recordTolerated(v, r.Log) // the optional tasks that failed at the end
+	}
+	final := w.completeLog(s, v, r.Log)
+	return final, w.runError(r.Err, final)
+}
+
 func (w *Workflow) runError(err error, final *state) error {
 	var se *baton.StepError
 	if !errors.As(err, &se) {
