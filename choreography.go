@@ -51,55 +51,31 @@ func (c *choreography[T]) start() {
 	}
 }
 
-// work is a goroutine of stage i: act on each message of its inbox, then pass it on.
+// work is a goroutine of stage i: act on each message of its inbox, then pass it on, until the
+// inbox is closed. A stage's panic is recorded as its step's failure and the message passed on;
+// a stage's runtime.Goexit ends this goroutine: a new worker takes its place and the message
+// goes on. An observer's Goexit once the message has left this worker ends only the worker.
 func (c *choreography[T]) work(i int) {
-	for c.guard(i) {
-	}
-}
-
-// guard runs serve and deals with what serve's recover cannot tell apart: a runtime.Goexit in a
-// stage or an observer (serve never returns: a new worker takes this one's place and the
-// message, if the worker still held it, goes on) and, under the legacy GODEBUG=panicnil=1, a
-// panic(nil) (serve returns, the step not yet recorded). It reports whether the worker should go
-// on serving.
-func (c *choreography[T]) guard(i int) (again bool) {
-	var m *message[T] // the message being served; nil once it has left this worker
-	returned := false
-	defer func() {
-		if !returned {
-			c.wg.Go(func() { c.work(i) }) // stop waits for it: this worker is running, so stop has not ended
+	for {
+		var m *message[T] // the message being served; nil once it has left this worker
+		if contain(func() { c.serve(i, &m) }, func(pe *PanicError) {
+			c.p.stagePanicked(m, pe)
+			c.dispatch(m)
+		}, func() {
+			c.wg.Go(func() { c.work(i) }) // stop waits for it: this worker runs, so stop has not ended
 			if m != nil {
-				c.p.stagePanicked(m, nil, true)
+				c.p.stagePanicked(m, nil)
 				c.dispatch(m)
 			}
+		}) {
+			return // the inbox is closed
 		}
-	}()
-	again, nilPanic := c.serve(i, &m)
-	returned = true
-	if nilPanic {
-		c.p.stagePanicked(m, nil, false)
-		c.dispatch(m)
 	}
-	return again
 }
 
-// serve works until the inbox is closed (false) or a stage panicked (true, after the step was
-// recorded as failed and the message passed on; or, when the panic's value was nil, left to
-// guard). Recovering here rather than around each step keeps defer off the step.
-func (c *choreography[T]) serve(i int, mp **message[T]) (panicked, nilPanic bool) {
-	done := false
-	defer func() {
-		if done {
-			return
-		}
-		if r := recover(); r != nil {
-			c.p.stagePanicked(*mp, r, false)
-			c.dispatch(*mp)
-		} else {
-			nilPanic = true // or a Goexit, which never reaches guard's return
-		}
-		panicked = true
-	}()
+// serve acts on the messages of stage i's inbox until it is closed, keeping in *mp the message
+// it holds. Panics unwind to work: no defer on the step.
+func (c *choreography[T]) serve(i int, mp **message[T]) {
 	n := 0
 	for t := range c.inboxes[i] {
 		m := t.m
@@ -115,8 +91,6 @@ func (c *choreography[T]) serve(i int, mp **message[T]) (panicked, nilPanic bool
 			runtime.Gosched()
 		}
 	}
-	done = true
-	return false, false
 }
 
 // dispatch passes m to the inbox of the stage that acts next, or finishes it.

@@ -63,16 +63,27 @@ func (o *orchestrator[T]) driver() {
 func (o *orchestrator[T]) dispatch(m *message[T]) { o.work <- m }
 
 // process drives m from its current step to its end, then finishes it — unless m parked, to
-// be driven on by whoever gives it its stage's slot.
+// be driven on by whoever gives it its stage's slot. A stage's panic is recorded as its step's
+// failure and m driven on; a stage's runtime.Goexit ends this goroutine, and m is carried on in
+// a new one (see rescue).
 func (o *orchestrator[T]) process(m *message[T]) {
 	for {
-		switch o.guard(m) {
-		case finished:
-			o.p.finish(m)
-			return
-		case parked:
-			return
+		outcome, held := finished, -1 // held: the stage whose slot m holds
+		drove := contain(func() { outcome = o.drive(m, &held) }, func(pe *PanicError) {
+			o.free(held)
+			o.p.stagePanicked(m, pe)
+		}, func() {
+			o.free(held)
+			o.p.stagePanicked(m, nil)
+			o.rescue(m)
+		})
+		if !drove {
+			continue // the stage's step is recorded as failed: drive m on
 		}
+		if outcome == finished {
+			o.p.finish(m)
+		}
+		return
 	}
 }
 
@@ -80,48 +91,12 @@ func (o *orchestrator[T]) process(m *message[T]) {
 const (
 	finished = iota // m is at its end: finish it
 	parked          // m waits for a stage's worker slot in that stage's parked queue
-	panicked        // a stage panicked; the step is recorded: drive it on
 )
 
-// guard runs drive and deals with what drive's recover cannot tell apart: a runtime.Goexit in a
-// stage (drive never returns: the message is carried on in another goroutine) and, under the
-// legacy GODEBUG=panicnil=1, a panic(nil) (drive returns, the step not yet recorded).
-func (o *orchestrator[T]) guard(m *message[T]) (outcome int) {
-	returned := false
-	defer func() {
-		if !returned {
-			o.p.stagePanicked(m, nil, true)
-			o.rescue(m)
-		}
-	}()
-	outcome, nilPanic := o.drive(m)
-	returned = true
-	if nilPanic {
-		o.p.stagePanicked(m, nil, false)
-	}
-	return outcome
-}
-
-// drive runs m's actions until it is finished, parks, or a stage panicked (the step recorded as
-// failed; or, when the panic's value was nil, left to guard). Recovering here rather than
-// around each step keeps defer off the step.
-func (o *orchestrator[T]) drive(m *message[T]) (outcome int, nilPanic bool) {
+// drive runs m's actions until it is finished or parks, keeping in *held the stage whose slot
+// it holds while it acts there. Panics unwind to process: no defer on the step.
+func (o *orchestrator[T]) drive(m *message[T], held *int) int {
 	p := o.p
-	held := -1 // the stage whose slot m holds
-	defer func() {
-		if outcome != panicked {
-			return
-		}
-		if held >= 0 {
-			o.free(held)
-		}
-		if r := recover(); r != nil {
-			p.stagePanicked(m, r, false)
-		} else {
-			nilPanic = true // or a Goexit, which never reaches guard's return
-		}
-	}()
-	outcome = panicked
 	i := m.resume // a message given its slot by handOff resumes where it parked
 	if !m.hasSem {
 		i = p.next(m) // next is not idempotent (compensation moves its cursor): ask it once per step
@@ -133,19 +108,17 @@ func (o *orchestrator[T]) drive(m *message[T]) (outcome int, nilPanic bool) {
 		}
 		switch o.take(i, m) {
 		case slotTaken:
-			held = i
+			*held = i
 			p.act(i, m)
-			held = -1
+			*held = -1
 			o.free(i)
 		case slotParked:
-			outcome = parked
-			return parked, false
+			return parked
 		case slotStopped:
 			// m's context ended while it waited: next starts its compensation
 		}
 	}
-	outcome = finished
-	return finished, false
+	return finished
 }
 
 // What take did.
@@ -192,8 +165,11 @@ func (o *orchestrator[T]) take(i int, m *message[T]) int {
 	return slotParked
 }
 
-// free gives back a slot of stage i, to a parked message if one waits.
+// free gives back a slot of stage i, to a parked message if one waits. free(-1) does nothing.
 func (o *orchestrator[T]) free(i int) {
+	if i < 0 {
+		return
+	}
 	<-o.p.stages[i].sem
 	o.handOff(i)
 }

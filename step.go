@@ -252,25 +252,30 @@ func (p *Pipeline[T]) endStep(st *stage[T], m *message[T], err error) {
 	}
 }
 
-// stagePanicked ends the step whose stage panicked with r: a panic is never retried, so the
-// step ends there, failed (or tolerated when optional). The strategies call it from the
-// recover of their loops, so that no per-step defer is needed; the step's own deferred
-// clean-up (an attempt's context) has run during the unwinding.
+// stagePanicked ends the step whose stage panicked with pe: a panic is never retried, so the
+// step ends there, failed (or tolerated when optional). The strategies call it when contain
+// reports the panic of their loops, so that no per-step defer is needed; the step's own
+// deferred clean-up (an attempt's context) has run during the unwinding.
 //
-// With goexit the stage called runtime.Goexit: the step fails with ErrGoexit, and the caller
-// must carry the message on in another goroutine.
-func (p *Pipeline[T]) stagePanicked(m *message[T], r any, goexit bool) {
+// With pe nil the stage called runtime.Goexit: the step fails with ErrGoexit, and the caller
+// must carry the message on in another goroutine — or, when an observer called it, the message
+// ends (see observerExited).
+func (p *Pipeline[T]) stagePanicked(m *message[T], pe *PanicError) {
+	goexit := pe == nil
 	if m != nil && goexit && m.inObserver {
 		p.observerExited(m)
 		return
 	}
 	if m == nil || !m.inStage {
-		panic(r) // not a stage's panic: a bug in Baton, not to be hidden
+		if goexit {
+			panic("baton: runtime.Goexit outside a stage's code") // a bug in Baton, not to be hidden
+		}
+		panic(pe.Value) // not a stage's panic: a bug in Baton, not to be hidden
 	}
 	m.inStage = false
-	err := ErrGoexit
+	var err error = ErrGoexit
 	if !goexit {
-		err = newPanicError(r)
+		err = pe
 	}
 	if m.compensating { // a Goexit in Compensate: its panics are recovered where it is called
 		p.endCompensation(&p.stages[m.slip.log[m.comp].stage], m, err)
