@@ -159,3 +159,32 @@ func WithObserver(o Observer) Option {
 // Stats its per-stage latency quantiles and throughput. Cost: two clock reads and two atomic
 // adds per step (tens of nanoseconds); off by default so that a step costs only the work itself.
 func WithTiming() Option { return func(c *config) { c.timing = true } }
+
+// stepContext asks the ContextObserver for the context of the attempt or compensation e starts.
+func (p *Pipeline[T]) stepContext(ctx context.Context, m *message[T], e Event) context.Context {
+	e.Message, e.Key, e.Strategy, e.Pipeline, e.Context = m.id, m.key, p.cfg.strategy, p.cfg.name, ctx
+	return p.obs.stepContext(ctx, e)
+}
+
+// emit tells the observer of e, an event of message m. While it runs, m.inObserver tells a
+// Goexit of the observer's from a stage's (see stagePanicked).
+func (p *Pipeline[T]) emit(m *message[T], e Event) {
+	e.Message, e.Key, e.Strategy, e.Pipeline, e.Context = m.id, m.key, p.cfg.strategy, p.cfg.name, m.ctx
+	m.inObserver = true
+	p.obs.emit(e)
+	m.inObserver = false
+}
+
+// observerExited ends m, whose observer called runtime.Goexit during one of its steps or
+// compensations: it is unsupported (see Observer), and the message's state may be half-way
+// through a step, so the message ends at once with ErrGoexit, its remaining steps and
+// compensations skipped, and the strategy carries it to its result in another goroutine.
+func (p *Pipeline[T]) observerExited(m *message[T]) {
+	m.inObserver, m.inStage = false, false
+	if m.stepCancel != nil {
+		m.stepCancel()
+		m.stepCancel = nil
+	}
+	m.err = fmt.Errorf("%w: called by an observer; the message's remaining steps and compensations were skipped", ErrGoexit)
+	m.compensating, m.comp, m.compStart = true, 0, len(m.slip.log)
+}

@@ -29,9 +29,9 @@ type Pipeline[T any] struct {
 	strat  strategy[T]
 	obs    *observers // nil without WithObserver
 	timing bool
-	// plainLog is the log of a message that completed the default itinerary unrevised, each
+	// defaultLog is the log of a message that completed the default itinerary unrevised, each
 	// step at its first attempt: shared by such messages' Results (see log).
-	plainLog []StepRecord
+	defaultLog []StepRecord
 	slots    chan struct{} // one token per message in flight (accepted and not yet finished)
 	closing  chan struct{} // closed when Close or Shutdown begins
 	drained  chan struct{} // closed when closing and no message is left unfinished
@@ -46,9 +46,9 @@ type Pipeline[T any] struct {
 	_     [64]byte
 	state atomic.Int64  // messages accepted and not yet finished, times 2, plus 1 once closing
 	ids   atomic.Uint64 // the last message ID given
-	// plainDone counts messages that completed the default itinerary unrevised: each is one
+	// untouchedDone counts messages that completed the default itinerary unrevised: each is one
 	// Processed step of every stage (see countSteps).
-	plainDone atomic.Int64
+	untouchedDone atomic.Int64
 	_         [48]byte
 
 	begun     atomic.Int64 // UnixNano of the first message, for throughput
@@ -65,7 +65,7 @@ type stage[T any] struct {
 	name    string
 	comp    Compensator[T]
 	cfg     stageConfig
-	plain   bool          // default policy: one attempt, no timeouts (the short step path)
+	defaultPolicy bool // one attempt, no timeouts: the short step path
 	sem     chan struct{} // orchestration's cap on concurrent steps, when Workers is set
 	stats   stageCounters
 	latency hist.Histogram // step durations, when timing
@@ -144,16 +144,16 @@ func New[T any](stages []Stage[T], opts ...Option) (*Pipeline[T], error) {
 		if err := st.cfg.validate(); err != nil {
 			errs = append(errs, fmt.Errorf("stage %q: %w", name, err))
 		}
-		st.plain = st.cfg.retry.MaxAttempts <= 1 && st.cfg.attemptTimeout == 0 && st.cfg.stepTimeout == 0
+		st.defaultPolicy = st.cfg.retry.MaxAttempts <= 1 && st.cfg.attemptTimeout == 0 && st.cfg.stepTimeout == 0
 		if st.cfg.workers > 0 {
 			st.sem = make(chan struct{}, st.cfg.workers)
 		}
 		p.reg.index[name] = int32(i)
 		p.reg.names = append(p.reg.names, name)
 		p.route = append(p.route, hop{stage: int32(i)})
-		p.plainLog = append(p.plainLog, StepRecord{Stage: name, Attempts: 1, Outcome: Succeeded})
+		p.defaultLog = append(p.defaultLog, StepRecord{Stage: name, Attempts: 1, Outcome: Succeeded})
 	}
-	p.plainLog = slices.Clip(p.plainLog) // shared by results: an append must copy, not overwrite
+	p.defaultLog = slices.Clip(p.defaultLog) // shared by results: an append must copy, not overwrite
 	if cfg.router != nil {
 		r, ok := cfg.router.(func(T) []string)
 		if !ok {

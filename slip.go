@@ -26,7 +26,7 @@ type Slip struct {
 	hops    int
 	attempt int // the current step's attempt number
 	revised bool
-	plain   bool // no revision and no tolerated failure so far: see Pipeline.countSteps
+	untouched bool // no revision, no retry and no tolerated failure so far: see Pipeline.countSteps
 	errs    bool // some log entry holds an error (to be cleared before reuse)
 
 	reg   *registry
@@ -220,7 +220,7 @@ func (s *Slip) snapshot() {
 	if !s.revised {
 		s.saved = append(s.saved[:0], s.route[s.pos+1:]...)
 		s.revised = true
-		s.plain = false
+		s.untouched = false
 	}
 }
 
@@ -242,6 +242,6 @@ func (s *Slip) reset(reg *registry) {
 	s.times = s.times[:0]
 	s.attempt = 0
 	s.revised = false
-	s.plain = true
+	s.untouched = true
 	s.errs = false
 }

@@ -81,7 +81,7 @@ type stageCounters struct {
 	processed, failed, retried, compensated, compensationFailed, running atomic.Int64
 	_                                                                    [16]byte
 	// recent counts the steps counted in processed per second of the pipeline's clock, but for
-	// the messages counted in Pipeline.plainDone (see liveStats.plain).
+	// the messages counted in Pipeline.untouchedDone (see liveStats.untouched).
 	recent rate.Ring
 }
 
@@ -97,10 +97,10 @@ type liveStats struct {
 	// finish, so that counting one reads no clock; 0 while tick is not armed.
 	second atomic.Int64
 	_      [40]byte
-	// plain counts the messages counted in plainDone (untimed, the default itinerary completed
+	// untouched counts the messages counted in untouchedDone (untimed, the default itinerary completed
 	// unrevised at first attempts): each is also a step of every stage. other counts every
 	// other message finished.
-	plain, other rate.Ring
+	untouched, other rate.Ring
 
 	mu      sync.Mutex  // guards the fields below, and arming
 	timer   *time.Timer // runs tick at each second while armed
@@ -193,7 +193,7 @@ func (p *Pipeline[T]) tick() {
 	}
 	since := time.Since(*p.clockOrigin())
 	sec := int64(since / time.Second)
-	if l.plain.Count(sec-1)+l.other.Count(sec-1)+l.plain.Count(sec)+l.other.Count(sec) == 0 {
+	if l.untouched.Count(sec-1)+l.other.Count(sec-1)+l.untouched.Count(sec)+l.other.Count(sec) == 0 {
 		l.armed = false
 		l.second.Store(0)
 		return
@@ -216,15 +216,15 @@ func (p *Pipeline[T]) countStep(st *stage[T], outcome Outcome, now time.Time) {
 // not time steps, its successful steps too (countSteps then adds them to the lifetime
 // counters). It reports whether the pipeline times steps, in which case endStep has counted
 // them already. Cost: an atomic load and an atomic add, no clock read (see currentSecond), and
-// untimed, an atomic add per successful step of a message that is not plain.
+// untimed, an atomic add per successful step of a message that is not untouched (see Slip.untouched).
 func (p *Pipeline[T]) countRates(m *message[T]) (timed bool) {
 	sec := p.currentSecond()
 	if p.timing {
 		p.live.other.Add(sec, 1)
 		return true
 	}
-	if m.err == nil && m.slip.plain && p.router == nil { // counted in plainDone
-		p.live.plain.Add(sec, 1)
+	if m.err == nil && m.slip.untouched && p.router == nil { // counted in untouchedDone
+		p.live.untouched.Add(sec, 1)
 		return false
 	}
 	p.live.other.Add(sec, 1)
@@ -260,26 +260,26 @@ func (p *Pipeline[T]) Stats() Stats {
 	if o := p.live.origin.Load(); o != nil {
 		clock = now.Sub(*o)
 	}
-	plain1s, plain1m := p.live.plain.Rate(clock, 1), p.live.plain.Rate(clock, 60)
-	st.Rate1s = plain1s + p.live.other.Rate(clock, 1)
-	st.Rate1m = plain1m + p.live.other.Rate(clock, 60)
+	untouched1s, untouched1m := p.live.untouched.Rate(clock, 1), p.live.untouched.Rate(clock, 60)
+	st.Rate1s = untouched1s + p.live.other.Rate(clock, 1)
+	st.Rate1m = untouched1m + p.live.other.Rate(clock, 60)
 	if p.obs != nil {
 		st.ObserverPanics = p.obs.panics.Load()
 	}
-	plain := p.plainDone.Load()
+	untouched := p.untouchedDone.Load()
 	for i := range p.stages {
 		c := &p.stages[i].stats
 		st.Stages[i] = StageStats{
 			Name:               p.stages[i].name,
-			Processed:          c.processed.Load() + plain,
+			Processed:          c.processed.Load() + untouched,
 			Failed:             c.failed.Load(),
 			Retried:            c.retried.Load(),
 			Compensated:        c.compensated.Load(),
 			CompensationFailed: c.compensationFailed.Load(),
 			Inbox:              p.strat.inbox(i),
 			Running:            c.running.Load(),
-			Rate1s:             plain1s + c.recent.Rate(clock, 1),
-			Rate1m:             plain1m + c.recent.Rate(clock, 60),
+			Rate1s:             untouched1s + c.recent.Rate(clock, 1),
+			Rate1m:             untouched1m + c.recent.Rate(clock, 60),
 		}
 		if st.Elapsed > 0 {
 			st.Stages[i].Throughput = float64(st.Stages[i].Processed) / st.Elapsed.Seconds()
