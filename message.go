@@ -7,6 +7,10 @@ import (
 	"time"
 )
 
+// This file is a message's life, in one place: accepted (newMessageOf), reset (reset, the one
+// place a field is cleared), finished (finish, deliver), released (release); and a message
+// refused before it was accepted (reject).
+
 // message is an accepted message on its journey: the value, its slip, and where its result goes.
 // Messages are pooled per pipeline; one is owned by exactly one goroutine at a time (the one
 // running its current step, or the one holding it in a channel), so it needs no locking — but
@@ -71,45 +75,6 @@ func (m *message[T]) reset() {
 	m.stepCancel, m.attemptEnded = nil, false
 }
 
-// Result is the outcome of one message of a stream: its final value, its error (nil on success),
-// and its slip's log: every step it took and every compensation, in order.
-type Result[T any] struct {
-	// Value is the message as the last successful step left it (the input if no step ran).
-	Value T
-	// Err is nil on success; otherwise a *StepError, an error matching ErrUnknownStage,
-	// ErrHopLimit, ErrTimeout, ErrAborted, context.Canceled …, wrapped in a *CompensationError
-	// when completed steps were compensated.
-	Err error
-	// Log is the slip's log: every step and compensation, in order. Treat it as read-only:
-	// results of messages that completed the default itinerary unrevised, each step at its
-	// first attempt, share one slice, so that they cost no allocation (its capacity is its
-	// length, so an append copies; a write into an element would change every such result).
-	// Any other result has its own. WithPrivateLogs gives every result its own log, at one
-	// allocation per message, for code that changes logs in place.
-	Log []StepRecord
-	// Seq is the message's submission number within its stream, from 0 (0 for ProcessResult).
-	Seq uint64
-	// ID identifies the message within its pipeline: the pipeline numbers the messages it
-	// accepts from 1, in the order it accepts them. Its events carry it (Event.Message), and so
-	// do the slog observer's records and the otel module's spans. A message refused before it
-	// was accepted (Run's refused ones) has ID 0.
-	ID uint64
-	// Key is the message's own key, from WithKey: an order or document ID the events, log
-	// records and spans of the message carry too. "" without WithKey.
-	Key string
-}
-
-// Compensation returns the compensation records of the log, in the order they ran.
-func (r Result[T]) Compensation() []StepRecord {
-	var out []StepRecord
-	for _, s := range r.Log {
-		if s.Outcome == Compensated || s.Outcome == CompensationFailed {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
 // finish closes a message's journey: its error takes the compensation outcome, its contexts are
 // released, and it goes to its sink. The caller must not touch m afterwards.
 func (p *Pipeline[T]) finish(m *message[T]) {
@@ -153,16 +118,6 @@ func (p *Pipeline[T]) deliver(m *message[T]) {
 	}
 }
 
-// log returns m's log as StepRecords for its Result. A message that completed the default
-// itinerary unrevised, each step at its first attempt, untimed, shares one read-only log made
-// at New: the common case costs no allocation. Any other gets its own copy (one allocation).
-func (p *Pipeline[T]) log(m *message[T]) []StepRecord {
-	if m.err == nil && m.slip.untouched && p.router == nil && !p.timing && !p.cfg.privateLogs {
-		return p.defaultLog
-	}
-	return m.slip.records(0)
-}
-
 // countSteps adds the message's successful steps to the stages' Processed counters. Counting
 // when the message finishes rather than per step keeps atomic read-modify-writes — about 7 ns
 // each, more than the rest of a step's bookkeeping — off the step path: a message that
@@ -181,4 +136,110 @@ func (p *Pipeline[T]) countSteps(m *message[T]) {
 			p.stages[e.stage].stats.processed.Add(1)
 		}
 	}
+}
+
+// newMessage makes an accepted message ready for its first step. parent is the caller's
+// context (Process), or the stream's, which is derived from the pipeline's already (derived).
+func (p *Pipeline[T]) newMessage(parent context.Context, v T, derived bool) *message[T] {
+	return p.newMessageOf(arrival[T]{ctx: parent, derived: derived}, v)
+}
+
+// arrival is what a new message comes with besides its value: its context — the caller's, or one
+// derived from the pipeline's already, with what releases it — and the stream it comes by.
+type arrival[T any] struct {
+	ctx     context.Context
+	derived bool
+	detach  func() bool
+	cancel  context.CancelCauseFunc
+	stream  *Stream[T]
+	seq     uint64
+}
+
+// newMessageOf is newMessage for a message that arrives as a says.
+func (p *Pipeline[T]) newMessageOf(a arrival[T], v T) *message[T] {
+	m := p.pool.Get().(*message[T]) // reset by release
+	m.value = v
+	if a.derived {
+		m.ctx, m.detach, m.cancelCause = a.ctx, a.detach, a.cancel
+	} else {
+		m.ctx, m.detach, m.cancelCause = p.derive(a.ctx)
+	}
+	if s := a.stream; s != nil {
+		m.sink, m.seq = s.sink, a.seq
+		if s.failFast {
+			m.failFast = s.cancel
+		}
+	}
+	if p.cfg.msgTimeout > 0 {
+		m.ctx, m.cancel = context.WithTimeoutCause(m.ctx, p.cfg.msgTimeout, errMessageTimeout)
+	}
+	// The pipeline's own context ends only at Shutdown's deadline, which p.aborted tells more
+	// cheaply: a message under it has no done channel to watch between steps.
+	if m.ctx != p.base {
+		m.done = m.ctx.Done()
+		_, m.deadline = m.ctx.Deadline()
+	}
+	m.id = p.ids.Add(1)
+	returned := false
+	defer func() {
+		if !returned {
+			p.exitedAtBegin(m)
+		}
+	}()
+	p.begin(m)
+	if p.obs != nil {
+		m.accepted = time.Now()
+		p.emit(m, Event{Kind: MessageAccepted, Time: m.accepted})
+	}
+	returned = true
+	return m
+}
+
+// exitedAtBegin ends a message whose router, key function or observer called runtime.Goexit as
+// it was accepted: the goroutine that brought it ends, so the message gets its result here —
+// delivered to its stream, or, for a Process caller that will never return, released.
+func (p *Pipeline[T]) exitedAtBegin(m *message[T]) {
+	m.inObserver = false
+	m.slip.route = m.slip.route[:0]
+	m.err = fmt.Errorf("%w: called by the router, the key function or an observer as the message was accepted", ErrGoexit)
+	sink := m.sink
+	p.finish(m)
+	if sink == nil {
+		p.release(m)
+	}
+}
+
+// release recycles a delivered message. A message its waiter claimed from an inbox (see
+// choreography.claim) is released twice, by its waiter and when its stale copy is dropped: the
+// second release ends its time in flight, then recycles it.
+func (p *Pipeline[T]) release(m *message[T]) {
+	if m.stale.Load() != 0 {
+		if m.stale.Add(-1) != 0 {
+			return
+		}
+		p.leave()
+		<-p.slots
+	}
+	if m.slip.errs {
+		clear(m.slip.log) // drop references to errors
+	}
+	m.reset()
+	p.pool.Put(m)
+}
+
+// reject reports msg, which could not be submitted, as a result carrying err, so that a caller
+// of Run sees every message it produced. It waits for the stream's consumer to take it (see
+// Stream.rejects), and returns false, reporting nothing, once the stream is closed.
+func (s *Stream[T]) reject(msg T, err error) bool {
+	seq, ok := s.number()
+	if !ok {
+		return false
+	}
+	s.firstReject.CompareAndSwap(-1, int64(seq))
+	s.refusedOnce.Do(func() { close(s.refused) })
+	m := s.p.pool.Get().(*message[T])
+	m.slip.reset(&s.p.reg)
+	m.value, m.err, m.seq, m.noToken, m.key = msg, err, seq, true, s.p.keyOf(msg)
+	s.rejects <- m // numbered, so taken by Results or by abandon
+	return true
 }

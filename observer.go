@@ -48,14 +48,19 @@ func (f ObserverFunc) Observe(e Event) { f(e) }
 type EventKind uint8
 
 const (
-	MessageAccepted     EventKind = iota + 1 // a message was accepted and given its slip
-	StepStarted                              // an attempt of a step starts (Stage, Attempt)
-	StepEnded                                // an attempt ended (Duration, Err; Outcome on its last attempt†)
-	RetryScheduled                           // a failed attempt will be retried after Backoff
-	SlipRevised                              // the step that ended revised the slip (Remaining)
-	CompensationStarted                      // compensation of a completed step starts
-	CompensationEnded                        // it ended (Outcome, Err, Duration)
-	MessageFinished                          // the message finished (Err; Duration since accepted)
+	MessageAccepted EventKind = iota + 1 // a message was accepted and given its slip
+	StepStarted                          // an attempt of a step starts (Stage, Attempt)
+	// StepEnded: an attempt ended (Duration, Err; Outcome on the step's last attempt). Exactly
+	// one is sent per attempt. An attempt that will be retried has its StepEnded, without
+	// Outcome, before RetryScheduled. If the wait for the retry is then cut short (a
+	// cancellation, a timeout), the step ends there and no further StepEnded is sent: its
+	// outcome shows in the message's next events.
+	StepEnded
+	RetryScheduled      // a failed attempt will be retried after Backoff
+	SlipRevised         // the step that ended revised the slip (Remaining)
+	CompensationStarted // compensation of a completed step starts
+	CompensationEnded   // it ended (Outcome, Err, Duration)
+	MessageFinished     // the message finished (Err; Duration since accepted)
 )
 
 var eventNames = [...]string{"", "message accepted", "step started", "step ended", "retry scheduled",
@@ -67,11 +72,6 @@ func (k EventKind) String() string {
 	}
 	return fmt.Sprintf("EventKind(%d)", uint8(k))
 }
-
-// † Exactly one StepEnded is sent per attempt. An attempt that will be retried has its StepEnded
-// (without Outcome) before RetryScheduled; if the wait for the retry is then cut short
-// (cancellation, a timeout), the step ends there and no further StepEnded is sent: its outcome
-// shows in the message's next events.
 
 // Event is one thing that happened to a message. Fields that do not apply to its Kind are zero.
 type Event struct {
@@ -155,9 +155,10 @@ func WithObserver(o Observer) Option {
 	}
 }
 
-// WithTiming makes the pipeline time every step: each StepRecord gets its Start and Duration, and
-// Stats its per-stage latency quantiles and throughput. Cost: two clock reads and two atomic
-// adds per step (tens of nanoseconds); off by default so that a step costs only the work itself.
+// WithTiming makes the pipeline time every step: each StepRecord gets its Start and Duration,
+// and Stats its per-stage latency quantiles, steps running, and Processed counted as each step
+// succeeds. It is off by default, so that a step costs only the work itself; its cost is in the
+// package doc, "Cost".
 func WithTiming() Option { return func(c *config) { c.timing = true } }
 
 // stepContext asks the ContextObserver for the context of the attempt or compensation e starts.

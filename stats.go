@@ -79,7 +79,7 @@ type Latency struct {
 // stageCounters are a stage's counters, padded so that stages never share a cache line.
 type stageCounters struct {
 	processed, failed, retried, compensated, compensationFailed, running atomic.Int64
-	_                                                                    [16]byte
+	_                                                                    [16]byte // to 64 bytes: see TestCacheLinePadding
 	// recent counts the steps counted in processed per second of the pipeline's clock, but for
 	// the messages counted in Pipeline.untouchedDone (see liveStats.untouched).
 	recent rate.Ring

@@ -2,10 +2,8 @@ package baton
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"iter"
-	"runtime"
 	"sync"
 	"sync/atomic"
 
@@ -186,23 +184,6 @@ func (s *Stream[T]) take(ctx context.Context) error {
 	}
 }
 
-// reject reports msg, which could not be submitted, as a result carrying err, so that a caller
-// of Run sees every message it produced. It waits for the stream's consumer to take it (see
-// Stream.rejects), and returns false, reporting nothing, once the stream is closed.
-func (s *Stream[T]) reject(msg T, err error) bool {
-	seq, ok := s.number()
-	if !ok {
-		return false
-	}
-	s.firstReject.CompareAndSwap(-1, int64(seq))
-	s.refusedOnce.Do(func() { close(s.refused) })
-	m := s.p.pool.Get().(*message[T])
-	m.slip.reset(&s.p.reg)
-	m.value, m.err, m.seq, m.noToken, m.key = msg, err, seq, true, s.p.keyOf(msg)
-	s.rejects <- m // numbered, so taken by Results or by abandon
-	return true
-}
-
 // CloseSend ends submission: Results ends once every accepted message has its result. It is safe
 // to call more than once.
 func (s *Stream[T]) CloseSend() {
@@ -328,73 +309,4 @@ func (s *Stream[T]) abandon(got uint64) {
 		}
 	}
 	s.release()
-}
-
-// Run streams the messages of in through the pipeline under ctx and yields one Result per
-// message: completion order by default, submission order with WithSubmissionOrder. It pulls
-// from in on one goroutine of its own, which it waits for before returning.
-//
-// Every message pulled from in gets exactly one result. Run stops pulling at the first message
-// it cannot submit — ctx cancelled, a FailFast stream's first failure, the pipeline closed —
-// and that message's result carries the reason, without running; so an endless input stops
-// once ctx is cancelled. Breaking out of the loop stops Run cleanly (and stops pulling), as
-// for Stream.Results.
-//
-// Run cannot interrupt in itself: an input that blocks (waiting for its next item) holds Run
-// until it yields or returns, also after ctx is cancelled, so an input that may block should
-// select on the same ctx. An input that panics, or calls runtime.Goexit, stops being pulled; once
-// the results of the messages it produced are delivered, Run re-raises the panic — as a
-// *PanicError with the input's stack, matching ErrPanic — or the Goexit in the goroutine that
-// ranges over Run, as a range loop over the input itself would. A nil in panics at once.
-func (p *Pipeline[T]) Run(ctx context.Context, in iter.Seq[T], opts ...StreamOption) iter.Seq[Result[T]] {
-	return func(yield func(Result[T]) bool) {
-		if in == nil {
-			panic(errors.New("baton: Run: nil input sequence"))
-		}
-		s := p.Stream(ctx, opts...)
-		var (
-			wg     sync.WaitGroup
-			failed any  // the input's panic, as a *PanicError
-			exited bool // the input called runtime.Goexit
-		)
-		wg.Go(func() {
-			defer s.CloseSend()
-			returned := false
-			defer func() {
-				if !returned {
-					if r := recover(); r != nil {
-						failed = newPanicError(r)
-					} else {
-						exited = true
-					}
-				}
-			}()
-			for v := range in {
-				if err := s.Submit(ctx, v); err != nil {
-					s.reject(v, err)
-					break
-				}
-			}
-			returned = true
-		})
-		consumed := false
-		defer func() {
-			wg.Wait()
-			if !consumed {
-				return // the loop body is panicking or exiting: let it
-			}
-			if failed != nil {
-				panic(failed)
-			}
-			if exited {
-				runtime.Goexit()
-			}
-		}()
-		for r := range s.Results() {
-			if !yield(r) {
-				break
-			}
-		}
-		consumed = true
-	}
 }
