@@ -15,11 +15,15 @@ import (
 
 func testFailFast(t *testing.T, c *suite) {
 	cause := errors.New("poison")
+	var after sync.WaitGroup
+	after.Add(4)
 	st := baton.Func("st", func(ctx context.Context, m Msg) (Msg, error) {
 		if m.ID == 3 {
+			after.Wait() // the messages after it are in their step: they are cut short, not refused
 			return m, cause
 		}
 		if m.ID > 3 {
+			after.Done()
 			<-ctx.Done() // everything after the poison waits until the stream is cancelled
 			return m, ctx.Err()
 		}
