@@ -89,6 +89,7 @@ type config struct {
 	allowEmpty  bool
 	privateLogs bool
 	hopLimit    int
+	minDrivers  int // WithDrivers'
 	msgTimeout  time.Duration
 	observer    Observer
 	timing      bool
@@ -193,6 +194,24 @@ func WithHopLimit(n int) Option {
 			c.errs = append(c.errs, fmt.Errorf("WithHopLimit(%d): must be at least 1", n))
 		}
 		c.hopLimit = n
+	}
+}
+
+// WithDrivers makes orchestration run at least n driver goroutines for streamed messages. By
+// default it runs as many as choreography has stage goroutines (the stages' Workers together,
+// at least GOMAXPROCS), which gives both strategies the same concurrency; raising it lets
+// orchestrated streams run more steps of stages without Workers at once than choreography's
+// single goroutine per such stage would. It changes nothing under choreography, nor for Process.
+//
+// Deprecated: set Workers on the stages whose concurrency matters: both strategies then follow
+// it. WithDrivers remains for programs written before drivers followed Workers.
+func WithDrivers(n int) Option {
+	return func(c *config) {
+		if n < 1 {
+			c.errs = append(c.errs, fmt.Errorf("WithDrivers(%d): must be at least 1", n))
+			return
+		}
+		c.minDrivers = n
 	}
 }
 

@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
+	"slices"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/baton-go/baton"
 	"github.com/stretchr/testify/assert"
@@ -60,4 +63,27 @@ func ExampleOptionsOf() {
 	// Output:
 	// double 21 attempt 1
 	// 42
+}
+
+// WithDrivers, deprecated, still builds pipelines, raises orchestration's drivers (more steps of
+// a stage without Workers run at once) and refuses n < 1.
+func TestWithDriversIsAFloor(t *testing.T) {
+	_, err := baton.New([]baton.Stage[msg]{tracer("a")}, baton.WithDrivers(0))
+	require.ErrorIs(t, err, baton.ErrInvalidPipeline)
+	var now, peak atomic.Int32
+	busy := baton.Func("busy", func(ctx context.Context, m msg) (msg, error) {
+		n := now.Add(1)
+		for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+		}
+		time.Sleep(5 * time.Millisecond)
+		now.Add(-1)
+		return m, nil
+	})
+	p, err := baton.New([]baton.Stage[msg]{busy}, baton.WithDrivers(8))
+	require.NoError(t, err)
+	defer p.Close()
+	for r := range p.Run(t.Context(), slices.Values(make([]msg, 32))) {
+		require.NoError(t, r.Err)
+	}
+	assert.Greater(t, peak.Load(), int32(runtime.GOMAXPROCS(0)), "more steps at once than GOMAXPROCS drivers would run")
 }

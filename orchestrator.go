@@ -34,7 +34,7 @@ func newOrchestrator[T any](p *Pipeline[T]) *orchestrator[T] {
 			o.parked[i] = make(chan *message[T], cap(p.slots))
 		}
 	}
-	o.drivers = min(max(workers, runtime.GOMAXPROCS(0)), cap(p.slots))
+	o.drivers = min(max(workers, runtime.GOMAXPROCS(0), p.cfg.minDrivers), cap(p.slots))
 	return o
 }
 
