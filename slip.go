@@ -20,14 +20,14 @@ import (
 type Slip struct {
 	// Touched by every step, and kept within one cache line: under choreography the message
 	// moves between cores at every step, and each line it touches moves with it.
-	route   []hop   // planned steps; route[pos] is the step running now
-	log     []entry // compact log; StepRecords are made from it on demand
-	pos     int
-	hops    int
-	attempt int // the current step's attempt number
-	revised bool
+	route     []hop   // planned steps; route[pos] is the step running now
+	log       []entry // compact log; StepRecords are made from it on demand
+	pos       int
+	hops      int
+	attempt   int // the current step's attempt number
+	revised   bool
 	untouched bool // no revision, no retry and no tolerated failure so far: see Pipeline.countSteps
-	errs    bool // some log entry holds an error (to be cleared before reuse)
+	errs      bool // some log entry holds an error (to be cleared before reuse)
 
 	reg   *registry
 	times []span // log[i]'s timing, when the pipeline times steps
