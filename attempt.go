@@ -28,6 +28,7 @@ func (p *Pipeline[T]) policedStep(st *stage[T], m *message[T]) {
 	if p.timing {
 		m.stepStart = time.Now()
 		st.stats.running.Add(1)
+		m.running = true
 	}
 	err := p.attempts(ctx, st, m)
 	if m.stepCancel != nil {

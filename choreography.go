@@ -58,7 +58,9 @@ func (c *choreography[T]) work(i int) {
 		var m *message[T] // the message being served; nil once it has left this worker
 		if contain(func() { c.serve(i, &m) }, func(pe *PanicError) {
 			c.p.stagePanicked(m, pe)
-			c.dispatch(m)
+			held := m
+			m = nil // dispatch may finish it: a Goexit in an observer there is no step's
+			c.dispatch(held)
 		}, func() {
 			c.wg.Go(func() { c.work(i) }) // stop waits for it: this worker runs, so stop has not ended
 			if m != nil {
@@ -77,7 +79,7 @@ func (c *choreography[T]) serve(i int, mp **message[T]) {
 	n := 0
 	for t := range c.inboxes[i] {
 		m := t.m
-		if m.claimable && (t.gen != m.gen.Load() || !m.hold.CompareAndSwap(queued, held)) {
+		if m.claimable && !m.hold.CompareAndSwap(where(t.gen, queued), where(t.gen, held)) {
 			c.drop(m) // a stale ticket: its waiter claimed it
 			continue
 		}
@@ -104,9 +106,9 @@ func (c *choreography[T]) forward(m *message[T]) int {
 	}
 	var gen uint32
 	if m.claimable {
-		m.resume = i       // next has decided: whoever takes m on starts there
-		gen = m.gen.Load() // read before m is queued: a claim after that changes it
-		if !m.hold.CompareAndSwap(held, queued) {
+		m.resume = i // next has decided: whoever takes m on starts there
+		gen = generation(m.hold.Load())
+		if !m.hold.CompareAndSwap(where(gen, held), where(gen, queued)) {
 			m.handoff <- struct{}{} // its waiter wants it back: see claim
 			return -1
 		}

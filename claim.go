@@ -5,7 +5,9 @@ package baton
 // worker — one that is waiting for this very caller, say: the message then stops where it
 // waits, as under orchestration, where the caller itself waits for the stage's worker slot.
 //
-// Where a claimable message is, is its hold:
+// Where a claimable message is, is its hold: one atomic word holding its generation and one of
+// these, so that a worker's single compare-and-swap checks both that its ticket is the live one
+// and that the message still waits for it.
 const (
 	held    = iota // a worker has it, or is passing it on
 	queued         // its ticket waits in an inbox
@@ -13,8 +15,12 @@ const (
 	wanted         // its waiter waits for the worker holding it to hand it over
 )
 
+// where packs a generation and a place into a hold; generation unpacks the generation.
+func where(gen uint32, place uint64) uint64 { return uint64(gen)<<2 | place }
+func generation(hold uint64) uint32         { return uint32(hold >> 2) }
+
 // A claimed message's stale ticket stays in its inbox until a worker takes it and drops it: the
-// message's generation (message.gen) tells stale tickets from the live one, and the message holds
+// message's generation, raised by the claim, tells stale tickets from the live one, and the message holds
 // its in-flight slot until both its waiter has released it and its stale ticket is dropped (see
 // Pipeline.release), so that no inbox ever holds more than its room.
 
@@ -43,14 +49,14 @@ func (c *choreography[T]) claim(m *message[T]) {
 		// Its waiter and the stale ticket each release a claimed message (see release):
 		// counted before it is claimed, for the stale ticket may be taken at once.
 		m.stale.Store(2)
-		if m.hold.CompareAndSwap(queued, claimed) {
+		gen := generation(m.hold.Load())
+		if m.hold.CompareAndSwap(where(gen, queued), where(gen+1, claimed)) { // its ticket is stale now
 			m.claimed = true
-			m.gen.Add(1)
 			c.resume(m)
 			return
 		}
 		m.stale.Store(0)
-		if m.hold.CompareAndSwap(held, wanted) {
+		if m.hold.CompareAndSwap(where(gen, held), where(gen, wanted)) {
 			select {
 			case <-m.reply:
 			case <-m.handoff:
@@ -85,8 +91,8 @@ func (c *choreography[T]) resume(m *message[T]) {
 		return
 	}
 	m.resume = i
-	gen := m.gen.Load()
-	m.hold.Store(queued)
+	gen := generation(m.hold.Load())
+	m.hold.Store(where(gen, queued))
 	c.inboxes[i] <- ticket[T]{m, gen} // never blocks: see the choreography type's comment
 	<-m.reply
 }

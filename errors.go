@@ -142,6 +142,13 @@ func (e *timeoutError) Unwrap() []error {
 	return []error{e.cause, context.DeadlineExceeded}
 }
 
+// goexitError is the error of a message whose router, key function or observer called
+// runtime.Goexit (unsupported): it matches ErrGoexit, and says who called it.
+type goexitError struct{ who, what string }
+
+func (e *goexitError) Error() string        { return "baton: " + e.who + " called runtime.Goexit" + e.what }
+func (e *goexitError) Is(target error) bool { return target == ErrGoexit }
+
 // stoppedError is the error of a step cut short because its message's context ended while it
 // ran: it matches the context's cause (context.Canceled, a cause given to
 // context.WithCancelCause, ErrAborted, ErrTimeout …) and still carries the stage's own error.

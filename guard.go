@@ -7,7 +7,8 @@ package baton
 //   - f panicked: the panic is recovered, onPanic gets it as a *PanicError — its value (nil
 //     for a legacy GODEBUG=panicnil=1 panic(nil), which recover cannot tell from nothing) and
 //     the stack where it happened — and contain returns false;
-//   - f called runtime.Goexit: onExit runs, then the goroutine ends, as Goexit says.
+//   - f called runtime.Goexit: onExit runs, then the goroutine ends, as Goexit says. So it does
+//     when onPanic itself calls Goexit (an observer told of the failed step may).
 //
 // A panic is told from a Goexit by whether the frame below f returns, not by what recover
 // returns. The callers keep only what differs: how to carry the message on.
@@ -30,7 +31,14 @@ func contain(f func(), onPanic func(*PanicError), onExit func()) (returned bool)
 	}()
 	if !returned {
 		recovered = true
+		exited := true
+		defer func() {
+			if exited {
+				onExit()
+			}
+		}()
 		onPanic(pe)
+		exited = false
 	}
 	return returned
 }

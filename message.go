@@ -48,13 +48,13 @@ type message[T any] struct {
 	key      string                  // the message's own key: see WithKey
 	accepted time.Time               // when accepted, for events
 	resume   int                     // the stage a handed-over message goes to next
-	hold     atomic.Int32            // where a claimable message is: see claim.go
-	gen      atomic.Uint32           // its generation: claiming it makes its tickets stale
+	hold     atomic.Uint64           // where a claimable message is, and its generation: see claim.go
 	stale    atomic.Int32            // parties left to release a claimed message: see release
 
 	// The step running now, when policed: its deadline's cancel and its timing.
 	stepCancel   context.CancelFunc
 	attemptEnded bool // the current attempt's StepEnded was sent (before a retry's wait)
+	running      bool // counted in its stage's Running (timed steps)
 	stepStart    time.Time
 	attemptStart time.Time
 }
@@ -70,9 +70,8 @@ func (m *message[T]) reset() {
 	m.sink, m.failFast, m.seq, m.noToken, m.claimed = nil, nil, 0, false, false
 	m.id, m.key, m.accepted = 0, "", time.Time{}
 	m.hold.Store(0)
-	m.gen.Store(0)
 	m.stale.Store(0)
-	m.stepCancel, m.attemptEnded = nil, false
+	m.stepCancel, m.attemptEnded, m.running = nil, false, false
 }
 
 // finish closes a message's journey: its error takes the compensation outcome, its contexts are
@@ -201,7 +200,7 @@ func (p *Pipeline[T]) newMessageOf(a arrival[T], v T) *message[T] {
 func (p *Pipeline[T]) exitedAtBegin(m *message[T]) {
 	m.inObserver = false
 	m.slip.route = m.slip.route[:0]
-	m.err = fmt.Errorf("%w: called by the router, the key function or an observer as the message was accepted", ErrGoexit)
+	m.err = &goexitError{who: "the router, the key function or an observer", what: " as the message was accepted"}
 	sink := m.sink
 	p.finish(m)
 	if sink == nil {
@@ -231,6 +230,7 @@ func (p *Pipeline[T]) release(m *message[T]) {
 // of Run sees every message it produced. It waits for the stream's consumer to take it (see
 // Stream.rejects), and returns false, reporting nothing, once the stream is closed.
 func (s *Stream[T]) reject(msg T, err error) bool {
+	key := s.p.keyOf(msg) // before the message is numbered: a Goexit there leaves nothing to wait for
 	seq, ok := s.number()
 	if !ok {
 		return false
@@ -239,7 +239,7 @@ func (s *Stream[T]) reject(msg T, err error) bool {
 	s.refusedOnce.Do(func() { close(s.refused) })
 	m := s.p.pool.Get().(*message[T])
 	m.slip.reset(&s.p.reg)
-	m.value, m.err, m.seq, m.noToken, m.key = msg, err, seq, true, s.p.keyOf(msg)
+	m.value, m.err, m.seq, m.noToken, m.key = msg, err, seq, true, key
 	s.rejects <- m // numbered, so taken by Results or by abandon
 	return true
 }

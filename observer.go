@@ -164,7 +164,10 @@ func WithTiming() Option { return func(c *config) { c.timing = true } }
 // stepContext asks the ContextObserver for the context of the attempt or compensation e starts.
 func (p *Pipeline[T]) stepContext(ctx context.Context, m *message[T], e Event) context.Context {
 	e.Message, e.Key, e.Strategy, e.Pipeline, e.Context = m.id, m.key, p.cfg.strategy, p.cfg.name, ctx
-	return p.obs.stepContext(ctx, e)
+	m.inObserver = true
+	ctx = p.obs.stepContext(ctx, e)
+	m.inObserver = false
+	return ctx
 }
 
 // emit tells the observer of e, an event of message m. While it runs, m.inObserver tells a
@@ -186,6 +189,10 @@ func (p *Pipeline[T]) observerExited(m *message[T]) {
 		m.stepCancel()
 		m.stepCancel = nil
 	}
-	m.err = fmt.Errorf("%w: called by an observer; the message's remaining steps and compensations were skipped", ErrGoexit)
+	if m.running {
+		p.stages[m.slip.route[m.slip.pos].stage].stats.running.Add(-1)
+		m.running = false
+	}
+	m.err = &goexitError{who: "an observer", what: "; the message's remaining steps and compensations were skipped"}
 	m.compensating, m.comp, m.compStart = true, 0, len(m.slip.log)
 }

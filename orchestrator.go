@@ -71,6 +71,7 @@ func (o *orchestrator[T]) process(m *message[T]) {
 		outcome, held := finished, -1 // held: the stage whose slot m holds
 		drove := contain(func() { outcome = o.drive(m, &held) }, func(pe *PanicError) {
 			o.free(held)
+			held = -1 // freed once, also if an observer told of the failure calls Goexit
 			o.p.stagePanicked(m, pe)
 		}, func() {
 			o.free(held)

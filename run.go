@@ -25,7 +25,9 @@ import (
 // select on the same ctx. An input that panics, or calls runtime.Goexit, stops being pulled; once
 // the results of the messages it produced are delivered, Run re-raises the panic — as a
 // *PanicError with the input's stack, matching ErrPanic — or the Goexit in the goroutine that
-// ranges over Run, as a range loop over the input itself would. A nil in panics at once.
+// ranges over Run, as a range loop over the input itself would. (A router, key function or
+// observer that calls Goexit while Run submits — unsupported — is taken for the input's.) A nil
+// in panics at once.
 func (p *Pipeline[T]) Run(ctx context.Context, in iter.Seq[T], opts ...StreamOption) iter.Seq[Result[T]] {
 	return func(yield func(Result[T]) bool) {
 		if in == nil {

@@ -81,6 +81,7 @@ func (p *Pipeline[T]) endStep(st *stage[T], m *message[T], err error) {
 		s.times = append(s.times, span{m.stepStart, d})
 		st.latency.Record(d)
 		st.stats.running.Add(-1)
+		m.running = false
 		p.countStep(st, e.outcome, now) // stats.go: timed, Processed and its rates move per step
 	}
 	revised := s.revised
