@@ -15,7 +15,7 @@ import (
 // Close and Shutdown in every state.
 
 func testCloseBeforeUse(t *testing.T, c *suite) {
-	p, err := baton.New([]baton.Stage[Msg]{Tracer("a")}, c.opts()...)
+	p, err := c.build(t, []baton.Stage[Msg]{tracer("a")})
 	mustNoError(t, err)
 	mustNoError(t, p.Close())
 	mustNoError(t, p.Close())
@@ -26,7 +26,7 @@ func testCloseBeforeUse(t *testing.T, c *suite) {
 }
 
 func testCloseAfterUse(t *testing.T, c *suite) {
-	p, err := baton.New([]baton.Stage[Msg]{Tracer("a"), Tracer("b")}, c.opts()...)
+	p, err := c.build(t, []baton.Stage[Msg]{tracer("a"), tracer("b")})
 	mustNoError(t, err)
 	_, err = p.Process(t.Context(), Msg{})
 	mustNoError(t, err)
@@ -60,9 +60,9 @@ func testCloseDrains(t *testing.T, c *suite) {
 	block := baton.Func("block", func(ctx context.Context, m Msg) (Msg, error) {
 		started <- struct{}{}
 		<-release
-		return m.With("block"), nil
+		return m.with("block"), nil
 	}, baton.Workers(4))
-	p, err := baton.New([]baton.Stage[Msg]{block, Tracer("after")}, c.opts()...)
+	p, err := c.build(t, []baton.Stage[Msg]{block, tracer("after")})
 	mustNoError(t, err)
 	st := p.Stream(t.Context())
 	for i := range 4 {
@@ -100,7 +100,7 @@ func testCloseDrains(t *testing.T, c *suite) {
 }
 
 func testCloseUnread(t *testing.T, c *suite) {
-	p, err := baton.New([]baton.Stage[Msg]{Tracer("a")}, c.opts(baton.WithMaxInFlight(3))...)
+	p, err := c.build(t, []baton.Stage[Msg]{tracer("a")}, baton.WithMaxInFlight(3))
 	mustNoError(t, err)
 	st := p.Stream(t.Context())
 	for i := range 3 {
@@ -119,7 +119,7 @@ func testCloseUnread(t *testing.T, c *suite) {
 func testCloseWakesSubmitter(t *testing.T, c *suite) {
 	release := make(chan struct{})
 	block := baton.Func("block", func(ctx context.Context, m Msg) (Msg, error) { <-release; return m, nil })
-	p, err := baton.New([]baton.Stage[Msg]{block}, c.opts(baton.WithMaxInFlight(1))...)
+	p, err := c.build(t, []baton.Stage[Msg]{block}, baton.WithMaxInFlight(1))
 	mustNoError(t, err)
 	st := p.Stream(t.Context())
 	mustNoError(t, st.Submit(t.Context(), Msg{}))
@@ -142,9 +142,9 @@ func testCloseWakesSubmitter(t *testing.T, c *suite) {
 
 func testShutdownAborts(t *testing.T, c *suite) {
 	release := make(chan struct{})
-	var undone Undone
+	var undone undoLog
 	block := baton.Func("block", func(ctx context.Context, m Msg) (Msg, error) { <-release; return m, nil })
-	p, err := baton.New([]baton.Stage[Msg]{Saga("a", &undone, nil), block, Tracer("c")}, c.opts()...)
+	p, err := c.build(t, []baton.Stage[Msg]{saga("a", &undone, nil), block, tracer("c")})
 	mustNoError(t, err)
 	errc := make(chan error)
 	go func() { _, err := p.Process(t.Context(), Msg{}); errc <- err }()
@@ -167,7 +167,7 @@ func testShutdownAborts(t *testing.T, c *suite) {
 }
 
 func testShutdownInTime(t *testing.T, c *suite) {
-	p, err := baton.New([]baton.Stage[Msg]{sleeper("s", 10*time.Millisecond)}, c.opts()...)
+	p, err := c.build(t, []baton.Stage[Msg]{sleeper("s", 10*time.Millisecond)})
 	mustNoError(t, err)
 	errc := make(chan error)
 	go func() { _, err := p.Process(context.Background(), Msg{}); errc <- err }()
@@ -182,9 +182,9 @@ func testShutdownInTime(t *testing.T, c *suite) {
 func testShutdownAbortsQueued(t *testing.T, c *suite) {
 	// Many messages wait behind one slow worker: at the deadline, each not yet finished stops
 	// before its next step with ErrAborted, its completed steps compensated.
-	var undone Undone
+	var undone undoLog
 	slow := sleeper("slow", 10*time.Millisecond, baton.Workers(1))
-	p, err := baton.New([]baton.Stage[Msg]{Saga("a", &undone, nil), slow, Tracer("c")}, c.opts(baton.WithMaxInFlight(8))...)
+	p, err := c.build(t, []baton.Stage[Msg]{saga("a", &undone, nil), slow, tracer("c")}, baton.WithMaxInFlight(8))
 	mustNoError(t, err)
 	st := p.Stream(context.Background())
 	for i := range 8 {
@@ -202,9 +202,9 @@ func testShutdownAbortsQueued(t *testing.T, c *suite) {
 			equal(t, []string{"a", "slow", "c"}, r.Value.Trace)
 		case errorIs(t, r.Err, baton.ErrAborted, "message %d", r.Seq):
 			aborted++
-			if slices.Contains(LogOf(r.Log), "a:succeeded") {
+			if slices.Contains(logOf(r.Log), "a:succeeded") {
 				passedA++
-				equal(t, "a:compensated", LogOf(r.Log)[len(r.Log)-1], "message %d", r.Seq)
+				equal(t, "a:compensated", logOf(r.Log)[len(r.Log)-1], "message %d", r.Seq)
 			}
 		}
 	}
@@ -218,7 +218,7 @@ func testShutdownQueuedWhereTheyWait(t *testing.T, c *suite) {
 	// Eight messages wait for one worker whose steps ignore their context (in its inbox, or for
 	// the worker): Shutdown returns at the deadline; the step running then finishes, and no
 	// waiting one starts.
-	p, err := baton.New([]baton.Stage[Msg]{slowOne()}, c.opts(baton.WithMaxInFlight(8))...)
+	p, err := c.build(t, []baton.Stage[Msg]{slowOne()}, baton.WithMaxInFlight(8))
 	mustNoError(t, err)
 	st := p.Stream(context.Background())
 	for i := range 8 {

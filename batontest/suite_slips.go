@@ -13,8 +13,8 @@ import (
 // Itineraries, routers and slip revisions.
 
 func testDefaultItinerary(t *testing.T, c *suite) {
-	p := c.newPipeline(t, []baton.Stage[Msg]{Tracer("a"), Tracer("b"), Tracer("c")})
-	equal(t, c.strategy, p.Strategy())
+	p := c.newPipeline(t, []baton.Stage[Msg]{tracer("a"), tracer("b"), tracer("c")})
+	equal(t, c.subject.Strategy, p.Strategy())
 	out, err := p.Process(t.Context(), Msg{ID: 1})
 	mustNoError(t, err)
 	equal(t, []string{"a", "b", "c"}, out.Trace)
@@ -23,13 +23,13 @@ func testDefaultItinerary(t *testing.T, c *suite) {
 	for _, r := range rs {
 		mustNoError(t, r.Err)
 		equal(t, []string{"a", "b", "c"}, r.Value.Trace)
-		equal(t, []string{"a:succeeded", "b:succeeded", "c:succeeded"}, LogOf(r.Log))
+		equal(t, []string{"a:succeeded", "b:succeeded", "c:succeeded"}, logOf(r.Log))
 		equal(t, 1, r.Log[0].Attempts)
 	}
 }
 
 func testRouter(t *testing.T, c *suite) {
-	p := c.newPipeline(t, []baton.Stage[Msg]{Tracer("a"), Tracer("b"), Tracer("c")},
+	p := c.newPipeline(t, []baton.Stage[Msg]{tracer("a"), tracer("b"), tracer("c")},
 		baton.WithRouter(func(m Msg) []string {
 			switch m.ID {
 			case 0:
@@ -53,7 +53,7 @@ func testRouter(t *testing.T, c *suite) {
 }
 
 func testRouterPanic(t *testing.T, c *suite) {
-	p := c.newPipeline(t, []baton.Stage[Msg]{Tracer("a")},
+	p := c.newPipeline(t, []baton.Stage[Msg]{tracer("a")},
 		baton.WithRouter(func(m Msg) []string { panic("router bug") }))
 	_, err := p.Process(t.Context(), Msg{})
 	errorIs(t, err, baton.ErrPanic)
@@ -79,7 +79,7 @@ func testSlipRevisions(t *testing.T, c *suite) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			p := c.newPipeline(t, []baton.Stage[Msg]{Reviser("r", tc.rev), Tracer("a"), Tracer("b"), Tracer("c")})
+			p := c.newPipeline(t, []baton.Stage[Msg]{reviser("r", tc.rev), tracer("a"), tracer("b"), tracer("c")})
 			out, err := p.Process(t.Context(), Msg{})
 			if tc.err != nil {
 				mustErrorIs(t, err, tc.err)
@@ -96,10 +96,10 @@ func testSlipRevisions(t *testing.T, c *suite) {
 
 func testSlipInspection(t *testing.T, c *suite) {
 	var seen []string
-	p := c.newPipeline(t, []baton.Stage[Msg]{Tracer("a"), Reviser("r", func(_ Msg, s *baton.Slip) error {
-		seen = append(seen, s.Stage(), fmt.Sprint(s.Remaining()), fmt.Sprint(s.Hops()), fmt.Sprint(LogOf(s.Log())))
+	p := c.newPipeline(t, []baton.Stage[Msg]{tracer("a"), reviser("r", func(_ Msg, s *baton.Slip) error {
+		seen = append(seen, s.Stage(), fmt.Sprint(s.Remaining()), fmt.Sprint(s.Hops()), fmt.Sprint(logOf(s.Log())))
 		return nil
-	}), Tracer("b")})
+	}), tracer("b")})
 	_, err := p.Process(t.Context(), Msg{})
 	mustNoError(t, err)
 	equal(t, []string{"r", "[b]", "2", "[a:succeeded]"}, seen)
@@ -113,16 +113,16 @@ func testRevisionsUndone(t *testing.T, c *suite) {
 			_ = s.InsertNext("c")
 			return m, errors.New("first attempt fails")
 		}
-		return m.With("r"), nil
+		return m.with("r"), nil
 	}, baton.Retry(baton.RetryPolicy{MaxAttempts: 2}))
-	p := c.newPipeline(t, []baton.Stage[Msg]{r, Tracer("a"), Tracer("c")})
+	p := c.newPipeline(t, []baton.Stage[Msg]{r, tracer("a"), tracer("c")})
 	out, err := p.Process(t.Context(), Msg{})
 	mustNoError(t, err)
 	equal(t, []string{"r", "a", "c"}, out.Trace)
 }
 
 func testHopLimit(t *testing.T, c *suite) {
-	loop := Reviser("loop", func(_ Msg, s *baton.Slip) error { return s.InsertNext("loop") })
+	loop := reviser("loop", func(_ Msg, s *baton.Slip) error { return s.InsertNext("loop") })
 	p := c.newPipeline(t, []baton.Stage[Msg]{loop}, baton.WithHopLimit(7))
 	out, err := p.Process(t.Context(), Msg{})
 	mustErrorIs(t, err, baton.ErrHopLimit)
@@ -135,13 +135,13 @@ func testHopLimit(t *testing.T, c *suite) {
 
 func testRevisiting(t *testing.T, c *suite) {
 	// b visits a and itself again until the trace holds three entries
-	b := Reviser("b", func(m Msg, s *baton.Slip) error {
+	b := reviser("b", func(m Msg, s *baton.Slip) error {
 		if len(m.Trace) < 3 {
 			return s.InsertNext("a", "b")
 		}
 		return nil
 	})
-	p := c.newPipeline(t, []baton.Stage[Msg]{Tracer("a"), b})
+	p := c.newPipeline(t, []baton.Stage[Msg]{tracer("a"), b})
 	out, err := p.Process(t.Context(), Msg{})
 	mustNoError(t, err)
 	equal(t, []string{"a", "b", "a", "b"}, out.Trace)

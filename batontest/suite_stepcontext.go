@@ -50,7 +50,7 @@ func testContextObserverGivesTheStepItsContext(t *testing.T, c *suite) {
 		record(ctx)
 		return nil
 	})
-	p := c.newPipeline(t, []baton.Stage[Msg]{flaky, Failing("fail", errors.New("x"))}, baton.WithObserver(stepContexts{}))
+	p := c.newPipeline(t, []baton.Stage[Msg]{flaky, failing("fail", errors.New("x"))}, baton.WithObserver(stepContexts{}))
 	_, err := p.Process(t.Context(), Msg{})
 	mustTrue(t, err != nil, "the message fails at the second stage")
 	equal(t, []string{"step started flaky #1 of message 1", "step started flaky #2 of message 1", "compensation started flaky #0 of message 1"}, seen)

@@ -34,7 +34,7 @@ func (f *flakyStage) Process(_ context.Context, m Msg, _ *baton.Slip) (Msg, erro
 	if len(f.times) <= f.n {
 		return m, f.err
 	}
-	return m.With(f.name), nil
+	return m.with(f.name), nil
 }
 
 func (f *flakyStage) waits() []time.Duration {
@@ -52,7 +52,7 @@ func sleeper(name string, d time.Duration, opts ...baton.StageOption) baton.Stag
 	return baton.Func(name, func(ctx context.Context, m Msg) (Msg, error) {
 		select {
 		case <-time.After(d):
-			return m.With(name), nil
+			return m.with(name), nil
 		case <-ctx.Done():
 			return m, ctx.Err()
 		}
@@ -118,7 +118,7 @@ func testRetryable(t *testing.T, c *suite) {
 		err      error
 		attempts int
 	}{{transient, 3}, {fatal, 1}} {
-		p := c.newPipeline(t, []baton.Stage[Msg]{Failing("s", tc.err, baton.Retry(pol))})
+		p := c.newPipeline(t, []baton.Stage[Msg]{failing("s", tc.err, baton.Retry(pol))})
 		_, err := p.Process(t.Context(), Msg{})
 		mustErrorIs(t, err, tc.err)
 		var se *baton.StepError
@@ -144,7 +144,7 @@ func testBackoffCancel(t *testing.T, c *suite) {
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	time.AfterFunc(time.Second, cancel)
-	p := c.newPipeline(t, []baton.Stage[Msg]{Failing("s", errors.New("transient"), baton.Retry(baton.FixedBackoff(5, time.Hour)))})
+	p := c.newPipeline(t, []baton.Stage[Msg]{failing("s", errors.New("transient"), baton.Retry(baton.FixedBackoff(5, time.Hour)))})
 	start := time.Now()
 	_, err := p.Process(ctx, Msg{})
 	mustErrorIs(t, err, context.Canceled)
@@ -179,7 +179,7 @@ func testAttemptTimeout(t *testing.T, c *suite) {
 		}
 		select {
 		case <-time.After(d):
-			return m.With("s"), nil
+			return m.with("s"), nil
 		case <-ctx.Done():
 			return m, ctx.Err()
 		}
@@ -195,7 +195,7 @@ func testAttemptTimeout(t *testing.T, c *suite) {
 func testLateSuccess(t *testing.T, c *suite) {
 	late := baton.Func("late", func(_ context.Context, m Msg) (Msg, error) {
 		time.Sleep(20 * time.Millisecond) // ignores its context
-		return m.With("late"), nil
+		return m.with("late"), nil
 	}, baton.AttemptTimeout(10*time.Millisecond))
 	p := c.newPipeline(t, []baton.Stage[Msg]{late})
 	out, err := p.Process(t.Context(), Msg{})
@@ -206,7 +206,7 @@ func testLateSuccess(t *testing.T, c *suite) {
 }
 
 func testStepTimeout(t *testing.T, c *suite) {
-	p := c.newPipeline(t, []baton.Stage[Msg]{Failing("s", errors.New("x"),
+	p := c.newPipeline(t, []baton.Stage[Msg]{failing("s", errors.New("x"),
 		baton.Retry(baton.FixedBackoff(100, 10*time.Millisecond)), baton.StepTimeout(35*time.Millisecond))})
 	start := time.Now()
 	_, err := p.Process(t.Context(), Msg{})
@@ -234,16 +234,16 @@ func testStepTimeout(t *testing.T, c *suite) {
 func testMessageTimeout(t *testing.T, c *suite) {
 	// The timeout is each message's own: messages that finish within it succeed, however many
 	// run at once.
-	var ok Undone
-	p0 := c.newPipeline(t, []baton.Stage[Msg]{Saga("a", &ok, nil), sleeper("b", 400*time.Millisecond, baton.Workers(2)), sleeper("c", 400*time.Millisecond, baton.Workers(2))},
+	var ok undoLog
+	p0 := c.newPipeline(t, []baton.Stage[Msg]{saga("a", &ok, nil), sleeper("b", 400*time.Millisecond, baton.Workers(2)), sleeper("c", 400*time.Millisecond, baton.Workers(2))},
 		baton.WithMessageTimeout(time.Second), baton.WithMaxInFlight(4))
 	for _, r := range collect(t, p0, t.Context(), []Msg{{}, {}}) {
 		mustNoError(t, r.Err)
 	}
 	empty(t, ok.Names())
 
-	var undone Undone
-	p := c.newPipeline(t, []baton.Stage[Msg]{Saga("a", &undone, nil), sleeper("s1", 30*time.Millisecond), sleeper("s2", 30*time.Millisecond), Tracer("c")},
+	var undone undoLog
+	p := c.newPipeline(t, []baton.Stage[Msg]{saga("a", &undone, nil), sleeper("s1", 30*time.Millisecond), sleeper("s2", 30*time.Millisecond), tracer("c")},
 		baton.WithMessageTimeout(50*time.Millisecond))
 	start := time.Now()
 	out, err := p.Process(t.Context(), Msg{})
@@ -261,29 +261,29 @@ func testMessageTimeout(t *testing.T, c *suite) {
 	// deadline is a promise of bounded time.
 	p2 := c.newPipeline(t, []baton.Stage[Msg]{baton.Func("busy", func(_ context.Context, m Msg) (Msg, error) {
 		time.Sleep(60 * time.Millisecond)
-		return m.With("busy"), nil
-	}), Tracer("c")}, baton.WithMessageTimeout(50*time.Millisecond))
+		return m.with("busy"), nil
+	}), tracer("c")}, baton.WithMessageTimeout(50*time.Millisecond))
 	rs := collect(t, p2, t.Context(), []Msg{{}})
 	mustErrorIs(t, rs[0].Err, baton.ErrTimeout)
 	errorIs(t, rs[0].Err, context.DeadlineExceeded)
 	errorContains(t, rs[0].Err, `after its message's deadline`)
-	equal(t, []string{"busy:failed"}, LogOf(rs[0].Log))
+	equal(t, []string{"busy:failed"}, logOf(rs[0].Log))
 	empty(t, rs[0].Value.Trace, "the late success's value is dropped")
 
 	// Between steps: a message whose time is up when its step ends stops before its next stage.
-	p3 := c.newPipeline(t, []baton.Stage[Msg]{sleeper("s1", 30*time.Millisecond), sleeper("s2", 30*time.Millisecond, baton.Optional()), Tracer("c")},
+	p3 := c.newPipeline(t, []baton.Stage[Msg]{sleeper("s1", 30*time.Millisecond), sleeper("s2", 30*time.Millisecond, baton.Optional()), tracer("c")},
 		baton.WithMessageTimeout(50*time.Millisecond))
 	rs = collect(t, p3, t.Context(), []Msg{{}})
 	mustErrorIs(t, rs[0].Err, baton.ErrTimeout)
 	errorContains(t, rs[0].Err, `before stage "c"`)
-	equal(t, []string{"s1:succeeded", "s2:tolerated"}, LogOf(rs[0].Log))
+	equal(t, []string{"s1:succeeded", "s2:tolerated"}, logOf(rs[0].Log))
 }
 
 // slowOne is a stage with one worker whose steps take 10ms, whatever their context says.
 func slowOne() baton.Stage[Msg] {
 	return baton.Func("slow", func(ctx context.Context, m Msg) (Msg, error) {
 		time.Sleep(10 * time.Millisecond) // ignores ctx
-		return m.With("slow"), nil
+		return m.with("slow"), nil
 	}, baton.Workers(1))
 }
 
@@ -308,20 +308,20 @@ func testMessageTimeoutQueued(t *testing.T, c *suite) {
 
 func testCompensationRetry(t *testing.T, c *suite) {
 	var calls atomic.Int32
-	a := baton.Configure(baton.Compensable(Tracer("a"), func(context.Context, Msg) error {
+	a := baton.Configure(baton.Compensable(tracer("a"), func(context.Context, Msg) error {
 		if calls.Add(1) < 3 {
 			return errors.New("undo flaky")
 		}
 		return nil
 	}), baton.CompensationRetry(baton.FixedBackoff(3, 5*time.Millisecond)))
-	p := c.newPipeline(t, []baton.Stage[Msg]{a, Failing("b", errors.New("x"))})
+	p := c.newPipeline(t, []baton.Stage[Msg]{a, failing("b", errors.New("x"))})
 	start := time.Now()
 	rs := collect(t, p, t.Context(), []Msg{{}})
 	err := rs[0].Err
 	var ce *baton.CompensationError
 	mustErrorAs(t, err, &ce)
 	notErrorIs(t, err, baton.ErrCompensationFailed)
-	mustEqual(t, []string{"a:compensated"}, LogOf(ce.Steps))
+	mustEqual(t, []string{"a:compensated"}, logOf(ce.Steps))
 	equal(t, 3, ce.Steps[0].Attempts)
 	equal(t, 10*time.Millisecond, time.Since(start), "two waits of the compensation's backoff")
 	equal(t, int64(3), int64(calls.Load()))
@@ -332,11 +332,11 @@ func testCompensationRetry(t *testing.T, c *suite) {
 	equal(t, baton.Compensated, comp[0].Outcome)
 
 	// A compensation that outlives its timeout fails.
-	b := baton.Configure(baton.Compensable(Tracer("a"), func(ctx context.Context, _ Msg) error {
+	b := baton.Configure(baton.Compensable(tracer("a"), func(ctx context.Context, _ Msg) error {
 		<-ctx.Done()
 		return ctx.Err()
 	}), baton.CompensationTimeout(5*time.Millisecond))
-	p2 := c.newPipeline(t, []baton.Stage[Msg]{b, Failing("b", errors.New("x"))})
+	p2 := c.newPipeline(t, []baton.Stage[Msg]{b, failing("b", errors.New("x"))})
 	_, err = p2.Process(t.Context(), Msg{})
 	mustErrorIs(t, err, baton.ErrCompensationFailed)
 	mustErrorAs(t, err, &ce)

@@ -26,7 +26,7 @@ func (panickyName) Process(_ context.Context, m Msg, _ *baton.Slip) (Msg, error)
 // contains every one of want.
 func (c *suite) refused(t *testing.T, stages []baton.Stage[Msg], opts []baton.Option, want ...string) {
 	t.Helper()
-	p, err := baton.New(stages, c.opts(opts...)...)
+	p, err := c.build(t, stages, opts...)
 	if p != nil {
 		p.Close()
 	}
@@ -41,7 +41,7 @@ func (c *suite) refused(t *testing.T, stages []baton.Stage[Msg], opts []baton.Op
 // at New, naming the stage, instead of panicking in New or failing every message.
 func testNilAdapterInputsAreRefused(t *testing.T, c *suite) {
 	undo := func(context.Context, Msg) error { return nil }
-	a := Tracer("a")
+	a := tracer("a")
 	cases := []struct {
 		name  string
 		stage baton.Stage[Msg]
@@ -49,7 +49,7 @@ func testNilAdapterInputsAreRefused(t *testing.T, c *suite) {
 	}{
 		{"Func(name, nil)", baton.Func[Msg]("f", nil), `stage "f": Func with a nil function`},
 		{"SlipFunc(name, nil)", baton.SlipFunc[Msg]("f", nil), `stage "f": SlipFunc with a nil function`},
-		{"Compensable(s, nil)", baton.Compensable(Tracer("f"), nil), `stage "f": Compensable with a nil undo function`},
+		{"Compensable(s, nil)", baton.Compensable(tracer("f"), nil), `stage "f": Compensable with a nil undo function`},
 		{"Compensable(nil, undo)", baton.Compensable(nil, undo), "stage 1: Compensable of a nil stage"},
 		{"Configure(nil)", baton.Configure[Msg](nil), "stage 1: Configure of a nil stage"},
 		{"Configure(nil) with options", baton.Configure[Msg](nil, baton.Optional()), "stage 1: Configure of a nil stage"},
@@ -64,7 +64,7 @@ func testNilAdapterInputsAreRefused(t *testing.T, c *suite) {
 		})
 	}
 	// Every misuse is reported, not only the first.
-	c.refused(t, []baton.Stage[Msg]{baton.Func[Msg]("f", nil), baton.Configure[Msg](nil), Tracer("f")}, nil,
+	c.refused(t, []baton.Stage[Msg]{baton.Func[Msg]("f", nil), baton.Configure[Msg](nil), tracer("f")}, nil,
 		`stage "f": Func with a nil function`, "stage 1: Configure of a nil stage", `"f" used twice`)
 }
 
@@ -79,17 +79,17 @@ func testNilStageOptionIsRefused(t *testing.T, c *suite) {
 	}{
 		{"Func", func() baton.Stage[Msg] { return baton.Func("f", fn, nil) }},
 		{"SlipFunc", func() baton.Stage[Msg] { return baton.SlipFunc("f", sfn, baton.Optional(), nil) }},
-		{"Configure", func() baton.Stage[Msg] { return baton.Configure(Tracer("f"), nil, baton.Optional()) }},
+		{"Configure", func() baton.Stage[Msg] { return baton.Configure(tracer("f"), nil, baton.Optional()) }},
 		{"Configure over OptionsOf", func() baton.Stage[Msg] {
-			return baton.Configure(Tracer("f"), nil, baton.OptionsOf(Tracer("g", baton.Workers(2))))
+			return baton.Configure(tracer("f"), nil, baton.OptionsOf(tracer("g", baton.Workers(2))))
 		}},
 		{"OptionsOf an invalid stage", func() baton.Stage[Msg] {
-			return baton.Configure(Tracer("f"), baton.OptionsOf(baton.Func("g", fn, nil)))
+			return baton.Configure(tracer("f"), baton.OptionsOf(baton.Func("g", fn, nil)))
 		}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			c.refused(t, []baton.Stage[Msg]{Tracer("a"), tc.stage()}, nil, `stage "f": nil StageOption`)
+			c.refused(t, []baton.Stage[Msg]{tracer("a"), tc.stage()}, nil, `stage "f": nil StageOption`)
 		})
 	}
 }
@@ -97,8 +97,8 @@ func testNilStageOptionIsRefused(t *testing.T, c *suite) {
 // testPanickingNameIsRefused: a user Stage whose Name panics is refused at New, named by its
 // index; New does not panic.
 func testPanickingNameIsRefused(t *testing.T, c *suite) {
-	c.refused(t, []baton.Stage[Msg]{Tracer("a"), panickyName{}}, nil, "stage 1: Name panicked", "no name")
-	_, err := baton.New([]baton.Stage[Msg]{panickyName{}}, c.opts()...)
+	c.refused(t, []baton.Stage[Msg]{tracer("a"), panickyName{}}, nil, "stage 1: Name panicked", "no name")
+	_, err := c.build(t, []baton.Stage[Msg]{panickyName{}})
 	errorIs(t, err, baton.ErrPanic, "the panic is in the error")
 	// A typed nil pointer whose Name dereferences it.
 	c.refused(t, []baton.Stage[Msg]{(*flakyStage)(nil)}, nil, "stage 0: Name panicked")
@@ -110,7 +110,7 @@ func testPanickingNameIsRefused(t *testing.T, c *suite) {
 // refuses the stream: every Submit fails with ErrInvalidPipeline, and Run reports it as the error
 // of the messages of its input, which run no step. The pipeline is unaffected.
 func testNilStreamOptionRefusesTheStream(t *testing.T, c *suite) {
-	p := c.newPipeline(t, []baton.Stage[Msg]{Tracer("a")}, baton.WithMaxInFlight(1))
+	p := c.newPipeline(t, []baton.Stage[Msg]{tracer("a")}, baton.WithMaxInFlight(1))
 	for _, opts := range [][]baton.StreamOption{{nil}, {baton.FailFast(), nil}} {
 		for range 2 { // the same options twice: refused twice
 			st := p.Stream(t.Context(), opts...)
@@ -169,7 +169,7 @@ func testOptionsAreValues(t *testing.T, c *suite) {
 		t.Run(tc.name, func(t *testing.T) {
 			for i := range 3 {
 				t.Run(fmt.Sprint("New ", i+1), func(t *testing.T) {
-					c.refused(t, []baton.Stage[Msg]{Tracer("a")}, []baton.Option{tc.opt}, tc.want)
+					c.refused(t, []baton.Stage[Msg]{tracer("a")}, []baton.Option{tc.opt}, tc.want)
 				})
 			}
 		})
@@ -185,14 +185,14 @@ func testOptionsAreValues(t *testing.T, c *suite) {
 		{"StepTimeout(-1)", baton.StepTimeout(-1), "negative timeout"},
 		{"CompensationRetry", baton.CompensationRetry(baton.RetryPolicy{Jitter: 2}), "retry: Jitter outside"},
 		{"CompensationTimeout(-1)", baton.CompensationTimeout(-1), "negative timeout"},
-		{"OptionsOf", baton.OptionsOf(Tracer("w", baton.Workers(-1))), "Workers(-1): must be at least 1"},
+		{"OptionsOf", baton.OptionsOf(tracer("w", baton.Workers(-1))), "Workers(-1): must be at least 1"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			for i := range 3 { // a stage made with the option, then another, then one configured
 				t.Run(fmt.Sprint("New ", i+1), func(t *testing.T) {
-					s := Tracer("s", tc.opt)
+					s := tracer("s", tc.opt)
 					if i == 2 {
-						s = baton.Configure(Tracer("s"), tc.opt)
+						s = baton.Configure(tracer("s"), tc.opt)
 					}
 					c.refused(t, []baton.Stage[Msg]{s}, nil, `stage "s": `+tc.want)
 				})
@@ -202,7 +202,7 @@ func testOptionsAreValues(t *testing.T, c *suite) {
 	// A valid option means the same to every pipeline it is given to.
 	inflight := baton.WithMaxInFlight(3)
 	for range 2 {
-		p := c.newPipeline(t, []baton.Stage[Msg]{Tracer("a")}, inflight)
+		p := c.newPipeline(t, []baton.Stage[Msg]{tracer("a")}, inflight)
 		rs := collect(t, p, t.Context(), make([]Msg, 5))
 		for _, r := range rs {
 			mustNoError(t, r.Err)
@@ -284,8 +284,8 @@ func emptyRouter(m Msg) []string {
 // ErrEmptyItinerary, having taken no step, through Process and Run, instead of letting it
 // through unchanged; the other messages are routed as usual.
 func testEmptyItineraryIsAnError(t *testing.T, c *suite) {
-	var undone Undone
-	p := c.newPipeline(t, []baton.Stage[Msg]{Saga("a", &undone, nil), Tracer("b")}, baton.WithRouter(emptyRouter))
+	var undone undoLog
+	p := c.newPipeline(t, []baton.Stage[Msg]{saga("a", &undone, nil), tracer("b")}, baton.WithRouter(emptyRouter))
 	in := []Msg{{ID: 0, Trace: []string{"in"}}, {ID: 1, Trace: []string{"in"}}, {ID: 2}, {ID: 3}}
 	for i := range 2 {
 		out, err := p.Process(t.Context(), in[i])
@@ -313,7 +313,7 @@ func testEmptyItineraryIsAnError(t *testing.T, c *suite) {
 // completes unchanged, with no step and an empty log, through Process and Run; the others are
 // routed as usual (an unknown stage is still an error).
 func testAllowEmptyItinerary(t *testing.T, c *suite) {
-	p := c.newPipeline(t, []baton.Stage[Msg]{Tracer("a"), Tracer("b")}, baton.WithRouter(emptyRouter), baton.AllowEmptyItinerary())
+	p := c.newPipeline(t, []baton.Stage[Msg]{tracer("a"), tracer("b")}, baton.WithRouter(emptyRouter), baton.AllowEmptyItinerary())
 	in := []Msg{{ID: 0, Trace: []string{"in"}}, {ID: 1, Trace: []string{"in"}}, {ID: 2}, {ID: 3}}
 	for i := range 2 {
 		out, err := p.Process(t.Context(), in[i])
@@ -331,14 +331,14 @@ func testAllowEmptyItinerary(t *testing.T, c *suite) {
 	}
 	mustNoError(t, rs[2].Err)
 	equal(t, []string{"a"}, rs[2].Value.Trace)
-	equal(t, []string{"a:succeeded"}, LogOf(rs[2].Log))
+	equal(t, []string{"a:succeeded"}, logOf(rs[2].Log))
 	errorIs(t, rs[3].Err, baton.ErrUnknownStage)
 	st := p.Stats().Stages
 	equal(t, int64(2), st[0].Processed)
 	equal(t, int64(0), st[1].Processed)
 
 	// Without a router it changes nothing: every message takes every stage.
-	p2 := c.newPipeline(t, []baton.Stage[Msg]{Tracer("a"), Tracer("b")}, baton.AllowEmptyItinerary())
+	p2 := c.newPipeline(t, []baton.Stage[Msg]{tracer("a"), tracer("b")}, baton.AllowEmptyItinerary())
 	out, err = p2.Process(t.Context(), Msg{})
 	mustNoError(t, err)
 	equal(t, []string{"a", "b"}, out.Trace)
