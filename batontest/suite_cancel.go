@@ -170,7 +170,11 @@ func testPanickingErrorIsIsContained(t *testing.T, c *suite) {
 			t.Fatal("Close hangs after a panicking Is")
 		}
 	}
-	// A cause whose Is panics, given to WithCancelCause, is contained too.
+}
+
+// A cancellation cause whose Is method panics, given to context.WithCancelCause, is contained
+// too: the message fails with the cause in its error.
+func testPanickingCauseIsContained(t *testing.T, c *suite) {
 	started := make(chan struct{}, 1)
 	p := c.newPipeline(t, []baton.Stage[Msg]{ownErrorStage(errors.New("own"), started)})
 	ctx, cancel := context.WithCancelCause(t.Context())

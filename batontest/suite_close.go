@@ -14,6 +14,8 @@ import (
 
 // Close and Shutdown in every state.
 
+// Close before any use is safe, twice; then Process and Submit fail with ErrClosed, and Shutdown
+// returns nil.
 func testCloseBeforeUse(t *testing.T, c *suite) {
 	p, err := c.build(t, []baton.Stage[Msg]{tracer("a")})
 	mustNoError(t, err)
@@ -25,6 +27,8 @@ func testCloseBeforeUse(t *testing.T, c *suite) {
 	mustNoError(t, p.Shutdown(t.Context()), "Shutdown after Close")
 }
 
+// After Close (safe twice), Process fails with ErrClosed, and Run reports the message it could
+// not submit with ErrClosed.
 func testCloseAfterUse(t *testing.T, c *suite) {
 	p, err := c.build(t, []baton.Stage[Msg]{tracer("a"), tracer("b")})
 	mustNoError(t, err)
@@ -41,7 +45,15 @@ func testCloseAfterUse(t *testing.T, c *suite) {
 	mustEqual(t, 1, len(errs), "Run reports the refused message")
 	errorIs(t, errs[0], baton.ErrClosed)
 	mustNoError(t, p.Close())
-	equal(t, int64(11), p.Stats().Stages[1].Processed, "stats stay readable after Close")
+}
+
+// Stats stay readable after Close, with the counts of the pipeline's life.
+func testStatsStayReadableAfterClose(t *testing.T, c *suite) {
+	p, err := c.build(t, []baton.Stage[Msg]{tracer("a"), tracer("b")})
+	mustNoError(t, err)
+	collect(t, p, t.Context(), make([]Msg, 11))
+	mustNoError(t, p.Close())
+	equal(t, int64(11), p.Stats().Stages[1].Processed)
 }
 
 func slices2(ms ...Msg) func(func(Msg) bool) {
@@ -54,6 +66,8 @@ func slices2(ms ...Msg) func(func(Msg) bool) {
 	}
 }
 
+// Close, called by several goroutines at once, stops intake (Submit fails with ErrClosed) and
+// waits for the messages in flight; their results stay readable.
 func testCloseDrains(t *testing.T, c *suite) {
 	release := make(chan struct{})
 	started := make(chan struct{}, 4)
@@ -99,6 +113,7 @@ func testCloseDrains(t *testing.T, c *suite) {
 	equal(t, 4, n, "results finished before Close stay readable")
 }
 
+// Close does not wait for results to be read, and they stay readable after it.
 func testCloseUnread(t *testing.T, c *suite) {
 	p, err := c.build(t, []baton.Stage[Msg]{tracer("a")}, baton.WithMaxInFlight(3))
 	mustNoError(t, err)
@@ -116,6 +131,7 @@ func testCloseUnread(t *testing.T, c *suite) {
 	equal(t, 3, n)
 }
 
+// Close wakes a Submit and a Process waiting for room: both return ErrClosed.
 func testCloseWakesSubmitter(t *testing.T, c *suite) {
 	release := make(chan struct{})
 	block := baton.Func("block", func(ctx context.Context, m Msg) (Msg, error) { <-release; return m, nil })
@@ -140,6 +156,8 @@ func testCloseWakesSubmitter(t *testing.T, c *suite) {
 	}
 }
 
+// At Shutdown's deadline it returns ErrAborted, and a message still travelling stops before its
+// next stage with ErrAborted, its completed steps compensated.
 func testShutdownAborts(t *testing.T, c *suite) {
 	release := make(chan struct{})
 	var undone undoLog
@@ -166,6 +184,7 @@ func testShutdownAborts(t *testing.T, c *suite) {
 	equal(t, []string{"a"}, undone.Names())
 }
 
+// Shutdown returns nil when every message finishes before its deadline; Close after it is safe.
 func testShutdownInTime(t *testing.T, c *suite) {
 	p, err := c.build(t, []baton.Stage[Msg]{sleeper("s", 10*time.Millisecond)})
 	mustNoError(t, err)
@@ -179,9 +198,10 @@ func testShutdownInTime(t *testing.T, c *suite) {
 	mustNoError(t, p.Close(), "Close after Shutdown")
 }
 
+// At Shutdown's deadline, each of the messages waiting behind one slow worker that has not
+// finished stops before its next step with ErrAborted, its completed steps compensated; one
+// result per message.
 func testShutdownAbortsQueued(t *testing.T, c *suite) {
-	// Many messages wait behind one slow worker: at the deadline, each not yet finished stops
-	// before its next step with ErrAborted, its completed steps compensated.
 	var undone undoLog
 	slow := sleeper("slow", 10*time.Millisecond, baton.Workers(1))
 	p, err := c.build(t, []baton.Stage[Msg]{saga("a", &undone, nil), slow, tracer("c")}, baton.WithMaxInFlight(8))
@@ -214,10 +234,10 @@ func testShutdownAbortsQueued(t *testing.T, c *suite) {
 	equal(t, 0, p.Stats().InFlight)
 }
 
+// When eight messages wait for one worker whose steps ignore their context (in its inbox, or
+// for its worker slot), Shutdown returns at its deadline; the step running then finishes, and
+// no waiting one starts.
 func testShutdownQueuedWhereTheyWait(t *testing.T, c *suite) {
-	// Eight messages wait for one worker whose steps ignore their context (in its inbox, or for
-	// the worker): Shutdown returns at the deadline; the step running then finishes, and no
-	// waiting one starts.
 	p, err := c.build(t, []baton.Stage[Msg]{slowOne()}, baton.WithMaxInFlight(8))
 	mustNoError(t, err)
 	st := p.Stream(context.Background())

@@ -83,8 +83,9 @@ func eventStages(undone *undoLog) []baton.Stage[Msg] {
 	}
 }
 
-// testEvents pins every message's events, in order. The events come from the step code both
-// strategies share, so each strategy must report exactly these.
+// An Observer sees each message's events in order: accepted, each attempt's start and end,
+// revisions, retries, compensations, finished. They come from the step code every subject
+// shares, so each must report exactly these.
 func testEvents(t *testing.T, c *suite) {
 	var undone undoLog
 	rec := &eventRecorder{}
@@ -123,6 +124,7 @@ func testEvents(t *testing.T, c *suite) {
 	}, rec.events(4), "failed and compensated")
 }
 
+// An Observer that panics is contained: the message goes on, and Stats counts the panics.
 func testObserverPanic(t *testing.T, c *suite) {
 	obs := baton.ObserverFunc(func(e baton.Event) {
 		if e.Kind == baton.StepStarted {
@@ -136,7 +138,8 @@ func testObserverPanic(t *testing.T, c *suite) {
 	equal(t, int64(2), p.Stats().ObserverPanics)
 }
 
-// testOneStepEndedPerAttempt runs in a bubble: the retry's hour-long wait is cut short.
+// A retry wait cut short by the message's context adds no StepEnded: one per attempt. (On a
+// virtual clock: the retry's hour-long wait is cut short.)
 func testOneStepEndedPerAttempt(t *testing.T, c *suite) {
 	rec := &eventRecorder{}
 	p := c.newPipeline(t, []baton.Stage[Msg]{failing("f", errors.New("transient"), baton.Retry(baton.FixedBackoff(3, time.Hour)))},
@@ -150,6 +153,7 @@ func testOneStepEndedPerAttempt(t *testing.T, c *suite) {
 		"retry scheduled f #1 err", "message finished err"}, rec.events(1))
 }
 
+// WithTiming puts each step's start in the log, in order.
 func testTiming(t *testing.T, c *suite) {
 	p := c.newPipeline(t, []baton.Stage[Msg]{tracer("a"), tracer("b")}, baton.WithTiming())
 	for _, r := range collect(t, p, t.Context(), make([]Msg, 50)) {
@@ -157,6 +161,12 @@ func testTiming(t *testing.T, c *suite) {
 		isTrue(t, !r.Log[0].Start.IsZero(), "message %d: the log has the steps' start", r.Seq)
 		isTrue(t, !r.Log[1].Start.Before(r.Log[0].Start), "message %d: steps start in order", r.Seq)
 	}
+}
+
+// WithTiming fills Stats with the time run, each stage's latency quantiles and throughput.
+func testTimingFillsStats(t *testing.T, c *suite) {
+	p := c.newPipeline(t, []baton.Stage[Msg]{tracer("a"), tracer("b")}, baton.WithTiming())
+	collect(t, p, t.Context(), make([]Msg, 50))
 	st := p.Stats()
 	isTrue(t, st.Elapsed > 0, "Elapsed %v", st.Elapsed)
 	for _, sg := range st.Stages {
@@ -166,6 +176,7 @@ func testTiming(t *testing.T, c *suite) {
 	}
 }
 
+// Without timing the log has no times, and Stats no latency.
 func testNoTiming(t *testing.T, c *suite) {
 	// The suite's own options (WithPipelineOptions) are left out here: they may turn timing on
 	// (WithObserver does), which is what this test rules out.
@@ -178,6 +189,8 @@ func testNoTiming(t *testing.T, c *suite) {
 	equal(t, baton.Latency{}, p.Stats().Stages[0].Latency)
 }
 
+// Every result carries its message's log: plain, failed, retried (with its attempts) or
+// revised.
 func testEveryResultCarriesItsLog(t *testing.T, c *suite) {
 	var tries atomic.Int32
 	p := c.newPipeline(t, []baton.Stage[Msg]{
@@ -226,6 +239,9 @@ func (l *lockedBuffer) String() string {
 	return l.buf.String()
 }
 
+// SlogObserver logs at info level what matters: a failed step as a warning naming the stage,
+// compensations, a failed message as an error, once, with the subject's strategy; not the
+// debug events.
 func testSlogObserver(t *testing.T, c *suite) {
 	var buf lockedBuffer
 	logger := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelInfo}))

@@ -37,8 +37,8 @@ func (c *suite) refused(t *testing.T, stages []baton.Stage[Msg], opts []baton.Op
 	isTrue(t, p == nil, "no pipeline with an error")
 }
 
-// testNilAdapterInputsAreRefused: a nil function, stage or undo given to an adapter is refused
-// at New, naming the stage, instead of panicking in New or failing every message.
+// A nil function, stage or undo given to an adapter is refused at New, naming the stage,
+// instead of panicking in New or failing every message.
 func testNilAdapterInputsAreRefused(t *testing.T, c *suite) {
 	undo := func(context.Context, Msg) error { return nil }
 	a := tracer("a")
@@ -63,13 +63,15 @@ func testNilAdapterInputsAreRefused(t *testing.T, c *suite) {
 			c.refused(t, []baton.Stage[Msg]{a, tc.stage}, nil, tc.want)
 		})
 	}
-	// Every misuse is reported, not only the first.
+}
+
+// New reports every misuse of its stages, not only the first.
+func testNewReportsEveryMisuse(t *testing.T, c *suite) {
 	c.refused(t, []baton.Stage[Msg]{baton.Func[Msg]("f", nil), baton.Configure[Msg](nil), tracer("f")}, nil,
 		`stage "f": Func with a nil function`, "stage 1: Configure of a nil stage", `"f" used twice`)
 }
 
-// testNilStageOptionIsRefused: a nil StageOption, which panicked in the adapter, makes New
-// refuse the stage, naming it.
+// A nil StageOption, which panicked in the adapter, makes New refuse the stage, naming it.
 func testNilStageOptionIsRefused(t *testing.T, c *suite) {
 	fn := func(_ context.Context, m Msg) (Msg, error) { return m, nil }
 	sfn := func(_ context.Context, m Msg, _ *baton.Slip) (Msg, error) { return m, nil }
@@ -94,8 +96,8 @@ func testNilStageOptionIsRefused(t *testing.T, c *suite) {
 	}
 }
 
-// testPanickingNameIsRefused: a user Stage whose Name panics is refused at New, named by its
-// index; New does not panic.
+// A user Stage whose Name panics is refused at New, named by its index, the panic in the
+// error; New does not panic.
 func testPanickingNameIsRefused(t *testing.T, c *suite) {
 	c.refused(t, []baton.Stage[Msg]{tracer("a"), panickyName{}}, nil, "stage 1: Name panicked", "no name")
 	_, err := c.build(t, []baton.Stage[Msg]{panickyName{}})
@@ -106,9 +108,8 @@ func testPanickingNameIsRefused(t *testing.T, c *suite) {
 	c.refused(t, []baton.Stage[Msg]{baton.Configure[Msg](panickyName{}, baton.Optional())}, nil, "stage 0: Name panicked")
 }
 
-// testNilStreamOptionRefusesTheStream: a nil StreamOption, which panicked in Stream and Run,
-// refuses the stream: every Submit fails with ErrInvalidPipeline, and Run reports it as the error
-// of the messages of its input, which run no step. The pipeline is unaffected.
+// A nil StreamOption, which panicked in Stream, refuses the stream: every Submit fails with
+// ErrInvalidPipeline, and it has no result. The pipeline is unaffected.
 func testNilStreamOptionRefusesTheStream(t *testing.T, c *suite) {
 	p := c.newPipeline(t, []baton.Stage[Msg]{tracer("a")}, baton.WithMaxInFlight(1))
 	for _, opts := range [][]baton.StreamOption{{nil}, {baton.FailFast(), nil}} {
@@ -125,8 +126,17 @@ func testNilStreamOptionRefusesTheStream(t *testing.T, c *suite) {
 				n++
 			}
 			equal(t, 0, n, "a refused stream has no result")
+		}
+	}
+	pipelineStillWorks(t, p)
+}
 
-			// Run reports it as the result of the first message, and pulls no more.
+// A nil StreamOption given to Run, which panicked there, is the error of the first message of
+// its input, which runs no step; Run pulls no more. The pipeline is unaffected.
+func testNilStreamOptionRefusesRun(t *testing.T, c *suite) {
+	p := c.newPipeline(t, []baton.Stage[Msg]{tracer("a")}, baton.WithMaxInFlight(1))
+	for _, opts := range [][]baton.StreamOption{{nil}, {baton.FailFast(), nil}} {
+		for range 2 { // the same options twice: refused twice
 			var rs []baton.Result[Msg]
 			for r := range p.Run(t.Context(), slices.Values([]Msg{{ID: 7}, {ID: 8}}), opts...) {
 				rs = append(rs, r)
@@ -140,6 +150,12 @@ func testNilStreamOptionRefusesTheStream(t *testing.T, c *suite) {
 			empty(t, r.Log)
 		}
 	}
+	pipelineStillWorks(t, p)
+}
+
+// pipelineStillWorks checks that p, whose one stage is tracer("a"), serves Process and Run.
+func pipelineStillWorks(t *testing.T, p *baton.Pipeline[Msg]) {
+	t.Helper()
 	out, err := p.Process(t.Context(), Msg{})
 	mustNoError(t, err, "the pipeline still works")
 	equal(t, []string{"a"}, out.Trace)
@@ -148,9 +164,9 @@ func testNilStreamOptionRefusesTheStream(t *testing.T, c *suite) {
 	equal(t, []string{"a"}, rs[0].Value.Trace)
 }
 
-// testOptionsAreValues: applying an option never changes it, so an invalid option value is
-// refused by every New it is given to, not only the first (WithMaxInFlight(0) rewrote its own
-// argument and was accepted the second time).
+// Applying an Option never changes it, so an invalid option value is refused by every New it
+// is given to, not only the first (WithMaxInFlight(0) rewrote its own argument and was accepted
+// the second time).
 func testOptionsAreValues(t *testing.T, c *suite) {
 	for _, tc := range []struct {
 		name string
@@ -174,6 +190,11 @@ func testOptionsAreValues(t *testing.T, c *suite) {
 			}
 		})
 	}
+}
+
+// Applying a StageOption never changes it: an invalid one is refused by every New, for every
+// stage it is given to, when the stage is made and when it is configured.
+func testStageOptionsAreValues(t *testing.T, c *suite) {
 	for _, tc := range []struct {
 		name string
 		opt  baton.StageOption
@@ -199,7 +220,10 @@ func testOptionsAreValues(t *testing.T, c *suite) {
 			}
 		})
 	}
-	// A valid option means the same to every pipeline it is given to.
+}
+
+// A valid option means the same to every pipeline it is given to.
+func testValidOptionIsReusable(t *testing.T, c *suite) {
 	inflight := baton.WithMaxInFlight(3)
 	for range 2 {
 		p := c.newPipeline(t, []baton.Stage[Msg]{tracer("a")}, inflight)
@@ -210,13 +234,12 @@ func testOptionsAreValues(t *testing.T, c *suite) {
 	}
 }
 
-// testBackoffSaturates runs in a bubble: the waits of policies whose arithmetic overflowed
-// (InitialBackoff × n wrapped to a negative wait, that is, none) saturate instead, at
-// MaxBackoff when set, else at math.MaxInt64.
+// RetryPolicy.Backoff saturates where its arithmetic would overflow (InitialBackoff × n wrapped
+// to a negative wait, that is, none): at MaxBackoff when set, else at math.MaxInt64, jitter
+// included.
 func testBackoffSaturates(t *testing.T, c *suite) {
 	const huge = time.Duration(1 << 62)
 	const maxWait = time.Duration(math.MaxInt64)
-	// Through RetryPolicy.Backoff.
 	lin := baton.RetryPolicy{Linear: true, InitialBackoff: huge, MaxAttempts: 5}
 	exp := baton.RetryPolicy{InitialBackoff: huge, Multiplier: 2, MaxAttempts: 5, Jitter: 1}
 	for n := 1; n <= 6; n++ {
@@ -240,8 +263,13 @@ func testBackoffSaturates(t *testing.T, c *suite) {
 		}
 		equal(t, time.Minute, cappedLin.Backoff(n, 0), "linear capped, n %d", n)
 	}
+}
 
-	// In a pipeline, through Process and Run: the waits between attempts stay at the cap.
+// In a pipeline, through Process and Run, the waits of a policy whose arithmetic overflows stay
+// at its MaxBackoff; without one, the wait is the longest there is, and the step's timeout ends
+// it. (On a virtual clock.)
+func testRetryWaitsSaturate(t *testing.T, c *suite) {
+	const huge = time.Duration(1 << 62)
 	pol := baton.RetryPolicy{Linear: true, InitialBackoff: huge, MaxBackoff: time.Hour, MaxAttempts: 4}
 	for _, run := range []bool{false, true} {
 		f := &flakyStage{name: "f", n: 3, err: errors.New("flaky")}
@@ -280,7 +308,7 @@ func emptyRouter(m Msg) []string {
 	return []string{"nope"}
 }
 
-// testEmptyItineraryIsAnError: a router returning no stage fails the message with
+// A router returning no stage fails the message with
 // ErrEmptyItinerary, having taken no step, through Process and Run, instead of letting it
 // through unchanged; the other messages are routed as usual.
 func testEmptyItineraryIsAnError(t *testing.T, c *suite) {
@@ -309,7 +337,7 @@ func testEmptyItineraryIsAnError(t *testing.T, c *suite) {
 	equal(t, int64(0), st[1].Processed)
 }
 
-// testAllowEmptyItinerary: with AllowEmptyItinerary, a message the router sends nowhere
+// With AllowEmptyItinerary, a message the router sends nowhere
 // completes unchanged, with no step and an empty log, through Process and Run; the others are
 // routed as usual (an unknown stage is still an error).
 func testAllowEmptyItinerary(t *testing.T, c *suite) {
@@ -336,10 +364,12 @@ func testAllowEmptyItinerary(t *testing.T, c *suite) {
 	st := p.Stats().Stages
 	equal(t, int64(2), st[0].Processed)
 	equal(t, int64(0), st[1].Processed)
+}
 
-	// Without a router it changes nothing: every message takes every stage.
-	p2 := c.newPipeline(t, []baton.Stage[Msg]{tracer("a"), tracer("b")}, baton.AllowEmptyItinerary())
-	out, err = p2.Process(t.Context(), Msg{})
+// Without a router AllowEmptyItinerary changes nothing: every message takes every stage.
+func testAllowEmptyItineraryWithoutARouter(t *testing.T, c *suite) {
+	p := c.newPipeline(t, []baton.Stage[Msg]{tracer("a"), tracer("b")}, baton.AllowEmptyItinerary())
+	out, err := p.Process(t.Context(), Msg{})
 	mustNoError(t, err)
 	equal(t, []string{"a", "b"}, out.Trace)
 }
