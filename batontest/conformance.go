@@ -23,9 +23,10 @@ import (
 // Every subtest closes its pipelines and checks that no goroutine of Baton outlives them.
 // Subtests that depend on time run in a testing/synctest bubble, on a virtual clock, so they
 // are fast and deterministic; a deadlock there makes synctest.Test panic, listing the bubble's
-// goroutines, which ends the test binary. The others run on the real clock and report a
-// goroutine still running after a few seconds' grace as a leak, with its stack. The suite takes
-// a few seconds under -race.
+// goroutines, which ends the test binary (a wait on something made outside the bubble, such as
+// a subject's server, is no deadlock to synctest: it hangs until go test's -timeout). The
+// others run on the real clock and report a goroutine still running after a few seconds' grace
+// as a leak, with its stack. The suite takes a few seconds under -race.
 //
 // Options adapt the suite: WithPipelineOptions runs every pipeline with further options (an
 // Observer, timing …) to show that they change no behaviour.

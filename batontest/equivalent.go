@@ -71,8 +71,8 @@ type Comparison[T any] struct {
 	// Inside a testing/synctest bubble the limit is virtual time, and what a hang does depends
 	// on what it waits for. When every goroutine of the run is blocked on channels (or other
 	// things) made inside the bubble, the clock jumps to the limit and the hang is reported at
-	// once — but the goroutines stay blocked, so synctest.Test then panics, which ends the test
-	// binary. When one waits on something made outside the bubble, the clock does not move and
+	// once — but the goroutines stay blocked, so unless something releases them synctest.Test
+	// then panics, which ends the test binary. When one waits on something made outside the bubble, the clock does not move and
 	// the run hangs silently, until go test's -timeout. A long virtual run (hour-long backoffs)
 	// may also pass the limit without hanging. So inside a bubble a negative Timeout is usually
 	// best: a deadlock is left to synctest, whose panic lists the bubble's goroutines alone
@@ -113,7 +113,7 @@ func strategyBuilder[T any](s baton.Strategy) builder[T] {
 // Equivalent runs c under baton.Orchestrated and baton.Choreographed and reports, through
 // t.Errorf, every difference between the two (see Comparison), or a hang with the stacks of all
 // goroutines. It returns whether the runs were equivalent. It may be called inside a
-// testing/synctest bubble.
+// testing/synctest bubble (see Comparison.Timeout for what a hang does there).
 func Equivalent[T any](t TB, c Comparison[T]) bool {
 	t.Helper()
 	if c.Stages == nil {
