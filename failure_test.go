@@ -26,7 +26,6 @@ import (
 	"time"
 
 	"github.com/baton-go/baton"
-	"github.com/baton-go/baton/batontest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -133,7 +132,7 @@ func (f *faults) outcome(m faultMsg, err error) string {
 		desc += fmt.Sprintf(" failed at %s after %d", se.Stage, se.Attempts)
 	}
 	if errors.As(err, &ce) {
-		desc += " " + fmt.Sprint(batontest.LogOf(ce.Steps))
+		desc += " " + fmt.Sprint(logOf(ce.Steps))
 	}
 	for _, s := range []error{baton.ErrTimeout, baton.ErrPanic, baton.ErrHopLimit, baton.ErrUnknownStage, context.Canceled, baton.ErrCompensationFailed} {
 		if errors.Is(err, s) {

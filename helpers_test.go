@@ -27,3 +27,12 @@ func (m msg) with(name string) msg {
 func tracer(name string, opts ...baton.StageOption) baton.Stage[msg] {
 	return baton.Func(name, func(_ context.Context, m msg) (msg, error) { return m.with(name), nil }, opts...)
 }
+
+// logOf renders a log as "stage:outcome" strings.
+func logOf(log []baton.StepRecord) []string {
+	var out []string
+	for _, r := range log {
+		out = append(out, r.Stage+":"+r.Outcome.String())
+	}
+	return out
+}

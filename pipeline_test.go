@@ -14,7 +14,7 @@ func TestConformance(t *testing.T) {
 	for _, s := range strategies {
 		t.Run(s.String(), func(t *testing.T) {
 			ignore := goleak.IgnoreCurrent()
-			batontest.Conformance(t, s)
+			batontest.Conformance(t, batontest.Strategy(s))
 			goleak.VerifyNone(t, ignore)
 		})
 	}
@@ -24,7 +24,7 @@ func TestConformance(t *testing.T) {
 func TestConformanceObserved(t *testing.T) {
 	for _, s := range strategies {
 		t.Run(s.String(), func(t *testing.T) {
-			batontest.Conformance(t, s, batontest.WithPipelineOptions(
+			batontest.Conformance(t, batontest.Strategy(s), batontest.WithPipelineOptions(
 				baton.WithObserver(baton.ObserverFunc(func(baton.Event) {}))))
 		})
 	}

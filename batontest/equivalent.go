@@ -66,8 +66,17 @@ type Comparison[T any] struct {
 	IgnoreStats bool
 
 	// Timeout is how long one run may take before it is reported as a hang, with the stacks of
-	// all goroutines (default one minute). Under testing/synctest it is virtual time, so a
-	// deadlock is reported at once.
+	// all goroutines (default one minute; negative: no limit).
+	//
+	// Inside a testing/synctest bubble the limit is virtual time, and what a hang does depends
+	// on what it waits for. When every goroutine of the run is blocked on channels (or other
+	// things) made inside the bubble, the clock jumps to the limit and the hang is reported at
+	// once — but the goroutines stay blocked, so unless something releases them synctest.Test
+	// then panics, which ends the test binary. When one waits on something made outside the bubble, the clock does not move and
+	// the run hangs silently, until go test's -timeout. A long virtual run (hour-long backoffs)
+	// may also pass the limit without hanging. So inside a bubble a negative Timeout is usually
+	// best: a deadlock is left to synctest, whose panic lists the bubble's goroutines alone
+	// (Property does so).
 	Timeout time.Duration
 	// Wrap, when set, is applied to every stage of the run under strategy s: a place for
 	// middleware, such as instrumentation, that must not change behaviour. (The kit's own
@@ -79,59 +88,74 @@ type Comparison[T any] struct {
 	MaxDiffs int
 }
 
-// Report is what one run of a Comparison produced.
-type Report[T any] struct {
-	Strategy baton.Strategy
-	// Results holds the result of input i at index i.
-	Results []baton.Result[T]
-	// Problems lists broken promises of the contract: missing or duplicate results, messages
+// runReport is what one run of a Comparison produced.
+type runReport[T any] struct {
+	name string // of the strategy, or the subject, that ran
+	// results holds the result of input i at index i.
+	results []baton.Result[T]
+	// problems lists broken promises of the contract: missing or duplicate results, messages
 	// left in flight after Close.
-	Problems []string
-	// Stats is the pipeline's snapshot after Close.
-	Stats baton.Stats
+	problems []string
+	// stats is the pipeline's snapshot after Close.
+	stats baton.Stats
+}
+
+// builder builds the pipeline of one run, as baton.New does.
+type builder[T any] func(stages []baton.Stage[T], opts ...baton.Option) (*baton.Pipeline[T], error)
+
+// strategyBuilder builds pipelines under strategy s.
+func strategyBuilder[T any](s baton.Strategy) builder[T] {
+	return func(stages []baton.Stage[T], opts ...baton.Option) (*baton.Pipeline[T], error) {
+		return baton.New(stages, slices.Concat([]baton.Option{baton.WithStrategy(s)}, opts)...)
+	}
 }
 
 // Equivalent runs c under baton.Orchestrated and baton.Choreographed and reports, through
 // t.Errorf, every difference between the two (see Comparison), or a hang with the stacks of all
 // goroutines. It returns whether the runs were equivalent. It may be called inside a
-// testing/synctest bubble.
+// testing/synctest bubble (see Comparison.Timeout for what a hang does there).
 func Equivalent[T any](t TB, c Comparison[T]) bool {
 	t.Helper()
 	if c.Stages == nil {
 		t.Fatalf("batontest.Equivalent: Comparison.Stages is nil")
 		return false
 	}
-	var reps [2]Report[T]
+	var reps [2]runReport[T]
 	for i, s := range []baton.Strategy{baton.Orchestrated, baton.Choreographed} {
-		r, err := c.Execute(s)
+		var wrap func(baton.Stage[T]) baton.Stage[T]
+		if c.Wrap != nil {
+			wrap = func(st baton.Stage[T]) baton.Stage[T] { return c.Wrap(s, st) }
+		}
+		r, err := c.run(s.String(), strategyBuilder[T](s), wrap)
 		if err != nil {
 			t.Errorf("batontest.Equivalent: %v", err)
 			return false
 		}
 		reps[i] = r
 	}
-	if diffs := c.Diff(reps[0], reps[1]); len(diffs) > 0 {
+	if diffs := c.diff(reps[0], reps[1]); len(diffs) > 0 {
 		t.Errorf("batontest.Equivalent: %s", strings.Join(diffs, "\n"))
 		return false
 	}
 	return true
 }
 
-// Execute runs c under strategy s: it builds a pipeline from c.Stages() and c.Options, streams
-// c.Inputs through it, closes it and returns what it produced. It fails when baton.New fails or
-// when the run takes longer than c.Timeout (the error then carries every goroutine's stack).
-func (c Comparison[T]) Execute(s baton.Strategy) (Report[T], error) {
-	rep := Report[T]{Strategy: s, Results: make([]baton.Result[T], len(c.Inputs))}
+// run runs c once, named name: it builds a pipeline with build from c.Stages() (each wrapped
+// by wrap, when set) and c.Options, streams c.Inputs through it, closes it and returns what it
+// produced. It fails when build fails or when the run takes longer than c.Timeout (the error
+// then carries every goroutine's stack).
+func (c Comparison[T]) run(name string, build builder[T], wrap func(baton.Stage[T]) baton.Stage[T]) (runReport[T], error) {
+	rep := runReport[T]{name: name, results: make([]baton.Result[T], len(c.Inputs))}
 	stages := c.Stages()
-	if c.Wrap != nil {
+	if wrap != nil {
 		stages = slices.Clone(stages)
 		for i := range stages {
-			stages[i] = c.Wrap(s, stages[i])
+			stages[i] = wrap(stages[i])
 		}
 	}
-	p, err := baton.New(stages, append([]baton.Option{baton.WithStrategy(s)}, c.Options...)...)
+	p, err := build(stages, c.Options...)
 	if err != nil {
-		return rep, fmt.Errorf("%v: baton.New: %w", s, err)
+		return rep, fmt.Errorf("%s: baton.New: %w", name, err)
 	}
 	ctx := c.Context
 	if ctx == nil {
@@ -143,29 +167,33 @@ func (c Comparison[T]) Execute(s baton.Strategy) (Report[T], error) {
 		seen := make([]int, len(c.Inputs))
 		for r := range p.Run(ctx, slices.Values(c.Inputs), c.StreamOptions...) {
 			if r.Seq >= uint64(len(c.Inputs)) {
-				rep.Problems = append(rep.Problems, fmt.Sprintf("a result with Seq %d, beyond the %d inputs", r.Seq, len(c.Inputs)))
+				rep.problems = append(rep.problems, fmt.Sprintf("a result with Seq %d, beyond the %d inputs", r.Seq, len(c.Inputs)))
 				continue
 			}
 			if seen[r.Seq]++; seen[r.Seq] == 1 {
-				rep.Results[r.Seq] = r
+				rep.results[r.Seq] = r
 			}
 		}
 		_ = p.Close()
 		for i, n := range seen {
 			switch {
 			case n == 0:
-				rep.Problems = append(rep.Problems, fmt.Sprintf("no result for message %d", i))
+				rep.problems = append(rep.problems, fmt.Sprintf("no result for message %d", i))
 			case n > 1:
-				rep.Problems = append(rep.Problems, fmt.Sprintf("%d results for message %d", n, i))
+				rep.problems = append(rep.problems, fmt.Sprintf("%d results for message %d", n, i))
 			}
 		}
-		rep.Stats = p.Stats()
-		if rep.Stats.InFlight != 0 {
-			rep.Problems = append(rep.Problems, fmt.Sprintf("%d message(s) in flight after Close", rep.Stats.InFlight))
+		rep.stats = p.Stats()
+		if rep.stats.InFlight != 0 {
+			rep.problems = append(rep.problems, fmt.Sprintf("%d message(s) in flight after Close", rep.stats.InFlight))
 		}
 	}()
 	timeout := c.Timeout
-	if timeout <= 0 {
+	switch {
+	case timeout < 0:
+		<-done
+		return rep, nil
+	case timeout == 0:
 		timeout = time.Minute
 	}
 	timer := time.NewTimer(timeout)
@@ -174,28 +202,29 @@ func (c Comparison[T]) Execute(s baton.Strategy) (Report[T], error) {
 	case <-done:
 		return rep, nil
 	case <-timer.C:
-		return rep, fmt.Errorf("%v: the run of %d message(s) did not end within %v (a hang); goroutines:\n\n%s",
-			s, len(c.Inputs), timeout, Dump())
+		// rep is still the stuck run's to write: return none of it.
+		return runReport[T]{name: name}, fmt.Errorf("%s: the run of %d message(s) did not end within %v (a hang); goroutines:\n\n%s",
+			name, len(c.Inputs), timeout, dumpStacks())
 	}
 }
 
-// Diff describes every difference between two reports of c, one paragraph each, or returns nil
+// diff describes every difference between two reports of c, one paragraph each, or returns nil
 // when they are equivalent.
-func (c Comparison[T]) Diff(a, b Report[T]) []string {
+func (c Comparison[T]) diff(a, b runReport[T]) []string {
 	var out []string
-	for _, r := range []Report[T]{a, b} {
-		for _, p := range r.Problems {
-			out = append(out, fmt.Sprintf("%v broke the contract: %s", r.Strategy, p))
+	for _, r := range []runReport[T]{a, b} {
+		for _, p := range r.problems {
+			out = append(out, fmt.Sprintf("%s broke the contract: %s", r.name, p))
 		}
 	}
 	maxDiffs := c.MaxDiffs
 	if maxDiffs <= 0 {
 		maxDiffs = 10
 	}
-	w := max(len(a.Strategy.String()), len(b.Strategy.String())) + 1
+	w := max(len(a.name), len(b.name)) + 1
 	var differing int
-	for i := range min(len(a.Results), len(b.Results)) {
-		d := c.diffResult(a.Strategy, b.Strategy, w, a.Results[i], b.Results[i])
+	for i := range min(len(a.results), len(b.results)) {
+		d := c.diffResult(a.name, b.name, w, a.results[i], b.results[i])
 		if d == "" {
 			continue
 		}
@@ -212,7 +241,7 @@ func (c Comparison[T]) Diff(a, b Report[T]) []string {
 	if len(out) == 0 {
 		return nil
 	}
-	head := fmt.Sprintf("%v and %v differ on %d of %d message(s)", a.Strategy, b.Strategy, differing, len(c.Inputs))
+	head := fmt.Sprintf("%s and %s differ on %d of %d message(s)", a.name, b.name, differing, len(c.Inputs))
 	return append([]string{head}, out...)
 }
 
@@ -231,10 +260,10 @@ func (c Comparison[T]) equal(a, b T) bool {
 }
 
 // diffResult describes how two results of one message differ, or returns "".
-func (c Comparison[T]) diffResult(sa, sb baton.Strategy, w int, a, b baton.Result[T]) string {
+func (c Comparison[T]) diffResult(sa, sb string, w int, a, b baton.Result[T]) string {
 	var sb2 strings.Builder
 	pair := func(what, why, x, y string) {
-		fmt.Fprintf(&sb2, "  %s%s:\n    %-*s %s\n    %-*s %s\n", what, why, w, sa.String()+":", x, w, sb.String()+":", y)
+		fmt.Fprintf(&sb2, "  %s%s:\n    %-*s %s\n    %-*s %s\n", what, why, w, sa+":", x, w, sb+":", y)
 	}
 	if !c.equal(a.Value, b.Value) {
 		pair("value", "", c.format(a.Value), c.format(b.Value))
@@ -318,12 +347,12 @@ func (c Comparison[T]) errDiff(a, b error) string {
 
 // logDiff lays two logs side by side, marking the records that differ with "!", or returns ""
 // when they match.
-func (c Comparison[T]) logDiff(sa, sb baton.Strategy, a, b []baton.StepRecord) string {
+func (c Comparison[T]) logDiff(sa, sb string, a, b []baton.StepRecord) string {
 	n := max(len(a), len(b))
 	lines := make([][2]string, n)
 	differ := false
 	marks := make([]bool, n)
-	col := len(sa.String())
+	col := len(sa)
 	for i := range n {
 		var ra, rb *baton.StepRecord
 		if i < len(a) {
@@ -370,18 +399,18 @@ func recordText(r baton.StepRecord) string {
 	return s
 }
 
-func statsDiff[T any](a, b Report[T], w int) []string {
+func statsDiff[T any](a, b runReport[T], w int) []string {
 	var out []string
-	if len(a.Stats.Stages) != len(b.Stats.Stages) {
-		return []string{fmt.Sprintf("stats: %d stages vs %d", len(a.Stats.Stages), len(b.Stats.Stages))}
+	if len(a.stats.Stages) != len(b.stats.Stages) {
+		return []string{fmt.Sprintf("stats: %d stages vs %d", len(a.stats.Stages), len(b.stats.Stages))}
 	}
-	for i, x := range a.Stats.Stages {
-		y := b.Stats.Stages[i]
+	for i, x := range a.stats.Stages {
+		y := b.stats.Stages[i]
 		cx := [5]int64{x.Processed, x.Failed, x.Retried, x.Compensated, x.CompensationFailed}
 		cy := [5]int64{y.Processed, y.Failed, y.Retried, y.Compensated, y.CompensationFailed}
 		if cx != cy {
 			out = append(out, fmt.Sprintf("stats of stage %q (processed, failed, retried, compensated, compensation failed):\n    %-*s %v\n    %-*s %v",
-				x.Name, w, a.Strategy.String()+":", cx, w, b.Strategy.String()+":", cy))
+				x.Name, w, a.name+":", cx, w, b.name+":", cy))
 		}
 	}
 	return out

@@ -17,7 +17,7 @@ import (
 	"github.com/baton-go/baton"
 )
 
-// GenConfig shapes the pipelines Generate makes. The zero value is a good mix.
+// GenConfig shapes the pipelines Property generates. The zero value is a good mix.
 type GenConfig struct {
 	// Stages is the most stages a pipeline gets (default 6; at least 2 are made).
 	Stages int
@@ -29,23 +29,23 @@ type GenConfig struct {
 	HopLimit int
 	// Workers1 gives every stage Workers(1): the smallest settings.
 	Workers1 bool
-	// Delays lets stages sleep (1 or 5 ms) and retries back off (1 ms). Use it in a
-	// testing/synctest bubble (Property does), where sleeping costs nothing.
+	// Delays lets stages sleep (1 or 5 ms) and retries back off (1 ms). Property then runs in a
+	// testing/synctest bubble, where sleeping costs nothing.
 	Delays bool
 	// Timeouts gives some stages a 3 ms attempt timeout. Outcomes are then decided by time, so
-	// this is only deterministic in a testing/synctest bubble (Property uses one).
+	// Property runs in a testing/synctest bubble, where they are deterministic.
 	Timeouts bool
 	// NoFailures makes stages only transform and revise slips: no errors, panics or timeouts.
 	NoFailures bool
 }
 
-// Scenario is a generated pipeline: its stages, options and inputs as a Comparison, and a
+// scenario is a generated pipeline: its stages, options and inputs as a Comparison, and a
 // description for failure messages.
-type Scenario struct {
-	Seed        uint64
-	Config      GenConfig
-	Comparison  Comparison[Msg]
-	Description string
+type scenario struct {
+	seed        uint64
+	config      GenConfig
+	comparison  Comparison[Msg]
+	description string
 }
 
 // stageSpec is the fixed policy of a generated stage; its behaviour per message is scripted by
@@ -59,15 +59,10 @@ type stageSpec struct {
 	timeout     bool
 }
 
-// Generate makes a random pipeline and random inputs from seed (math/rand/v2's PCG), the same
-// for the same seed and configuration. Its stages are scripted: each call of a stage looks up
-// what to do in a hash of (seed, stage, message, visit, attempt) — transform the message, fail
-// (retryable or permanently), panic, sleep, or revise the slip (insert next, with revisits; append;
-// skip; replace; end; name an unknown stage; revise and then fail) — so that a message's
-// journey depends on nothing but itself, and both strategies must agree on it. Some stages
-// compensate (and some compensations fail or panic), retry, are optional or have several workers.
-// Messages get random itineraries through baton.WithRouter(RouteOf).
-func Generate(seed uint64, cfg GenConfig) Scenario {
+// generate makes the random pipeline and inputs of seed and cfg, the same for the same pair;
+// Property's doc says what its scripted stages do. Messages get random itineraries through
+// baton.WithRouter(routeOf).
+func generate(seed uint64, cfg GenConfig) scenario {
 	r := rand.New(rand.NewPCG(seed, 0x6261746f6e))
 	if cfg.Stages < 2 {
 		cfg.Stages = 6
@@ -104,7 +99,7 @@ func Generate(seed uint64, cfg GenConfig) Scenario {
 	if hops <= 0 {
 		hops = 5 + r.IntN(26)
 	}
-	opts := []baton.Option{baton.WithRouter(RouteOf), baton.WithMaxInFlight(inflight), baton.WithHopLimit(hops)}
+	opts := []baton.Option{baton.WithRouter(routeOf), baton.WithMaxInFlight(inflight), baton.WithHopLimit(hops)}
 	optDesc := fmt.Sprintf("MaxInFlight %d, HopLimit %d", inflight, hops)
 	if r.IntN(3) == 0 {
 		opts = append(opts, baton.WithSubmissionOrder())
@@ -121,16 +116,16 @@ func Generate(seed uint64, cfg GenConfig) Scenario {
 		}
 	}
 	g := &script{seed: seed, cfg: cfg, specs: specs}
-	return Scenario{
-		Seed:   seed,
-		Config: cfg,
-		Comparison: Comparison[Msg]{
+	return scenario{
+		seed:   seed,
+		config: cfg,
+		comparison: Comparison[Msg]{
 			Stages:  g.stages,
 			Options: opts,
 			Inputs:  inputs,
 			Format:  func(m Msg) string { return fmt.Sprintf("{ID:%d Route:%v Trace:%v}", m.ID, m.Route, m.Trace) },
 		},
-		Description: fmt.Sprintf("stages %s; %s; %d messages", strings.Join(desc, " "), optDesc, len(inputs)),
+		description: fmt.Sprintf("stages %s; %s; %d messages", strings.Join(desc, " "), optDesc, len(inputs)),
 	}
 }
 
@@ -224,7 +219,7 @@ func (g *script) stage(idx uint64, sp stageSpec) baton.Stage[Msg] {
 		if !g.cfg.Delays && h>>36%4 == 0 {
 			runtime.Gosched()
 		}
-		return m.With(name), nil
+		return m.with(name), nil
 	}, g.options(sp)...)
 	if sp.compensates {
 		st = baton.Compensable(st, func(_ context.Context, m Msg) error {
@@ -268,17 +263,20 @@ func mix(parts ...uint64) uint64 {
 	return h
 }
 
-// CheckGenerated generates the scenario of seed and cfg and checks that both strategies agree
-// on it (see Equivalent). A failure names the seed and the pipeline, so that
-// CheckGenerated(t, seed, cfg) reproduces it.
-func CheckGenerated(t TB, seed uint64, cfg GenConfig) bool {
+// checkGenerated generates the scenario of seed and cfg and checks that both strategies agree
+// on it (see Equivalent). A failure names the seed and the pipeline. In a testing/synctest
+// bubble (inBubble) the run has no time limit: a deadlock is synctest's to report.
+func checkGenerated(t TB, seed uint64, cfg GenConfig, inBubble bool) bool {
 	t.Helper()
-	sc := Generate(seed, cfg)
+	sc := generate(seed, cfg)
+	if inBubble {
+		sc.comparison.Timeout = -1
+	}
 	var rec recorder
-	ok := Equivalent(&rec, sc.Comparison)
+	ok := Equivalent(&rec, sc.comparison)
 	if !ok {
-		t.Errorf("batontest: generated pipeline, seed %#x (reproduce: BATONTEST_SEED=%#x, or CheckGenerated(t, %#x, %+v)):\n  %s\n%s",
-			seed, seed, seed, cfg, sc.Description, strings.Join(rec.msgs, "\n"))
+		t.Errorf("batontest: generated pipeline, seed %#x (reproduce: %s=%#x go test -run ...):\n  %s\n%s",
+			seed, seedEnv, seed, sc.description, strings.Join(rec.msgs, "\n"))
 	}
 	return ok
 }
@@ -292,32 +290,47 @@ func (r *recorder) Errorf(format string, args ...any) {
 }
 func (r *recorder) Fatalf(format string, args ...any) { r.Errorf(format, args...) }
 
-// SeedEnv is the environment variable that pins Property to one seed, to reproduce a failure.
-const SeedEnv = "BATONTEST_SEED"
+// seedEnv is the environment variable that pins Property to one seed, to reproduce a failure.
+const seedEnv = "BATONTEST_SEED"
 
-// Property checks rounds generated scenarios (see Generate) with CheckGenerated, each in a
-// subtest named after its seed, and in a testing/synctest bubble when cfg asks for delays or
-// timeouts. Seeds are random unless the environment variable BATONTEST_SEED pins one (decimal or
-// 0x-hex); a failure prints its seed.
+// Property checks rounds random pipelines, each in a subtest named after its seed, for
+// equivalence (see Equivalent): both strategies must agree on every message.
+//
+// Each pipeline is made from its seed and cfg, the same for the same pair (math/rand/v2's PCG):
+// two to cfg.Stages scripted stages and cfg.Messages inputs with random itineraries. Each call
+// of a stage looks up what to do in a hash of (seed, stage, message, visit, attempt): transform
+// the message, fail (retryable or permanently), panic, sleep, or revise the slip (insert next,
+// with revisits; append; skip; replace; end; name an unknown stage; revise and then fail), so a
+// message's journey depends on nothing but itself. Some stages compensate (and some
+// compensations fail or panic), retry, are optional or have several workers.
+//
+// Seeds are random unless the environment variable BATONTEST_SEED pins one (decimal or 0x-hex);
+// a failure prints its seed, and BATONTEST_SEED=0x… go test -run 'TestName' reruns it.
+//
+// When cfg asks for delays or timeouts each round runs in a testing/synctest bubble, on a
+// virtual clock, and without a time limit: a round that deadlocks makes synctest.Test panic,
+// listing the bubble's goroutines; that ends the test binary, after naming the failed subtest,
+// and so the seed. On the real clock a round that takes a minute is reported as a hang, with
+// every goroutine's stack.
 func Property(t *testing.T, rounds int, cfg GenConfig) {
 	seeds := make([]uint64, rounds)
 	for i := range seeds {
 		seeds[i] = rand.Uint64()
 	}
-	if v := os.Getenv(SeedEnv); v != "" {
+	if v := os.Getenv(seedEnv); v != "" {
 		s, err := strconv.ParseUint(v, 0, 64)
 		if err != nil {
-			t.Fatalf("%s=%q: %v", SeedEnv, v, err)
+			t.Fatalf("%s=%q: %v", seedEnv, v, err)
 		}
 		seeds = []uint64{s}
 	}
 	for _, seed := range seeds {
 		t.Run(fmt.Sprintf("seed=%#x", seed), func(t *testing.T) {
 			if cfg.Delays || cfg.Timeouts {
-				synctest.Test(t, func(t *testing.T) { CheckGenerated(t, seed, cfg) })
+				synctest.Test(t, func(t *testing.T) { checkGenerated(t, seed, cfg, true) })
 				return
 			}
-			CheckGenerated(t, seed, cfg)
+			checkGenerated(t, seed, cfg, false)
 		})
 	}
 }

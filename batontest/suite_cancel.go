@@ -32,7 +32,7 @@ func ownErrorStage(own error, started chan<- struct{}, opts ...baton.StageOption
 func testCancelledStepKeepsCause(t *testing.T, c *suite) {
 	own := errors.New("own")
 	started := make(chan struct{}, 1)
-	p := c.newPipeline(t, []baton.Stage[Msg]{Tracer("a"), ownErrorStage(own, started, baton.Retry(baton.RetryPolicy{MaxAttempts: 5}))})
+	p := c.newPipeline(t, []baton.Stage[Msg]{tracer("a"), ownErrorStage(own, started, baton.Retry(baton.RetryPolicy{MaxAttempts: 5}))})
 
 	ctx, cancel := context.WithCancel(t.Context())
 	go func() { <-started; cancel() }()
@@ -98,7 +98,7 @@ func testLateSuccessAfterAnyDeadline(t *testing.T, c *suite) {
 	late := func(opts ...baton.StageOption) baton.Stage[Msg] {
 		return baton.Func("late", func(ctx context.Context, m Msg) (Msg, error) {
 			time.Sleep(30 * time.Millisecond) // ignores ctx
-			return m.With("late"), nil
+			return m.with("late"), nil
 		}, opts...)
 	}
 	cases := []struct {
@@ -116,7 +116,7 @@ func testLateSuccessAfterAnyDeadline(t *testing.T, c *suite) {
 	}
 	for _, tc := range cases {
 		synctest.Test(t, func(t *testing.T) {
-			p := c.newPipeline(t, []baton.Stage[Msg]{tc.stage, Tracer("next")}, tc.opts...)
+			p := c.newPipeline(t, []baton.Stage[Msg]{tc.stage, tracer("next")}, tc.opts...)
 			ctx := t.Context()
 			if tc.timeout > 0 {
 				var cancel context.CancelFunc
@@ -150,7 +150,7 @@ func (panickyError) Unwrap() []error { return nil }
 // (it is not retried, and the error says what panicked), nothing crashes, and Close returns.
 func testPanickingErrorIsIsContained(t *testing.T, c *suite) {
 	for _, pol := range []baton.RetryPolicy{{MaxAttempts: 3}, {MaxAttempts: 3, Retryable: func(error) bool { return true }}} {
-		p, err := baton.New([]baton.Stage[Msg]{Failing("f", panickyError{}, baton.Retry(pol)), Tracer("next")}, c.opts()...)
+		p, err := c.build(t, []baton.Stage[Msg]{failing("f", panickyError{}, baton.Retry(pol)), tracer("next")})
 		mustNoError(t, err)
 		_, err = p.Process(t.Context(), Msg{})
 		var se *baton.StepError
@@ -170,7 +170,11 @@ func testPanickingErrorIsIsContained(t *testing.T, c *suite) {
 			t.Fatal("Close hangs after a panicking Is")
 		}
 	}
-	// A cause whose Is panics, given to WithCancelCause, is contained too.
+}
+
+// A cancellation cause whose Is method panics, given to context.WithCancelCause, is contained
+// too: the message fails with the cause in its error.
+func testPanickingCauseIsContained(t *testing.T, c *suite) {
 	started := make(chan struct{}, 1)
 	p := c.newPipeline(t, []baton.Stage[Msg]{ownErrorStage(errors.New("own"), started)})
 	ctx, cancel := context.WithCancelCause(t.Context())

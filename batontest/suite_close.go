@@ -14,8 +14,10 @@ import (
 
 // Close and Shutdown in every state.
 
+// Close before any use is safe, twice; then Process and Submit fail with ErrClosed, and Shutdown
+// returns nil.
 func testCloseBeforeUse(t *testing.T, c *suite) {
-	p, err := baton.New([]baton.Stage[Msg]{Tracer("a")}, c.opts()...)
+	p, err := c.build(t, []baton.Stage[Msg]{tracer("a")})
 	mustNoError(t, err)
 	mustNoError(t, p.Close())
 	mustNoError(t, p.Close())
@@ -25,8 +27,10 @@ func testCloseBeforeUse(t *testing.T, c *suite) {
 	mustNoError(t, p.Shutdown(t.Context()), "Shutdown after Close")
 }
 
+// After Close (safe twice), Process fails with ErrClosed, and Run reports the message it could
+// not submit with ErrClosed.
 func testCloseAfterUse(t *testing.T, c *suite) {
-	p, err := baton.New([]baton.Stage[Msg]{Tracer("a"), Tracer("b")}, c.opts()...)
+	p, err := c.build(t, []baton.Stage[Msg]{tracer("a"), tracer("b")})
 	mustNoError(t, err)
 	_, err = p.Process(t.Context(), Msg{})
 	mustNoError(t, err)
@@ -41,7 +45,15 @@ func testCloseAfterUse(t *testing.T, c *suite) {
 	mustEqual(t, 1, len(errs), "Run reports the refused message")
 	errorIs(t, errs[0], baton.ErrClosed)
 	mustNoError(t, p.Close())
-	equal(t, int64(11), p.Stats().Stages[1].Processed, "stats stay readable after Close")
+}
+
+// Stats stay readable after Close, with the counts of the pipeline's life.
+func testStatsStayReadableAfterClose(t *testing.T, c *suite) {
+	p, err := c.build(t, []baton.Stage[Msg]{tracer("a"), tracer("b")})
+	mustNoError(t, err)
+	collect(t, p, t.Context(), make([]Msg, 11))
+	mustNoError(t, p.Close())
+	equal(t, int64(11), p.Stats().Stages[1].Processed)
 }
 
 func slices2(ms ...Msg) func(func(Msg) bool) {
@@ -54,15 +66,17 @@ func slices2(ms ...Msg) func(func(Msg) bool) {
 	}
 }
 
+// Close, called by several goroutines at once, stops intake (Submit fails with ErrClosed) and
+// waits for the messages in flight; their results stay readable.
 func testCloseDrains(t *testing.T, c *suite) {
 	release := make(chan struct{})
 	started := make(chan struct{}, 4)
 	block := baton.Func("block", func(ctx context.Context, m Msg) (Msg, error) {
 		started <- struct{}{}
 		<-release
-		return m.With("block"), nil
+		return m.with("block"), nil
 	}, baton.Workers(4))
-	p, err := baton.New([]baton.Stage[Msg]{block, Tracer("after")}, c.opts()...)
+	p, err := c.build(t, []baton.Stage[Msg]{block, tracer("after")})
 	mustNoError(t, err)
 	st := p.Stream(t.Context())
 	for i := range 4 {
@@ -99,8 +113,9 @@ func testCloseDrains(t *testing.T, c *suite) {
 	equal(t, 4, n, "results finished before Close stay readable")
 }
 
+// Close does not wait for results to be read, and they stay readable after it.
 func testCloseUnread(t *testing.T, c *suite) {
-	p, err := baton.New([]baton.Stage[Msg]{Tracer("a")}, c.opts(baton.WithMaxInFlight(3))...)
+	p, err := c.build(t, []baton.Stage[Msg]{tracer("a")}, baton.WithMaxInFlight(3))
 	mustNoError(t, err)
 	st := p.Stream(t.Context())
 	for i := range 3 {
@@ -116,10 +131,11 @@ func testCloseUnread(t *testing.T, c *suite) {
 	equal(t, 3, n)
 }
 
+// Close wakes a Submit and a Process waiting for room: both return ErrClosed.
 func testCloseWakesSubmitter(t *testing.T, c *suite) {
 	release := make(chan struct{})
 	block := baton.Func("block", func(ctx context.Context, m Msg) (Msg, error) { <-release; return m, nil })
-	p, err := baton.New([]baton.Stage[Msg]{block}, c.opts(baton.WithMaxInFlight(1))...)
+	p, err := c.build(t, []baton.Stage[Msg]{block}, baton.WithMaxInFlight(1))
 	mustNoError(t, err)
 	st := p.Stream(t.Context())
 	mustNoError(t, st.Submit(t.Context(), Msg{}))
@@ -140,11 +156,13 @@ func testCloseWakesSubmitter(t *testing.T, c *suite) {
 	}
 }
 
+// At Shutdown's deadline it returns ErrAborted, and a message still travelling stops before its
+// next stage with ErrAborted, its completed steps compensated.
 func testShutdownAborts(t *testing.T, c *suite) {
 	release := make(chan struct{})
-	var undone Undone
+	var undone undoLog
 	block := baton.Func("block", func(ctx context.Context, m Msg) (Msg, error) { <-release; return m, nil })
-	p, err := baton.New([]baton.Stage[Msg]{Saga("a", &undone, nil), block, Tracer("c")}, c.opts()...)
+	p, err := c.build(t, []baton.Stage[Msg]{saga("a", &undone, nil), block, tracer("c")})
 	mustNoError(t, err)
 	errc := make(chan error)
 	go func() { _, err := p.Process(t.Context(), Msg{}); errc <- err }()
@@ -166,8 +184,9 @@ func testShutdownAborts(t *testing.T, c *suite) {
 	equal(t, []string{"a"}, undone.Names())
 }
 
+// Shutdown returns nil when every message finishes before its deadline; Close after it is safe.
 func testShutdownInTime(t *testing.T, c *suite) {
-	p, err := baton.New([]baton.Stage[Msg]{sleeper("s", 10*time.Millisecond)}, c.opts()...)
+	p, err := c.build(t, []baton.Stage[Msg]{sleeper("s", 10*time.Millisecond)})
 	mustNoError(t, err)
 	errc := make(chan error)
 	go func() { _, err := p.Process(context.Background(), Msg{}); errc <- err }()
@@ -179,12 +198,13 @@ func testShutdownInTime(t *testing.T, c *suite) {
 	mustNoError(t, p.Close(), "Close after Shutdown")
 }
 
+// At Shutdown's deadline, each of the messages waiting behind one slow worker that has not
+// finished stops before its next step with ErrAborted, its completed steps compensated; one
+// result per message.
 func testShutdownAbortsQueued(t *testing.T, c *suite) {
-	// Many messages wait behind one slow worker: at the deadline, each not yet finished stops
-	// before its next step with ErrAborted, its completed steps compensated.
-	var undone Undone
+	var undone undoLog
 	slow := sleeper("slow", 10*time.Millisecond, baton.Workers(1))
-	p, err := baton.New([]baton.Stage[Msg]{Saga("a", &undone, nil), slow, Tracer("c")}, c.opts(baton.WithMaxInFlight(8))...)
+	p, err := c.build(t, []baton.Stage[Msg]{saga("a", &undone, nil), slow, tracer("c")}, baton.WithMaxInFlight(8))
 	mustNoError(t, err)
 	st := p.Stream(context.Background())
 	for i := range 8 {
@@ -202,9 +222,9 @@ func testShutdownAbortsQueued(t *testing.T, c *suite) {
 			equal(t, []string{"a", "slow", "c"}, r.Value.Trace)
 		case errorIs(t, r.Err, baton.ErrAborted, "message %d", r.Seq):
 			aborted++
-			if slices.Contains(LogOf(r.Log), "a:succeeded") {
+			if slices.Contains(logOf(r.Log), "a:succeeded") {
 				passedA++
-				equal(t, "a:compensated", LogOf(r.Log)[len(r.Log)-1], "message %d", r.Seq)
+				equal(t, "a:compensated", logOf(r.Log)[len(r.Log)-1], "message %d", r.Seq)
 			}
 		}
 	}
@@ -214,11 +234,11 @@ func testShutdownAbortsQueued(t *testing.T, c *suite) {
 	equal(t, 0, p.Stats().InFlight)
 }
 
+// When eight messages wait for one worker whose steps ignore their context (in its inbox, or
+// for its worker slot), Shutdown returns at its deadline; the step running then finishes, and
+// no waiting one starts.
 func testShutdownQueuedWhereTheyWait(t *testing.T, c *suite) {
-	// Eight messages wait for one worker whose steps ignore their context (in its inbox, or for
-	// the worker): Shutdown returns at the deadline; the step running then finishes, and no
-	// waiting one starts.
-	p, err := baton.New([]baton.Stage[Msg]{slowOne()}, c.opts(baton.WithMaxInFlight(8))...)
+	p, err := c.build(t, []baton.Stage[Msg]{slowOne()}, baton.WithMaxInFlight(8))
 	mustNoError(t, err)
 	st := p.Stream(context.Background())
 	for i := range 8 {

@@ -18,7 +18,7 @@ import (
 // stage of 10 ms steps with Workers(16) take 100 ms, not what GOMAXPROCS would allow.
 func testWorkersGiveTheSameConcurrency(t *testing.T, c *suite) {
 	io := sleeper("io", 10*time.Millisecond, baton.Workers(16))
-	p := c.newPipeline(t, []baton.Stage[Msg]{Tracer("a"), io, Tracer("b")})
+	p := c.newPipeline(t, []baton.Stage[Msg]{tracer("a"), io, tracer("b")})
 	start := time.Now()
 	for _, r := range collect(t, p, t.Context(), make([]Msg, 160)) {
 		mustNoError(t, r.Err)
@@ -30,7 +30,7 @@ func testWorkersGiveTheSameConcurrency(t *testing.T, c *suite) {
 // queued for it: under both strategies it finishes at once.
 func testNoWaitingBehindAStageNotNeeded(t *testing.T, c *suite) {
 	scarce := sleeper("scarce", 20*time.Millisecond, baton.Workers(1))
-	p := c.newPipeline(t, []baton.Stage[Msg]{scarce, Tracer("fast")}, baton.WithRouter(RouteOf))
+	p := c.newPipeline(t, []baton.Stage[Msg]{scarce, tracer("fast")}, baton.WithRouter(routeOf))
 	var in []Msg
 	for i := range 40 {
 		route := []string{"fast"}

@@ -27,12 +27,12 @@ func testMessagesCarryIDAndKey(t *testing.T, c *suite) {
 		mu.Unlock()
 	})
 	key := baton.WithKey(func(m Msg) string { return fmt.Sprintf("doc-%d", m.ID) })
-	p := c.newPipeline(t, []baton.Stage[Msg]{Tracer("a"), Tracer("b")}, key, baton.WithObserver(obs))
+	p := c.newPipeline(t, []baton.Stage[Msg]{tracer("a"), tracer("b")}, key, baton.WithObserver(obs))
 	r := p.ProcessResult(t.Context(), Msg{ID: 7})
 	mustNoError(t, r.Err)
 	equal(t, uint64(1), r.ID, "the first message accepted")
 	equal(t, "doc-7", r.Key)
-	equal(t, []string{"a:succeeded", "b:succeeded"}, LogOf(r.Log), "ProcessResult carries the log")
+	equal(t, []string{"a:succeeded", "b:succeeded"}, logOf(r.Log), "ProcessResult carries the log")
 	equal(t, []string{"a", "b"}, r.Value.Trace)
 
 	in := make([]Msg, 20)
@@ -63,7 +63,7 @@ func testKeyPanicFailsTheMessage(t *testing.T, c *suite) {
 		}
 		return "k"
 	})
-	p := c.newPipeline(t, []baton.Stage[Msg]{Tracer("a")}, key)
+	p := c.newPipeline(t, []baton.Stage[Msg]{tracer("a")}, key)
 	_, err := p.Process(t.Context(), Msg{ID: 1})
 	mustErrorIs(t, err, baton.ErrPanic)
 	errorContains(t, err, "key")
@@ -74,7 +74,7 @@ func testKeyPanicFailsTheMessage(t *testing.T, c *suite) {
 
 // ProcessResult refused before acceptance reports the refusal, with ID 0 and no log.
 func testProcessResultRefused(t *testing.T, c *suite) {
-	p := c.newPipeline(t, []baton.Stage[Msg]{Tracer("a")})
+	p := c.newPipeline(t, []baton.Stage[Msg]{tracer("a")})
 	mustNoError(t, p.Close())
 	r := p.ProcessResult(t.Context(), Msg{ID: 3})
 	mustErrorIs(t, r.Err, baton.ErrClosed)
@@ -117,8 +117,8 @@ func testSlogObserverUsesTheMessagesContext(t *testing.T, c *suite) {
 	var recs []string
 	logger := slog.New(contextHandler{mu: &mu, recs: &recs})
 	key := baton.WithKey(func(m Msg) string { return fmt.Sprint("order-", m.ID) })
-	p1 := c.newPipeline(t, []baton.Stage[Msg]{Tracer("a")}, baton.WithName("ingest"), key, baton.WithObserver(baton.SlogObserver(logger)))
-	p2 := c.newPipeline(t, []baton.Stage[Msg]{Tracer("a")}, baton.WithName("publish"), baton.WithObserver(baton.SlogObserver(logger)))
+	p1 := c.newPipeline(t, []baton.Stage[Msg]{tracer("a")}, baton.WithName("ingest"), key, baton.WithObserver(baton.SlogObserver(logger)))
+	p2 := c.newPipeline(t, []baton.Stage[Msg]{tracer("a")}, baton.WithName("publish"), baton.WithObserver(baton.SlogObserver(logger)))
 	ctx := context.WithValue(t.Context(), requestIDKey{}, "req-42")
 	_, err := p1.Process(ctx, Msg{ID: 5})
 	mustNoError(t, err)
@@ -143,18 +143,23 @@ func testSlogObserverUsesTheMessagesContext(t *testing.T, c *suite) {
 	isTrue(t, ingest > 0 && publish > 0, "records of both pipelines: %d, %d", ingest, publish)
 }
 
-// With MessageContexts, a streamed message runs under its Submit's context: its stages see that
-// context's values, and cancelling it stops that message alone; the stream's context still stops
-// them all. Without it, Submit's context bounds only the wait.
-func testStreamMessageContexts(t *testing.T, c *suite) {
-	started := make(chan string, 4)
-	stage := baton.Func("wait", func(ctx context.Context, m Msg) (Msg, error) {
+// waitingStage sends the request ID of each step's context to started, then waits for the
+// context to end.
+func waitingStage(started chan<- string) baton.Stage[Msg] {
+	return baton.Func("wait", func(ctx context.Context, m Msg) (Msg, error) {
 		id, _ := ctx.Value(requestIDKey{}).(string)
 		started <- id
 		<-ctx.Done()
 		return m, ctx.Err()
 	}, baton.Workers(4))
-	p := c.newPipeline(t, []baton.Stage[Msg]{stage})
+}
+
+// With MessageContexts, a streamed message runs under its Submit's context: its stages see that
+// context's values, and cancelling it stops that message alone; the stream's context still stops
+// them all.
+func testStreamMessageContexts(t *testing.T, c *suite) {
+	started := make(chan string, 4)
+	p := c.newPipeline(t, []baton.Stage[Msg]{waitingStage(started)})
 
 	sctx, scancel := context.WithCancel(t.Context())
 	defer scancel()
@@ -180,9 +185,14 @@ func testStreamMessageContexts(t *testing.T, c *suite) {
 		errorIs(t, r.Err, context.Canceled)
 	}
 	mustTrue(t, first != nil, "results")
+}
 
-	// Without the option, cancelling Submit's context after Submit changes nothing.
-	st = p.Stream(t.Context())
+// Without MessageContexts, Submit's context bounds only the wait: a streamed message runs under
+// the stream's context, and cancelling Submit's after Submit changes nothing.
+func testSubmitContextBoundsOnlyTheWait(t *testing.T, c *suite) {
+	started := make(chan string, 4)
+	p := c.newPipeline(t, []baton.Stage[Msg]{waitingStage(started)})
+	st := p.Stream(t.Context())
 	ctx3, cancel3 := context.WithCancel(context.WithValue(t.Context(), requestIDKey{}, "req-3"))
 	mustNoError(t, st.Submit(ctx3, Msg{ID: 3}))
 	equal(t, "", <-started, "the stage sees the stream's context")
@@ -201,33 +211,39 @@ func testStreamMessageContexts(t *testing.T, c *suite) {
 	<-done
 }
 
-// Results of plain messages share one read-only log, whose capacity is its length (an append
-// copies); WithPrivateLogs gives each its own, so a write into one changes no other.
-func testPrivateLogs(t *testing.T, c *suite) {
+// A result's log has a capacity equal to its length, so that an append to it copies and
+// changes no other result's log (results of plain messages may share one read-only log), with
+// or without WithPrivateLogs.
+func testAppendToALogCopiesIt(t *testing.T, c *suite) {
 	for _, private := range []bool{false, true} {
 		var opts []baton.Option
 		if private {
 			opts = append(opts, baton.WithPrivateLogs())
 		}
-		p := c.newPipeline(t, []baton.Stage[Msg]{Tracer("a"), Tracer("b")}, opts...)
+		p := c.newPipeline(t, []baton.Stage[Msg]{tracer("a"), tracer("b")}, opts...)
 		rs := collect(t, p, t.Context(), make([]Msg, 2))
 		r0 := p.ProcessResult(t.Context(), Msg{})
-		equal(t, len(r0.Log), cap(r0.Log), "an append to a log copies it")
+		equal(t, len(r0.Log), cap(r0.Log), "private %v: an append to a log copies it", private)
 		_ = append(rs[0].Log, baton.StepRecord{Stage: "x"})
-		equal(t, []string{"a:succeeded", "b:succeeded"}, LogOf(rs[1].Log), "an append changes no other log")
-		if private {
-			rs[0].Log[0].Stage = "changed"
-			equal(t, "a", rs[1].Log[0].Stage, "with WithPrivateLogs a write changes no other log")
-			equal(t, "a", r0.Log[0].Stage)
-		}
+		equal(t, []string{"a:succeeded", "b:succeeded"}, logOf(rs[1].Log), "private %v: an append changes no other log", private)
 	}
+}
+
+// WithPrivateLogs gives each result a log of its own: a write into one changes no other.
+func testPrivateLogs(t *testing.T, c *suite) {
+	p := c.newPipeline(t, []baton.Stage[Msg]{tracer("a"), tracer("b")}, baton.WithPrivateLogs())
+	rs := collect(t, p, t.Context(), make([]Msg, 2))
+	r0 := p.ProcessResult(t.Context(), Msg{})
+	rs[0].Log[0].Stage = "changed"
+	equal(t, "a", rs[1].Log[0].Stage, "a write changes no other log")
+	equal(t, "a", r0.Log[0].Stage)
 }
 
 // Error texts name Baton once, however many layers wrap the cause.
 func testErrorTextsSayBatonOnce(t *testing.T, c *suite) {
 	route := baton.WithRouter(func(m Msg) []string { return m.Route })
 	slow := sleeper("slow", 30*time.Millisecond, baton.AttemptTimeout(10*time.Millisecond))
-	p := c.newPipeline(t, []baton.Stage[Msg]{Tracer("a"), slow, sleeper("wait", time.Second)}, route, baton.WithMessageTimeout(50*time.Millisecond))
+	p := c.newPipeline(t, []baton.Stage[Msg]{tracer("a"), slow, sleeper("wait", time.Second)}, route, baton.WithMessageTimeout(50*time.Millisecond))
 	_, err1 := p.Process(t.Context(), Msg{Route: []string{"nope"}})
 	mustErrorIs(t, err1, baton.ErrUnknownStage)
 	_, err2 := p.Process(t.Context(), Msg{Route: []string{"slow"}})

@@ -40,10 +40,10 @@ func testReentrantThroughAnotherPipelinesContext(t *testing.T, c *suite) {
 // context returns ErrAborted, under both strategies.
 func testShutdownReleasesQueuedBackgroundProcess(t *testing.T, c *suite) {
 	unblock := make(chan struct{})
-	p, err := baton.New([]baton.Stage[Msg]{baton.Func("a", func(ctx context.Context, m Msg) (Msg, error) {
+	p, err := c.build(t, []baton.Stage[Msg]{baton.Func("a", func(ctx context.Context, m Msg) (Msg, error) {
 		<-unblock // ignores ctx
 		return m, nil
-	}, baton.Workers(1))}, c.opts()...)
+	}, baton.Workers(1))})
 	mustNoError(t, err)
 	go p.Process(context.Background(), Msg{ID: 1})
 	synctest.Wait()
@@ -150,12 +150,12 @@ func testStoppedMessagesCompensateWithinWorkers(t *testing.T, c *suite) {
 // A router that calls runtime.Goexit (unsupported) ends its message with ErrGoexit: no slot
 // leaks, and Close returns.
 func testRouterGoexitEndsItsMessage(t *testing.T, c *suite) {
-	p, err := baton.New([]baton.Stage[Msg]{Tracer("a")}, c.opts(baton.WithRouter(func(m Msg) []string {
+	p, err := c.build(t, []baton.Stage[Msg]{tracer("a")}, baton.WithRouter(func(m Msg) []string {
 		if m.ID == 1 {
 			runtime.Goexit()
 		}
 		return []string{"a"}
-	}))...)
+	}))
 	mustNoError(t, err)
 	done := make(chan struct{})
 	go func() { defer close(done); p.Process(context.Background(), Msg{ID: 1}) }()
@@ -183,7 +183,7 @@ func testObserverGoexitIsContained(t *testing.T, c *suite) {
 			}
 			return ""
 		})
-		p, err := baton.New([]baton.Stage[Msg]{Tracer("a"), Tracer("b")}, c.opts(baton.WithObserver(obs), key)...)
+		p, err := c.build(t, []baton.Stage[Msg]{tracer("a"), tracer("b")}, baton.WithObserver(obs), key)
 		mustNoError(t, err)
 		done := make(chan struct{})
 		go func() { defer close(done); p.Process(context.Background(), Msg{ID: 1}) }()

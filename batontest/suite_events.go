@@ -58,35 +58,36 @@ func (r *eventRecorder) events(n uint64) []string {
 
 // eventStages: a compensates; r sends messages of even ID through b; b fails the first attempt
 // of message ID 2; c fails message ID 3.
-func eventStages(undone *Undone) []baton.Stage[Msg] {
+func eventStages(undone *undoLog) []baton.Stage[Msg] {
 	var flaky atomic.Int32
 	return []baton.Stage[Msg]{
-		Saga("a", undone, nil),
+		saga("a", undone, nil),
 		baton.SlipFunc("r", func(_ context.Context, m Msg, s *baton.Slip) (Msg, error) {
 			if m.ID%2 == 0 {
-				return m.With("r"), s.InsertNext("b")
+				return m.with("r"), s.InsertNext("b")
 			}
-			return m.With("r"), nil
+			return m.with("r"), nil
 		}),
 		baton.Func("b", func(_ context.Context, m Msg) (Msg, error) {
 			if m.ID == 2 && flaky.Add(1) == 1 {
 				return m, errors.New("flaky")
 			}
-			return m.With("b"), nil
+			return m.with("b"), nil
 		}, baton.Retry(baton.RetryPolicy{MaxAttempts: 2})),
 		baton.Func("c", func(_ context.Context, m Msg) (Msg, error) {
 			if m.ID == 3 {
 				return m, errors.New("c fails")
 			}
-			return m.With("c"), nil
+			return m.with("c"), nil
 		}),
 	}
 }
 
-// testEvents pins every message's events, in order. The events come from the step code both
-// strategies share, so each strategy must report exactly these.
+// An Observer sees each message's events in order: accepted, each attempt's start and end,
+// revisions, retries, compensations, finished. They come from the step code every subject
+// shares, so each must report exactly these.
 func testEvents(t *testing.T, c *suite) {
-	var undone Undone
+	var undone undoLog
 	rec := &eventRecorder{}
 	p := c.newPipeline(t, eventStages(&undone), baton.WithObserver(rec),
 		baton.WithRouter(func(m Msg) []string {
@@ -123,23 +124,25 @@ func testEvents(t *testing.T, c *suite) {
 	}, rec.events(4), "failed and compensated")
 }
 
+// An Observer that panics is contained: the message goes on, and Stats counts the panics.
 func testObserverPanic(t *testing.T, c *suite) {
 	obs := baton.ObserverFunc(func(e baton.Event) {
 		if e.Kind == baton.StepStarted {
 			panic("observer bug")
 		}
 	})
-	p := c.newPipeline(t, []baton.Stage[Msg]{Tracer("a"), Tracer("b")}, baton.WithObserver(obs))
+	p := c.newPipeline(t, []baton.Stage[Msg]{tracer("a"), tracer("b")}, baton.WithObserver(obs))
 	out, err := p.Process(t.Context(), Msg{})
 	mustNoError(t, err)
 	equal(t, []string{"a", "b"}, out.Trace)
 	equal(t, int64(2), p.Stats().ObserverPanics)
 }
 
-// testOneStepEndedPerAttempt runs in a bubble: the retry's hour-long wait is cut short.
+// A retry wait cut short by the message's context adds no StepEnded: one per attempt. (On a
+// virtual clock: the retry's hour-long wait is cut short.)
 func testOneStepEndedPerAttempt(t *testing.T, c *suite) {
 	rec := &eventRecorder{}
-	p := c.newPipeline(t, []baton.Stage[Msg]{Failing("f", errors.New("transient"), baton.Retry(baton.FixedBackoff(3, time.Hour)))},
+	p := c.newPipeline(t, []baton.Stage[Msg]{failing("f", errors.New("transient"), baton.Retry(baton.FixedBackoff(3, time.Hour)))},
 		baton.WithObserver(rec))
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
@@ -150,13 +153,20 @@ func testOneStepEndedPerAttempt(t *testing.T, c *suite) {
 		"retry scheduled f #1 err", "message finished err"}, rec.events(1))
 }
 
+// WithTiming puts each step's start in the log, in order.
 func testTiming(t *testing.T, c *suite) {
-	p := c.newPipeline(t, []baton.Stage[Msg]{Tracer("a"), Tracer("b")}, baton.WithTiming())
+	p := c.newPipeline(t, []baton.Stage[Msg]{tracer("a"), tracer("b")}, baton.WithTiming())
 	for _, r := range collect(t, p, t.Context(), make([]Msg, 50)) {
 		mustEqual(t, 2, len(r.Log))
 		isTrue(t, !r.Log[0].Start.IsZero(), "message %d: the log has the steps' start", r.Seq)
 		isTrue(t, !r.Log[1].Start.Before(r.Log[0].Start), "message %d: steps start in order", r.Seq)
 	}
+}
+
+// WithTiming fills Stats with the time run, each stage's latency quantiles and throughput.
+func testTimingFillsStats(t *testing.T, c *suite) {
+	p := c.newPipeline(t, []baton.Stage[Msg]{tracer("a"), tracer("b")}, baton.WithTiming())
+	collect(t, p, t.Context(), make([]Msg, 50))
 	st := p.Stats()
 	isTrue(t, st.Elapsed > 0, "Elapsed %v", st.Elapsed)
 	for _, sg := range st.Stages {
@@ -166,10 +176,11 @@ func testTiming(t *testing.T, c *suite) {
 	}
 }
 
+// Without timing the log has no times, and Stats no latency.
 func testNoTiming(t *testing.T, c *suite) {
 	// The suite's own options (WithPipelineOptions) are left out here: they may turn timing on
 	// (WithObserver does), which is what this test rules out.
-	p, err := baton.New([]baton.Stage[Msg]{Tracer("a")}, baton.WithStrategy(c.strategy))
+	p, err := c.subject.New(t, []baton.Stage[Msg]{tracer("a")})
 	mustNoError(t, err)
 	t.Cleanup(func() { noError(t, p.Close()) })
 	rs := collect(t, p, t.Context(), make([]Msg, 1))
@@ -178,10 +189,12 @@ func testNoTiming(t *testing.T, c *suite) {
 	equal(t, baton.Latency{}, p.Stats().Stages[0].Latency)
 }
 
+// Every result carries its message's log: plain, failed, retried (with its attempts) or
+// revised.
 func testEveryResultCarriesItsLog(t *testing.T, c *suite) {
 	var tries atomic.Int32
 	p := c.newPipeline(t, []baton.Stage[Msg]{
-		Reviser("a", func(m Msg, slip *baton.Slip) error {
+		reviser("a", func(m Msg, slip *baton.Slip) error {
 			if m.ID == 3 && slip.Hops() == 1 {
 				return slip.InsertNext("a")
 			}
@@ -198,14 +211,14 @@ func testEveryResultCarriesItsLog(t *testing.T, c *suite) {
 		}, baton.Retry(baton.RetryPolicy{MaxAttempts: 2})),
 	}, baton.WithMaxInFlight(1))
 	rs := collect(t, p, t.Context(), []Msg{{ID: 0}, {ID: 1}, {ID: 2}, {ID: 3}, {ID: 4}})
-	equal(t, []string{"a:succeeded", "b:succeeded"}, LogOf(rs[0].Log), "plain")
-	mustEqual(t, []string{"a:succeeded", "b:failed"}, LogOf(rs[1].Log), "failed")
+	equal(t, []string{"a:succeeded", "b:succeeded"}, logOf(rs[0].Log), "plain")
+	mustEqual(t, []string{"a:succeeded", "b:failed"}, logOf(rs[1].Log), "failed")
 	equal(t, 2, rs[1].Log[1].Attempts)
-	mustEqual(t, []string{"a:succeeded", "b:succeeded"}, LogOf(rs[2].Log), "retried")
+	mustEqual(t, []string{"a:succeeded", "b:succeeded"}, logOf(rs[2].Log), "retried")
 	equal(t, 2, rs[2].Log[1].Attempts, "a retried step's log says so")
-	mustEqual(t, []string{"a:succeeded", "b:succeeded"}, LogOf(rs[4].Log), "plain, after the others")
+	mustEqual(t, []string{"a:succeeded", "b:succeeded"}, logOf(rs[4].Log), "plain, after the others")
 	equal(t, 1, rs[4].Log[1].Attempts)
-	equal(t, []string{"a:succeeded", "a:succeeded", "b:succeeded"}, LogOf(rs[3].Log), "revised")
+	equal(t, []string{"a:succeeded", "a:succeeded", "b:succeeded"}, logOf(rs[3].Log), "revised")
 }
 
 // lockedBuffer is a bytes.Buffer safe for concurrent use.
@@ -226,10 +239,13 @@ func (l *lockedBuffer) String() string {
 	return l.buf.String()
 }
 
+// SlogObserver logs at info level what matters: a failed step as a warning naming the stage,
+// compensations, a failed message as an error, once, with the subject's strategy; not the
+// debug events.
 func testSlogObserver(t *testing.T, c *suite) {
 	var buf lockedBuffer
 	logger := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	var undone Undone
+	var undone undoLog
 	p := c.newPipeline(t, eventStages(&undone), baton.WithObserver(baton.SlogObserver(logger)))
 	_, err := p.Process(t.Context(), Msg{ID: 3})
 	mustTrue(t, err != nil, "message 3 fails at c")
@@ -239,7 +255,7 @@ func testSlogObserver(t *testing.T, c *suite) {
 		`stage=c`,
 		`level=INFO msg="baton: compensation ended"`,
 		`level=ERROR msg="baton: message finished"`,
-		"strategy=" + c.strategy.String(),
+		"strategy=" + c.subject.Strategy.String(),
 	} {
 		isTrue(t, strings.Contains(out, want), "the log has %q:\n%s", want, out)
 	}

@@ -3,7 +3,6 @@ package batontest
 import (
 	"fmt"
 	"math/rand/v2"
-	"slices"
 	"testing"
 	"time"
 
@@ -19,23 +18,25 @@ func testRandomSlipsNoDeadlock(t *testing.T, c *suite) {
 		for round := range uint64(3) {
 			seed := mix(base, uint64(inflight), round)
 			t.Run(fmt.Sprintf("inflight=%d/seed=%#x", inflight, seed), func(t *testing.T) {
-				sc := Generate(seed, GenConfig{Stages: 5, Messages: 200, MaxInFlight: inflight, HopLimit: 40, Workers1: true})
-				cmp := sc.Comparison
-				cmp.Options = slices.Concat(c.extra, cmp.Options)
+				sc := generate(seed, GenConfig{Stages: 5, Messages: 200, MaxInFlight: inflight, HopLimit: 40, Workers1: true})
+				cmp := sc.comparison
 				cmp.Timeout = 30 * time.Second
-				rep, err := cmp.Execute(c.strategy)
-				if err != nil {
-					t.Fatalf("seed %#x, %s:\n%v", seed, sc.Description, err)
+				build := func(stages []baton.Stage[Msg], opts ...baton.Option) (*baton.Pipeline[Msg], error) {
+					return c.build(t, stages, opts...)
 				}
-				for _, p := range rep.Problems {
-					t.Errorf("seed %#x, %s: %s", seed, sc.Description, p)
+				rep, err := cmp.run(c.subject.Strategy.String(), build, nil)
+				if err != nil {
+					t.Fatalf("seed %#x, %s:\n%v", seed, sc.description, err)
+				}
+				for _, p := range rep.problems {
+					t.Errorf("seed %#x, %s: %s", seed, sc.description, p)
 				}
 				var steps int64
-				for _, s := range rep.Stats.Stages {
+				for _, s := range rep.stats.Stages {
 					steps += s.Processed + s.Failed
 				}
 				isTrue(t, steps > 0, "the messages took steps")
-				equal(t, baton.Stats{}.InFlight, rep.Stats.InFlight)
+				equal(t, 0, rep.stats.InFlight)
 			})
 		}
 	}

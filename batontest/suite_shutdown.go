@@ -19,7 +19,7 @@ import (
 // After Close, Process and Submit fail with ErrClosed, also when their context is already
 // cancelled.
 func testClosedBeforeCancelled(t *testing.T, c *suite) {
-	p := c.newPipeline(t, []baton.Stage[Msg]{Tracer("a")})
+	p := c.newPipeline(t, []baton.Stage[Msg]{tracer("a")})
 	st := p.Stream(t.Context())
 	mustNoError(t, p.Close())
 	ctx, cancel := context.WithCancel(t.Context())
@@ -38,7 +38,7 @@ func testClosedBeforeCancelled(t *testing.T, c *suite) {
 // still gets exactly one result, matching ErrAborted, its completed steps compensated; a later
 // Close waits for the last of them.
 func testShutdownIsBoundedByItsDeadline(t *testing.T, c *suite) {
-	var undone Undone
+	var undone undoLog
 	release := make(chan struct{})
 	var causes sync.Map
 	honours := baton.Func("honours", func(ctx context.Context, m Msg) (Msg, error) {
@@ -48,7 +48,7 @@ func testShutdownIsBoundedByItsDeadline(t *testing.T, c *suite) {
 	}, baton.Workers(2))
 	ignores := baton.Func("ignores", func(ctx context.Context, m Msg) (Msg, error) {
 		<-release
-		return m.With("ignores"), nil
+		return m.with("ignores"), nil
 	}, baton.Workers(2))
 	route := baton.WithRouter(func(m Msg) []string {
 		if m.ID%2 == 0 {
@@ -56,7 +56,7 @@ func testShutdownIsBoundedByItsDeadline(t *testing.T, c *suite) {
 		}
 		return []string{"a", "ignores", "b"}
 	})
-	p, err := baton.New([]baton.Stage[Msg]{Saga("a", &undone, nil), honours, ignores, Tracer("b")}, c.opts(route)...)
+	p, err := c.build(t, []baton.Stage[Msg]{saga("a", &undone, nil), honours, ignores, tracer("b")}, route)
 	mustNoError(t, err)
 	procErr := make(chan error, 2)
 	for id := range 2 {
@@ -125,7 +125,7 @@ func testCloseSendWakesSubmit(t *testing.T, c *suite) {
 // results), and its results stay readable.
 func testUnreadStreamDoesNotStarveOthers(t *testing.T, c *suite) {
 	const bound = 4
-	p := c.newPipeline(t, []baton.Stage[Msg]{Tracer("a"), Tracer("b")}, baton.WithMaxInFlight(bound))
+	p := c.newPipeline(t, []baton.Stage[Msg]{tracer("a"), tracer("b")}, baton.WithMaxInFlight(bound))
 	unread := p.Stream(t.Context())
 	for i := range bound {
 		mustNoError(t, unread.Submit(t.Context(), Msg{ID: i}))
@@ -183,10 +183,10 @@ func testReentrantCallsAreRefused(t *testing.T, c *suite) {
 		case 7:
 			errs.Store(m.ID, p.Close())
 		}
-		return m.With("self"), nil
+		return m.with("self"), nil
 	}, baton.Workers(1))
 	var err error
-	p, err = baton.New([]baton.Stage[Msg]{self}, c.opts()...)
+	p, err = c.build(t, []baton.Stage[Msg]{self})
 	mustNoError(t, err)
 	for id := 1; id <= 5; id++ {
 		out, err := p.Process(t.Context(), Msg{ID: id})
@@ -197,7 +197,7 @@ func testReentrantCallsAreRefused(t *testing.T, c *suite) {
 	}
 	mustNoError(t, p.Close())
 	for _, id := range []int{6, 7} {
-		q, err := baton.New([]baton.Stage[Msg]{self}, c.opts()...)
+		q, err := c.build(t, []baton.Stage[Msg]{self})
 		mustNoError(t, err)
 		p = q
 		_, err = p.Process(t.Context(), Msg{ID: id})
@@ -217,7 +217,7 @@ func testReentrantCallsAreRefused(t *testing.T, c *suite) {
 func testWaitingMessageHonoursItsContext(t *testing.T, c *suite) {
 	var p *baton.Pipeline[Msg]
 	inner := make(chan error, 1)
-	var undone Undone
+	var undone undoLog
 	self := baton.Func("self", func(ctx context.Context, m Msg) (Msg, error) {
 		if m.ID == 1 {
 			tctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
@@ -229,10 +229,10 @@ func testWaitingMessageHonoursItsContext(t *testing.T, c *suite) {
 			}
 			inner <- err
 		}
-		return m.With("self"), nil
+		return m.with("self"), nil
 	}, baton.Workers(1))
 	var err error
-	p, err = baton.New([]baton.Stage[Msg]{Saga("first", &undone, nil), self}, c.opts()...)
+	p, err = c.build(t, []baton.Stage[Msg]{saga("first", &undone, nil), self})
 	mustNoError(t, err)
 	t.Cleanup(func() { p.Close() })
 	out, err := p.Process(t.Context(), Msg{ID: 1})
@@ -250,7 +250,7 @@ func testWaitingMessageHonoursItsContext(t *testing.T, c *suite) {
 // goroutine ranging over Run, as a *PanicError matching ErrPanic, after the results of the
 // messages pulled; a Goexit is re-raised there too; a nil input panics there at once.
 func testRunInputPanicIsTheCallers(t *testing.T, c *suite) {
-	p := c.newPipeline(t, []baton.Stage[Msg]{Tracer("a")})
+	p := c.newPipeline(t, []baton.Stage[Msg]{tracer("a")})
 	input := func(fail func()) iter.Seq[Msg] {
 		return func(yield func(Msg) bool) {
 			for i := range 3 {
@@ -303,7 +303,7 @@ func testRunInputPanicIsTheCallers(t *testing.T, c *suite) {
 // After the run's context is cancelled, Run stops pulling from its input: an endless input
 // ends, and every message pulled gets exactly one result.
 func testRunStopsPullingWhenCancelled(t *testing.T, c *suite) {
-	p := c.newPipeline(t, []baton.Stage[Msg]{Tracer("a")}, baton.WithMaxInFlight(4))
+	p := c.newPipeline(t, []baton.Stage[Msg]{tracer("a")}, baton.WithMaxInFlight(4))
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	pulled := 0

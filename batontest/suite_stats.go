@@ -28,7 +28,7 @@ func near(t TB, want, got float64, args ...any) bool {
 // instead of decaying as time goes on.
 func testStatsFreezeAtStop(t *testing.T, c *suite) {
 	for _, how := range []string{"Close", "Shutdown"} {
-		p, err := baton.New([]baton.Stage[Msg]{Tracer("a"), Tracer("b")}, c.opts()...)
+		p, err := c.build(t, []baton.Stage[Msg]{tracer("a"), tracer("b")})
 		mustNoError(t, err)
 		collect(t, p, t.Context(), make([]Msg, 10))
 		time.Sleep(100 * time.Millisecond)
@@ -53,8 +53,11 @@ func testStatsFreezeAtStop(t *testing.T, c *suite) {
 			equal(t, sg.Rate1m, later.Stages[i].Rate1m, "%s: stage %s", how, sg.Name)
 		}
 	}
-	// A pipeline closed before any message has no time and no rates.
-	p, err := baton.New([]baton.Stage[Msg]{Tracer("a")}, c.opts()...)
+}
+
+// A pipeline closed before any message has no time and no rates, however long after.
+func testStatsOfAnUnusedPipeline(t *testing.T, c *suite) {
+	p, err := c.build(t, []baton.Stage[Msg]{tracer("a")})
 	mustNoError(t, err)
 	mustNoError(t, p.Close())
 	time.Sleep(time.Second)
@@ -69,7 +72,7 @@ func testStatsFreezeAtStop(t *testing.T, c *suite) {
 // steps that succeeded, the pipeline's rates messages finished, failed or not.
 func testStatsRates(t *testing.T, c *suite) {
 	fail := errors.New("refused")
-	p := c.newPipeline(t, []baton.Stage[Msg]{Tracer("a"), Reviser("b", func(m Msg, _ *baton.Slip) error {
+	p := c.newPipeline(t, []baton.Stage[Msg]{tracer("a"), reviser("b", func(m Msg, _ *baton.Slip) error {
 		if m.ID == 1 {
 			return fail
 		}
@@ -121,8 +124,8 @@ func testStatsProcessedWhileTravelling(t *testing.T, c *suite) {
 			own = append(own, baton.WithTiming())
 		}
 		release := make(chan struct{})
-		block := baton.Func("block", func(_ context.Context, m Msg) (Msg, error) { <-release; return m.With("block"), nil })
-		p := c.newPipeline(t, []baton.Stage[Msg]{Tracer("a"), block, Tracer("c")}, own...)
+		block := baton.Func("block", func(_ context.Context, m Msg) (Msg, error) { <-release; return m.with("block"), nil })
+		p := c.newPipeline(t, []baton.Stage[Msg]{tracer("a"), block, tracer("c")}, own...)
 		start := time.Now()
 		errc := make(chan error)
 		go func() { _, err := p.Process(t.Context(), Msg{}); errc <- err }()
@@ -155,4 +158,42 @@ func testStatsProcessedWhileTravelling(t *testing.T, c *suite) {
 		near(t, 1, st.Rate1s, "timed=%v: messages", timed)
 		mustNoError(t, p.Close())
 	}
+}
+
+// inboxWhileBusy streams three messages to a stage made with opts whose steps wait for release,
+// and returns its Inbox once they are all submitted; then it releases them and checks that Inbox
+// is back to 0.
+func inboxWhileBusy(t *testing.T, c *suite, opts ...baton.StageOption) int {
+	release := make(chan struct{})
+	block := baton.Func("block", func(_ context.Context, m Msg) (Msg, error) { <-release; return m, nil }, opts...)
+	p := c.newPipeline(t, []baton.Stage[Msg]{block}, baton.WithMaxInFlight(4))
+	st := p.Stream(t.Context())
+	for i := range 3 {
+		mustNoError(t, st.Submit(t.Context(), Msg{ID: i}))
+	}
+	synctest.Wait() // every message runs or waits
+	inbox := p.Stats().Stages[0].Inbox
+	close(release)
+	st.CloseSend()
+	for r := range st.Results() {
+		noError(t, r.Err)
+	}
+	equal(t, 0, p.Stats().Stages[0].Inbox, "nothing waits once every message finished")
+	return inbox
+}
+
+// The streamed messages waiting for the one worker of a Workers(1) stage are counted in its
+// StageStats.Inbox, under every subject: in the stage's inbox, or parked for its worker slot.
+func testInboxCountsMessagesWaitingForAWorker(t *testing.T, c *suite) {
+	equal(t, 2, inboxWhileBusy(t, c, baton.Workers(1)), "one message runs, two wait")
+}
+
+// The Inbox of a stage without baton.Workers is as Features.InboxDepth declares: the messages
+// queued behind its running step (2 of 3), or always 0.
+func testInboxOfAStageWithoutWorkers(t *testing.T, c *suite) {
+	want := 0
+	if c.subject.Features.InboxDepth {
+		want = 2
+	}
+	equal(t, want, inboxWhileBusy(t, c), "InboxDepth %v", c.subject.Features.InboxDepth)
 }

@@ -34,7 +34,7 @@ func (f *flakyStage) Process(_ context.Context, m Msg, _ *baton.Slip) (Msg, erro
 	if len(f.times) <= f.n {
 		return m, f.err
 	}
-	return m.With(f.name), nil
+	return m.with(f.name), nil
 }
 
 func (f *flakyStage) waits() []time.Duration {
@@ -52,13 +52,16 @@ func sleeper(name string, d time.Duration, opts ...baton.StageOption) baton.Stag
 	return baton.Func(name, func(ctx context.Context, m Msg) (Msg, error) {
 		select {
 		case <-time.After(d):
-			return m.With(name), nil
+			return m.with(name), nil
 		case <-ctx.Done():
 			return m, ctx.Err()
 		}
 	}, opts...)
 }
 
+// A retried step waits between attempts as its policy says (fixed, linear, exponential up to
+// a cap, a custom multiplier, none), through Run and Process; its log and its stage's Retried
+// count the attempts.
 func testRetryBackoff(t *testing.T, c *suite) {
 	const ms = time.Millisecond
 	cases := []struct {
@@ -92,6 +95,7 @@ func testRetryBackoff(t *testing.T, c *suite) {
 	}
 }
 
+// Jitter varies each wait within its bounds: InitialBackoff ± Jitter.
 func testJitter(t *testing.T, c *suite) {
 	pol := baton.RetryPolicy{MaxAttempts: 30, InitialBackoff: 100 * time.Millisecond, Multiplier: 1, Jitter: 0.2}
 	f := &flakyStage{name: "f", n: 29, err: errors.New("transient")}
@@ -110,6 +114,7 @@ func testJitter(t *testing.T, c *suite) {
 	equal(t, 80*time.Millisecond, jp.Backoff(1, 0))
 }
 
+// A Retryable predicate decides which errors are retried: the others fail the step at once.
 func testRetryable(t *testing.T, c *suite) {
 	transient, fatal := errors.New("transient"), errors.New("fatal")
 	pol := baton.FixedBackoff(3, time.Millisecond)
@@ -118,7 +123,7 @@ func testRetryable(t *testing.T, c *suite) {
 		err      error
 		attempts int
 	}{{transient, 3}, {fatal, 1}} {
-		p := c.newPipeline(t, []baton.Stage[Msg]{Failing("s", tc.err, baton.Retry(pol))})
+		p := c.newPipeline(t, []baton.Stage[Msg]{failing("s", tc.err, baton.Retry(pol))})
 		_, err := p.Process(t.Context(), Msg{})
 		mustErrorIs(t, err, tc.err)
 		var se *baton.StepError
@@ -140,11 +145,13 @@ func testRetryable(t *testing.T, c *suite) {
 	equal(t, 2, len(a.waits()), "a was retried")
 }
 
+// A wait between attempts ends with the message's context: the error matches
+// context.Canceled and says what was being retried.
 func testBackoffCancel(t *testing.T, c *suite) {
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	time.AfterFunc(time.Second, cancel)
-	p := c.newPipeline(t, []baton.Stage[Msg]{Failing("s", errors.New("transient"), baton.Retry(baton.FixedBackoff(5, time.Hour)))})
+	p := c.newPipeline(t, []baton.Stage[Msg]{failing("s", errors.New("transient"), baton.Retry(baton.FixedBackoff(5, time.Hour)))})
 	start := time.Now()
 	_, err := p.Process(ctx, Msg{})
 	mustErrorIs(t, err, context.Canceled)
@@ -155,6 +162,8 @@ func testBackoffCancel(t *testing.T, c *suite) {
 	equal(t, 1, se.Attempts)
 }
 
+// An attempt that outlives its AttemptTimeout fails with an error matching ErrTimeout and
+// context.DeadlineExceeded, and is retried with a deadline of its own.
 func testAttemptTimeout(t *testing.T, c *suite) {
 	slow := baton.Func("slow", func(ctx context.Context, m Msg) (Msg, error) {
 		<-ctx.Done()
@@ -169,8 +178,11 @@ func testAttemptTimeout(t *testing.T, c *suite) {
 	mustErrorAs(t, err, &se)
 	equal(t, 2, se.Attempts)
 	equal(t, 2*time.Millisecond, time.Since(start), "each attempt gets a fresh deadline")
+}
 
-	// A fresh deadline each time: the third attempt, quicker than the timeout, succeeds.
+// Each attempt gets a fresh AttemptTimeout: an attempt quicker than it succeeds after attempts
+// that timed out.
+func testEachAttemptGetsAFreshDeadline(t *testing.T, c *suite) {
 	var n atomic.Int32
 	st := baton.Func("s", func(ctx context.Context, m Msg) (Msg, error) {
 		d := time.Second
@@ -179,23 +191,25 @@ func testAttemptTimeout(t *testing.T, c *suite) {
 		}
 		select {
 		case <-time.After(d):
-			return m.With("s"), nil
+			return m.with("s"), nil
 		case <-ctx.Done():
 			return m, ctx.Err()
 		}
 	}, baton.AttemptTimeout(100*time.Millisecond), baton.Retry(baton.FixedBackoff(3, 10*time.Millisecond)))
-	p2 := c.newPipeline(t, []baton.Stage[Msg]{st})
-	start = time.Now()
-	out, err := p2.Process(t.Context(), Msg{})
+	p := c.newPipeline(t, []baton.Stage[Msg]{st})
+	start := time.Now()
+	out, err := p.Process(t.Context(), Msg{})
 	mustNoError(t, err)
 	equal(t, []string{"s"}, out.Trace)
 	equal(t, (100+10+100+10+50)*time.Millisecond, time.Since(start))
 }
 
+// A step that returns success after its AttemptTimeout, ignoring its context, fails with
+// ErrTimeout, and its value is dropped.
 func testLateSuccess(t *testing.T, c *suite) {
 	late := baton.Func("late", func(_ context.Context, m Msg) (Msg, error) {
 		time.Sleep(20 * time.Millisecond) // ignores its context
-		return m.With("late"), nil
+		return m.with("late"), nil
 	}, baton.AttemptTimeout(10*time.Millisecond))
 	p := c.newPipeline(t, []baton.Stage[Msg]{late})
 	out, err := p.Process(t.Context(), Msg{})
@@ -205,8 +219,10 @@ func testLateSuccess(t *testing.T, c *suite) {
 	empty(t, out.Trace, "a late success is not kept")
 }
 
+// StepTimeout bounds a step's attempts and waits together: at its deadline the step fails
+// with ErrTimeout, "step timed out", after the attempts that fit.
 func testStepTimeout(t *testing.T, c *suite) {
-	p := c.newPipeline(t, []baton.Stage[Msg]{Failing("s", errors.New("x"),
+	p := c.newPipeline(t, []baton.Stage[Msg]{failing("s", errors.New("x"),
 		baton.Retry(baton.FixedBackoff(100, 10*time.Millisecond)), baton.StepTimeout(35*time.Millisecond))})
 	start := time.Now()
 	_, err := p.Process(t.Context(), Msg{})
@@ -217,33 +233,41 @@ func testStepTimeout(t *testing.T, c *suite) {
 	equal(t, 4, se.Attempts, "attempts at 0, 10, 20 and 30ms")
 	equal(t, 35*time.Millisecond, time.Since(start))
 	errorContains(t, err, "step timed out")
+}
 
-	// With an attempt timeout too: the step's deadline cuts the last attempt short.
+// With an AttemptTimeout too, the StepTimeout cuts the last attempt short.
+func testStepTimeoutCutsTheLastAttemptShort(t *testing.T, c *suite) {
 	p2 := c.newPipeline(t, []baton.Stage[Msg]{sleeper("s", 300*time.Millisecond, baton.AttemptTimeout(200*time.Millisecond),
 		baton.StepTimeout(time.Second), baton.Retry(baton.FixedBackoff(100, 100*time.Millisecond)))})
-	start = time.Now()
-	_, err = p2.Process(t.Context(), Msg{})
+	start := time.Now()
+	_, err := p2.Process(t.Context(), Msg{})
 	mustErrorIs(t, err, baton.ErrTimeout)
 	mustErrorIs(t, err, context.DeadlineExceeded)
 	errorContains(t, err, "step timed out")
 	equal(t, time.Second, time.Since(start))
+	var se *baton.StepError
 	mustErrorAs(t, err, &se)
 	equal(t, 4, se.Attempts, "attempts at 0, 300, 600, 900 ms")
 }
 
-func testMessageTimeout(t *testing.T, c *suite) {
-	// The timeout is each message's own: messages that finish within it succeed, however many
-	// run at once.
-	var ok Undone
-	p0 := c.newPipeline(t, []baton.Stage[Msg]{Saga("a", &ok, nil), sleeper("b", 400*time.Millisecond, baton.Workers(2)), sleeper("c", 400*time.Millisecond, baton.Workers(2))},
+// WithMessageTimeout is each message's own: messages that finish within it succeed, however
+// many run at once.
+func testMessageTimeoutIsEachMessagesOwn(t *testing.T, c *suite) {
+	var ok undoLog
+	p0 := c.newPipeline(t, []baton.Stage[Msg]{saga("a", &ok, nil), sleeper("b", 400*time.Millisecond, baton.Workers(2)), sleeper("c", 400*time.Millisecond, baton.Workers(2))},
 		baton.WithMessageTimeout(time.Second), baton.WithMaxInFlight(4))
 	for _, r := range collect(t, p0, t.Context(), []Msg{{}, {}}) {
 		mustNoError(t, r.Err)
 	}
 	empty(t, ok.Names())
+}
 
-	var undone Undone
-	p := c.newPipeline(t, []baton.Stage[Msg]{Saga("a", &undone, nil), sleeper("s1", 30*time.Millisecond), sleeper("s2", 30*time.Millisecond), Tracer("c")},
+// A message whose WithMessageTimeout passes during a step fails at its deadline, with
+// ErrTimeout and context.DeadlineExceeded, "message timed out", at that step; its completed
+// steps are compensated.
+func testMessageTimeout(t *testing.T, c *suite) {
+	var undone undoLog
+	p := c.newPipeline(t, []baton.Stage[Msg]{saga("a", &undone, nil), sleeper("s1", 30*time.Millisecond), sleeper("s2", 30*time.Millisecond), tracer("c")},
 		baton.WithMessageTimeout(50*time.Millisecond))
 	start := time.Now()
 	out, err := p.Process(t.Context(), Msg{})
@@ -256,40 +280,46 @@ func testMessageTimeout(t *testing.T, c *suite) {
 	equal(t, []string{"a", "s1"}, out.Trace)
 	equal(t, []string{"a"}, undone.Names())
 	equal(t, 50*time.Millisecond, time.Since(start))
+}
 
-	// A step that ignores its context and succeeds after the deadline does not count: a
-	// deadline is a promise of bounded time.
+// A step that ignores its context and succeeds after its message's deadline fails with
+// ErrTimeout, and its value is dropped: a deadline is a promise of bounded time.
+func testLateSuccessAfterTheMessageTimeout(t *testing.T, c *suite) {
 	p2 := c.newPipeline(t, []baton.Stage[Msg]{baton.Func("busy", func(_ context.Context, m Msg) (Msg, error) {
 		time.Sleep(60 * time.Millisecond)
-		return m.With("busy"), nil
-	}), Tracer("c")}, baton.WithMessageTimeout(50*time.Millisecond))
+		return m.with("busy"), nil
+	}), tracer("c")}, baton.WithMessageTimeout(50*time.Millisecond))
 	rs := collect(t, p2, t.Context(), []Msg{{}})
 	mustErrorIs(t, rs[0].Err, baton.ErrTimeout)
 	errorIs(t, rs[0].Err, context.DeadlineExceeded)
 	errorContains(t, rs[0].Err, `after its message's deadline`)
-	equal(t, []string{"busy:failed"}, LogOf(rs[0].Log))
+	equal(t, []string{"busy:failed"}, logOf(rs[0].Log))
 	empty(t, rs[0].Value.Trace, "the late success's value is dropped")
+}
 
-	// Between steps: a message whose time is up when its step ends stops before its next stage.
-	p3 := c.newPipeline(t, []baton.Stage[Msg]{sleeper("s1", 30*time.Millisecond), sleeper("s2", 30*time.Millisecond, baton.Optional()), Tracer("c")},
+// A message whose time is up when a step ends (here an optional step tolerated as timed out)
+// stops before its next stage, with ErrTimeout.
+func testMessageTimeoutBetweenSteps(t *testing.T, c *suite) {
+	p3 := c.newPipeline(t, []baton.Stage[Msg]{sleeper("s1", 30*time.Millisecond), sleeper("s2", 30*time.Millisecond, baton.Optional()), tracer("c")},
 		baton.WithMessageTimeout(50*time.Millisecond))
-	rs = collect(t, p3, t.Context(), []Msg{{}})
+	rs := collect(t, p3, t.Context(), []Msg{{}})
 	mustErrorIs(t, rs[0].Err, baton.ErrTimeout)
 	errorContains(t, rs[0].Err, `before stage "c"`)
-	equal(t, []string{"s1:succeeded", "s2:tolerated"}, LogOf(rs[0].Log))
+	equal(t, []string{"s1:succeeded", "s2:tolerated"}, logOf(rs[0].Log))
 }
 
 // slowOne is a stage with one worker whose steps take 10ms, whatever their context says.
 func slowOne() baton.Stage[Msg] {
 	return baton.Func("slow", func(ctx context.Context, m Msg) (Msg, error) {
 		time.Sleep(10 * time.Millisecond) // ignores ctx
-		return m.With("slow"), nil
+		return m.with("slow"), nil
 	}, baton.Workers(1))
 }
 
+// A message whose WithMessageTimeout passes while it waits for a stage's worker (in its inbox,
+// or for its worker slot) stops there and never starts its step.
 func testMessageTimeoutQueued(t *testing.T, c *suite) {
-	// Four messages wait for one worker (in its inbox, or for the worker): a message whose time
-	// is up while it waits stops there and never starts its step.
+	// Four messages wait for one worker.
 	p := c.newPipeline(t, []baton.Stage[Msg]{slowOne()}, baton.WithMessageTimeout(15*time.Millisecond))
 	timedOut, started := 0, 0
 	for _, r := range collect(t, p, t.Context(), make([]Msg, 4)) {
@@ -306,22 +336,25 @@ func testMessageTimeoutQueued(t *testing.T, c *suite) {
 	equal(t, 2, started, "the two that waited past their deadline never start")
 }
 
+// A compensation is retried as its CompensationRetry policy says: its record and the result's
+// Compensation count the attempts, its stage's Retried the retries, and a compensation that
+// succeeds in the end is not a failed one.
 func testCompensationRetry(t *testing.T, c *suite) {
 	var calls atomic.Int32
-	a := baton.Configure(baton.Compensable(Tracer("a"), func(context.Context, Msg) error {
+	a := baton.Configure(baton.Compensable(tracer("a"), func(context.Context, Msg) error {
 		if calls.Add(1) < 3 {
 			return errors.New("undo flaky")
 		}
 		return nil
 	}), baton.CompensationRetry(baton.FixedBackoff(3, 5*time.Millisecond)))
-	p := c.newPipeline(t, []baton.Stage[Msg]{a, Failing("b", errors.New("x"))})
+	p := c.newPipeline(t, []baton.Stage[Msg]{a, failing("b", errors.New("x"))})
 	start := time.Now()
 	rs := collect(t, p, t.Context(), []Msg{{}})
 	err := rs[0].Err
 	var ce *baton.CompensationError
 	mustErrorAs(t, err, &ce)
 	notErrorIs(t, err, baton.ErrCompensationFailed)
-	mustEqual(t, []string{"a:compensated"}, LogOf(ce.Steps))
+	mustEqual(t, []string{"a:compensated"}, logOf(ce.Steps))
 	equal(t, 3, ce.Steps[0].Attempts)
 	equal(t, 10*time.Millisecond, time.Since(start), "two waits of the compensation's backoff")
 	equal(t, int64(3), int64(calls.Load()))
@@ -330,19 +363,24 @@ func testCompensationRetry(t *testing.T, c *suite) {
 	mustEqual(t, 1, len(comp))
 	equal(t, 3, comp[0].Attempts)
 	equal(t, baton.Compensated, comp[0].Outcome)
+}
 
-	// A compensation that outlives its timeout fails.
-	b := baton.Configure(baton.Compensable(Tracer("a"), func(ctx context.Context, _ Msg) error {
+// A compensation that outlives its CompensationTimeout fails, with context.DeadlineExceeded.
+func testCompensationTimeout(t *testing.T, c *suite) {
+	b := baton.Configure(baton.Compensable(tracer("a"), func(ctx context.Context, _ Msg) error {
 		<-ctx.Done()
 		return ctx.Err()
 	}), baton.CompensationTimeout(5*time.Millisecond))
-	p2 := c.newPipeline(t, []baton.Stage[Msg]{b, Failing("b", errors.New("x"))})
-	_, err = p2.Process(t.Context(), Msg{})
+	p2 := c.newPipeline(t, []baton.Stage[Msg]{b, failing("b", errors.New("x"))})
+	_, err := p2.Process(t.Context(), Msg{})
 	mustErrorIs(t, err, baton.ErrCompensationFailed)
+	var ce *baton.CompensationError
 	mustErrorAs(t, err, &ce)
 	errorIs(t, ce.Steps[0].Err, context.DeadlineExceeded)
 }
 
+// WithSubmissionOrder delivers results in the order of submission, whatever the order in which
+// the messages finish.
 func testSubmissionOrder(t *testing.T, c *suite) {
 	delay := baton.Func("delay", func(ctx context.Context, m Msg) (Msg, error) {
 		time.Sleep(time.Duration((7*m.ID)%5) * 100 * time.Microsecond)
@@ -362,6 +400,7 @@ func testSubmissionOrder(t *testing.T, c *suite) {
 	isTrue(t, slices.IsSorted(got) && len(got) == 50, "results in submission order: %v", got)
 }
 
+// By default results come in the order their messages finish.
 func testCompletionOrder(t *testing.T, c *suite) {
 	delay := baton.Func("delay", func(ctx context.Context, m Msg) (Msg, error) {
 		time.Sleep(time.Duration(3-m.ID) * time.Millisecond)
@@ -376,6 +415,8 @@ func testCompletionOrder(t *testing.T, c *suite) {
 	equal(t, []uint64{2, 1, 0}, got, "results in completion order")
 }
 
+// WithMaxInFlight bounds the messages in flight: Submit and Process wait for room, honouring
+// their context.
 func testBackpressure(t *testing.T, c *suite) {
 	release := make(chan struct{})
 	block := baton.Func("block", func(ctx context.Context, m Msg) (Msg, error) { <-release; return m, nil })
@@ -399,6 +440,7 @@ func testBackpressure(t *testing.T, c *suite) {
 	equal(t, 2, n)
 }
 
+// Workers(n) caps the steps of a stage running at once at n, and n run when there is work.
 func testWorkers(t *testing.T, c *suite) {
 	var now, peak atomic.Int32
 	busy := baton.Func("busy", func(ctx context.Context, m Msg) (Msg, error) {

@@ -26,7 +26,7 @@ func (panickyName) Process(_ context.Context, m Msg, _ *baton.Slip) (Msg, error)
 // contains every one of want.
 func (c *suite) refused(t *testing.T, stages []baton.Stage[Msg], opts []baton.Option, want ...string) {
 	t.Helper()
-	p, err := baton.New(stages, c.opts(opts...)...)
+	p, err := c.build(t, stages, opts...)
 	if p != nil {
 		p.Close()
 	}
@@ -37,11 +37,11 @@ func (c *suite) refused(t *testing.T, stages []baton.Stage[Msg], opts []baton.Op
 	isTrue(t, p == nil, "no pipeline with an error")
 }
 
-// testNilAdapterInputsAreRefused: a nil function, stage or undo given to an adapter is refused
-// at New, naming the stage, instead of panicking in New or failing every message.
+// A nil function, stage or undo given to an adapter is refused at New, naming the stage,
+// instead of panicking in New or failing every message.
 func testNilAdapterInputsAreRefused(t *testing.T, c *suite) {
 	undo := func(context.Context, Msg) error { return nil }
-	a := Tracer("a")
+	a := tracer("a")
 	cases := []struct {
 		name  string
 		stage baton.Stage[Msg]
@@ -49,7 +49,7 @@ func testNilAdapterInputsAreRefused(t *testing.T, c *suite) {
 	}{
 		{"Func(name, nil)", baton.Func[Msg]("f", nil), `stage "f": Func with a nil function`},
 		{"SlipFunc(name, nil)", baton.SlipFunc[Msg]("f", nil), `stage "f": SlipFunc with a nil function`},
-		{"Compensable(s, nil)", baton.Compensable(Tracer("f"), nil), `stage "f": Compensable with a nil undo function`},
+		{"Compensable(s, nil)", baton.Compensable(tracer("f"), nil), `stage "f": Compensable with a nil undo function`},
 		{"Compensable(nil, undo)", baton.Compensable(nil, undo), "stage 1: Compensable of a nil stage"},
 		{"Configure(nil)", baton.Configure[Msg](nil), "stage 1: Configure of a nil stage"},
 		{"Configure(nil) with options", baton.Configure[Msg](nil, baton.Optional()), "stage 1: Configure of a nil stage"},
@@ -63,13 +63,15 @@ func testNilAdapterInputsAreRefused(t *testing.T, c *suite) {
 			c.refused(t, []baton.Stage[Msg]{a, tc.stage}, nil, tc.want)
 		})
 	}
-	// Every misuse is reported, not only the first.
-	c.refused(t, []baton.Stage[Msg]{baton.Func[Msg]("f", nil), baton.Configure[Msg](nil), Tracer("f")}, nil,
+}
+
+// New reports every misuse of its stages, not only the first.
+func testNewReportsEveryMisuse(t *testing.T, c *suite) {
+	c.refused(t, []baton.Stage[Msg]{baton.Func[Msg]("f", nil), baton.Configure[Msg](nil), tracer("f")}, nil,
 		`stage "f": Func with a nil function`, "stage 1: Configure of a nil stage", `"f" used twice`)
 }
 
-// testNilStageOptionIsRefused: a nil StageOption, which panicked in the adapter, makes New
-// refuse the stage, naming it.
+// A nil StageOption, which panicked in the adapter, makes New refuse the stage, naming it.
 func testNilStageOptionIsRefused(t *testing.T, c *suite) {
 	fn := func(_ context.Context, m Msg) (Msg, error) { return m, nil }
 	sfn := func(_ context.Context, m Msg, _ *baton.Slip) (Msg, error) { return m, nil }
@@ -79,26 +81,26 @@ func testNilStageOptionIsRefused(t *testing.T, c *suite) {
 	}{
 		{"Func", func() baton.Stage[Msg] { return baton.Func("f", fn, nil) }},
 		{"SlipFunc", func() baton.Stage[Msg] { return baton.SlipFunc("f", sfn, baton.Optional(), nil) }},
-		{"Configure", func() baton.Stage[Msg] { return baton.Configure(Tracer("f"), nil, baton.Optional()) }},
+		{"Configure", func() baton.Stage[Msg] { return baton.Configure(tracer("f"), nil, baton.Optional()) }},
 		{"Configure over OptionsOf", func() baton.Stage[Msg] {
-			return baton.Configure(Tracer("f"), nil, baton.OptionsOf(Tracer("g", baton.Workers(2))))
+			return baton.Configure(tracer("f"), nil, baton.OptionsOf(tracer("g", baton.Workers(2))))
 		}},
 		{"OptionsOf an invalid stage", func() baton.Stage[Msg] {
-			return baton.Configure(Tracer("f"), baton.OptionsOf(baton.Func("g", fn, nil)))
+			return baton.Configure(tracer("f"), baton.OptionsOf(baton.Func("g", fn, nil)))
 		}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			c.refused(t, []baton.Stage[Msg]{Tracer("a"), tc.stage()}, nil, `stage "f": nil StageOption`)
+			c.refused(t, []baton.Stage[Msg]{tracer("a"), tc.stage()}, nil, `stage "f": nil StageOption`)
 		})
 	}
 }
 
-// testPanickingNameIsRefused: a user Stage whose Name panics is refused at New, named by its
-// index; New does not panic.
+// A user Stage whose Name panics is refused at New, named by its index, the panic in the
+// error; New does not panic.
 func testPanickingNameIsRefused(t *testing.T, c *suite) {
-	c.refused(t, []baton.Stage[Msg]{Tracer("a"), panickyName{}}, nil, "stage 1: Name panicked", "no name")
-	_, err := baton.New([]baton.Stage[Msg]{panickyName{}}, c.opts()...)
+	c.refused(t, []baton.Stage[Msg]{tracer("a"), panickyName{}}, nil, "stage 1: Name panicked", "no name")
+	_, err := c.build(t, []baton.Stage[Msg]{panickyName{}})
 	errorIs(t, err, baton.ErrPanic, "the panic is in the error")
 	// A typed nil pointer whose Name dereferences it.
 	c.refused(t, []baton.Stage[Msg]{(*flakyStage)(nil)}, nil, "stage 0: Name panicked")
@@ -106,11 +108,10 @@ func testPanickingNameIsRefused(t *testing.T, c *suite) {
 	c.refused(t, []baton.Stage[Msg]{baton.Configure[Msg](panickyName{}, baton.Optional())}, nil, "stage 0: Name panicked")
 }
 
-// testNilStreamOptionRefusesTheStream: a nil StreamOption, which panicked in Stream and Run,
-// refuses the stream: every Submit fails with ErrInvalidPipeline, and Run reports it as the error
-// of the messages of its input, which run no step. The pipeline is unaffected.
+// A nil StreamOption, which panicked in Stream, refuses the stream: every Submit fails with
+// ErrInvalidPipeline, and it has no result. The pipeline is unaffected.
 func testNilStreamOptionRefusesTheStream(t *testing.T, c *suite) {
-	p := c.newPipeline(t, []baton.Stage[Msg]{Tracer("a")}, baton.WithMaxInFlight(1))
+	p := c.newPipeline(t, []baton.Stage[Msg]{tracer("a")}, baton.WithMaxInFlight(1))
 	for _, opts := range [][]baton.StreamOption{{nil}, {baton.FailFast(), nil}} {
 		for range 2 { // the same options twice: refused twice
 			st := p.Stream(t.Context(), opts...)
@@ -125,8 +126,17 @@ func testNilStreamOptionRefusesTheStream(t *testing.T, c *suite) {
 				n++
 			}
 			equal(t, 0, n, "a refused stream has no result")
+		}
+	}
+	pipelineStillWorks(t, p)
+}
 
-			// Run reports it as the result of the first message, and pulls no more.
+// A nil StreamOption given to Run, which panicked there, is the error of the first message of
+// its input, which runs no step; Run pulls no more. The pipeline is unaffected.
+func testNilStreamOptionRefusesRun(t *testing.T, c *suite) {
+	p := c.newPipeline(t, []baton.Stage[Msg]{tracer("a")}, baton.WithMaxInFlight(1))
+	for _, opts := range [][]baton.StreamOption{{nil}, {baton.FailFast(), nil}} {
+		for range 2 { // the same options twice: refused twice
 			var rs []baton.Result[Msg]
 			for r := range p.Run(t.Context(), slices.Values([]Msg{{ID: 7}, {ID: 8}}), opts...) {
 				rs = append(rs, r)
@@ -140,6 +150,12 @@ func testNilStreamOptionRefusesTheStream(t *testing.T, c *suite) {
 			empty(t, r.Log)
 		}
 	}
+	pipelineStillWorks(t, p)
+}
+
+// pipelineStillWorks checks that p, whose one stage is tracer("a"), serves Process and Run.
+func pipelineStillWorks(t *testing.T, p *baton.Pipeline[Msg]) {
+	t.Helper()
 	out, err := p.Process(t.Context(), Msg{})
 	mustNoError(t, err, "the pipeline still works")
 	equal(t, []string{"a"}, out.Trace)
@@ -148,9 +164,9 @@ func testNilStreamOptionRefusesTheStream(t *testing.T, c *suite) {
 	equal(t, []string{"a"}, rs[0].Value.Trace)
 }
 
-// testOptionsAreValues: applying an option never changes it, so an invalid option value is
-// refused by every New it is given to, not only the first (WithMaxInFlight(0) rewrote its own
-// argument and was accepted the second time).
+// Applying an Option never changes it, so an invalid option value is refused by every New it
+// is given to, not only the first (WithMaxInFlight(0) rewrote its own argument and was accepted
+// the second time).
 func testOptionsAreValues(t *testing.T, c *suite) {
 	for _, tc := range []struct {
 		name string
@@ -169,11 +185,16 @@ func testOptionsAreValues(t *testing.T, c *suite) {
 		t.Run(tc.name, func(t *testing.T) {
 			for i := range 3 {
 				t.Run(fmt.Sprint("New ", i+1), func(t *testing.T) {
-					c.refused(t, []baton.Stage[Msg]{Tracer("a")}, []baton.Option{tc.opt}, tc.want)
+					c.refused(t, []baton.Stage[Msg]{tracer("a")}, []baton.Option{tc.opt}, tc.want)
 				})
 			}
 		})
 	}
+}
+
+// Applying a StageOption never changes it: an invalid one is refused by every New, for every
+// stage it is given to, when the stage is made and when it is configured.
+func testStageOptionsAreValues(t *testing.T, c *suite) {
 	for _, tc := range []struct {
 		name string
 		opt  baton.StageOption
@@ -185,24 +206,27 @@ func testOptionsAreValues(t *testing.T, c *suite) {
 		{"StepTimeout(-1)", baton.StepTimeout(-1), "negative timeout"},
 		{"CompensationRetry", baton.CompensationRetry(baton.RetryPolicy{Jitter: 2}), "retry: Jitter outside"},
 		{"CompensationTimeout(-1)", baton.CompensationTimeout(-1), "negative timeout"},
-		{"OptionsOf", baton.OptionsOf(Tracer("w", baton.Workers(-1))), "Workers(-1): must be at least 1"},
+		{"OptionsOf", baton.OptionsOf(tracer("w", baton.Workers(-1))), "Workers(-1): must be at least 1"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			for i := range 3 { // a stage made with the option, then another, then one configured
 				t.Run(fmt.Sprint("New ", i+1), func(t *testing.T) {
-					s := Tracer("s", tc.opt)
+					s := tracer("s", tc.opt)
 					if i == 2 {
-						s = baton.Configure(Tracer("s"), tc.opt)
+						s = baton.Configure(tracer("s"), tc.opt)
 					}
 					c.refused(t, []baton.Stage[Msg]{s}, nil, `stage "s": `+tc.want)
 				})
 			}
 		})
 	}
-	// A valid option means the same to every pipeline it is given to.
+}
+
+// A valid option means the same to every pipeline it is given to.
+func testValidOptionIsReusable(t *testing.T, c *suite) {
 	inflight := baton.WithMaxInFlight(3)
 	for range 2 {
-		p := c.newPipeline(t, []baton.Stage[Msg]{Tracer("a")}, inflight)
+		p := c.newPipeline(t, []baton.Stage[Msg]{tracer("a")}, inflight)
 		rs := collect(t, p, t.Context(), make([]Msg, 5))
 		for _, r := range rs {
 			mustNoError(t, r.Err)
@@ -210,13 +234,12 @@ func testOptionsAreValues(t *testing.T, c *suite) {
 	}
 }
 
-// testBackoffSaturates runs in a bubble: the waits of policies whose arithmetic overflowed
-// (InitialBackoff × n wrapped to a negative wait, that is, none) saturate instead, at
-// MaxBackoff when set, else at math.MaxInt64.
+// RetryPolicy.Backoff saturates where its arithmetic would overflow (InitialBackoff × n wrapped
+// to a negative wait, that is, none): at MaxBackoff when set, else at math.MaxInt64, jitter
+// included.
 func testBackoffSaturates(t *testing.T, c *suite) {
 	const huge = time.Duration(1 << 62)
 	const maxWait = time.Duration(math.MaxInt64)
-	// Through RetryPolicy.Backoff.
 	lin := baton.RetryPolicy{Linear: true, InitialBackoff: huge, MaxAttempts: 5}
 	exp := baton.RetryPolicy{InitialBackoff: huge, Multiplier: 2, MaxAttempts: 5, Jitter: 1}
 	for n := 1; n <= 6; n++ {
@@ -240,8 +263,13 @@ func testBackoffSaturates(t *testing.T, c *suite) {
 		}
 		equal(t, time.Minute, cappedLin.Backoff(n, 0), "linear capped, n %d", n)
 	}
+}
 
-	// In a pipeline, through Process and Run: the waits between attempts stay at the cap.
+// In a pipeline, through Process and Run, the waits of a policy whose arithmetic overflows stay
+// at its MaxBackoff; without one, the wait is the longest there is, and the step's timeout ends
+// it. (On a virtual clock.)
+func testRetryWaitsSaturate(t *testing.T, c *suite) {
+	const huge = time.Duration(1 << 62)
 	pol := baton.RetryPolicy{Linear: true, InitialBackoff: huge, MaxBackoff: time.Hour, MaxAttempts: 4}
 	for _, run := range []bool{false, true} {
 		f := &flakyStage{name: "f", n: 3, err: errors.New("flaky")}
@@ -280,12 +308,12 @@ func emptyRouter(m Msg) []string {
 	return []string{"nope"}
 }
 
-// testEmptyItineraryIsAnError: a router returning no stage fails the message with
+// A router returning no stage fails the message with
 // ErrEmptyItinerary, having taken no step, through Process and Run, instead of letting it
 // through unchanged; the other messages are routed as usual.
 func testEmptyItineraryIsAnError(t *testing.T, c *suite) {
-	var undone Undone
-	p := c.newPipeline(t, []baton.Stage[Msg]{Saga("a", &undone, nil), Tracer("b")}, baton.WithRouter(emptyRouter))
+	var undone undoLog
+	p := c.newPipeline(t, []baton.Stage[Msg]{saga("a", &undone, nil), tracer("b")}, baton.WithRouter(emptyRouter))
 	in := []Msg{{ID: 0, Trace: []string{"in"}}, {ID: 1, Trace: []string{"in"}}, {ID: 2}, {ID: 3}}
 	for i := range 2 {
 		out, err := p.Process(t.Context(), in[i])
@@ -309,11 +337,11 @@ func testEmptyItineraryIsAnError(t *testing.T, c *suite) {
 	equal(t, int64(0), st[1].Processed)
 }
 
-// testAllowEmptyItinerary: with AllowEmptyItinerary, a message the router sends nowhere
+// With AllowEmptyItinerary, a message the router sends nowhere
 // completes unchanged, with no step and an empty log, through Process and Run; the others are
 // routed as usual (an unknown stage is still an error).
 func testAllowEmptyItinerary(t *testing.T, c *suite) {
-	p := c.newPipeline(t, []baton.Stage[Msg]{Tracer("a"), Tracer("b")}, baton.WithRouter(emptyRouter), baton.AllowEmptyItinerary())
+	p := c.newPipeline(t, []baton.Stage[Msg]{tracer("a"), tracer("b")}, baton.WithRouter(emptyRouter), baton.AllowEmptyItinerary())
 	in := []Msg{{ID: 0, Trace: []string{"in"}}, {ID: 1, Trace: []string{"in"}}, {ID: 2}, {ID: 3}}
 	for i := range 2 {
 		out, err := p.Process(t.Context(), in[i])
@@ -331,15 +359,17 @@ func testAllowEmptyItinerary(t *testing.T, c *suite) {
 	}
 	mustNoError(t, rs[2].Err)
 	equal(t, []string{"a"}, rs[2].Value.Trace)
-	equal(t, []string{"a:succeeded"}, LogOf(rs[2].Log))
+	equal(t, []string{"a:succeeded"}, logOf(rs[2].Log))
 	errorIs(t, rs[3].Err, baton.ErrUnknownStage)
 	st := p.Stats().Stages
 	equal(t, int64(2), st[0].Processed)
 	equal(t, int64(0), st[1].Processed)
+}
 
-	// Without a router it changes nothing: every message takes every stage.
-	p2 := c.newPipeline(t, []baton.Stage[Msg]{Tracer("a"), Tracer("b")}, baton.AllowEmptyItinerary())
-	out, err = p2.Process(t.Context(), Msg{})
+// Without a router AllowEmptyItinerary changes nothing: every message takes every stage.
+func testAllowEmptyItineraryWithoutARouter(t *testing.T, c *suite) {
+	p := c.newPipeline(t, []baton.Stage[Msg]{tracer("a"), tracer("b")}, baton.AllowEmptyItinerary())
+	out, err := p.Process(t.Context(), Msg{})
 	mustNoError(t, err)
 	equal(t, []string{"a", "b"}, out.Trace)
 }

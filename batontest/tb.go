@@ -18,23 +18,25 @@ type TB interface {
 	Fatalf(format string, args ...any)
 }
 
-// Goroutines is a snapshot of the goroutines running, for leak checks without goleak.
-type Goroutines struct{ ids map[int]bool }
+// goroutines is a snapshot of the goroutines running, for the leak checks of the tests that
+// Conformance runs on the real clock. Those in a testing/synctest bubble leave it to synctest:
+// synctest.Test waits for every goroutine of its bubble to exit, and panics when they are stuck.
+type goroutines struct{ ids map[int]bool }
 
-// TakeGoroutines records the goroutines running now.
-func TakeGoroutines() Goroutines {
-	g := Goroutines{ids: map[int]bool{}}
+// takeGoroutines records the goroutines running now.
+func takeGoroutines() goroutines {
+	g := goroutines{ids: map[int]bool{}}
 	for _, s := range stacks() {
 		g.ids[s.id] = true
 	}
 	return g
 }
 
-// Leaked waits up to settle for every goroutine started since the snapshot, whose stack shows a
+// leaked waits up to settle for every goroutine started since the snapshot, whose stack shows a
 // frame of module github.com/baton-go/baton (the pipeline's own goroutines and those of tests of
 // it), to exit, and returns the stacks of those still running. Goroutines unrelated to Baton are
 // ignored, so that runtime and testing helpers do not count.
-func (g Goroutines) Leaked(settle time.Duration) []string {
+func (g goroutines) leaked(settle time.Duration) []string {
 	deadline := time.Now().Add(settle)
 	for wait := 100 * time.Microsecond; ; wait = min(2*wait, 50*time.Millisecond) {
 		var leaked []string
@@ -50,11 +52,11 @@ func (g Goroutines) Leaked(settle time.Duration) []string {
 	}
 }
 
-// VerifyNoLeaks fails t, listing their stacks, when goroutines of Baton started since g are
+// verifyNoLeaks fails t, listing their stacks, when goroutines of Baton started since g are
 // still running after a settle time of a few seconds. Call it after closing every pipeline.
-func (g Goroutines) VerifyNoLeaks(t TB) {
+func (g goroutines) verifyNoLeaks(t TB) {
 	t.Helper()
-	if leaked := g.Leaked(5 * time.Second); len(leaked) > 0 {
+	if leaked := g.leaked(5 * time.Second); len(leaked) > 0 {
 		t.Errorf("batontest: %d goroutine(s) leaked:\n\n%s", len(leaked), strings.Join(leaked, "\n\n"))
 	}
 }
@@ -68,7 +70,7 @@ type stack struct {
 var goroutineHeader = regexp.MustCompile(`^goroutine (\d+) `)
 
 func stacks() []stack {
-	buf := Dump()
+	buf := dumpStacks()
 	self := bytes.Split(currentStack(), []byte("\n"))[0]
 	var out []stack
 	for chunk := range strings.SplitSeq(string(buf), "\n\n") {
@@ -94,8 +96,8 @@ func currentStack() []byte {
 	return buf[:runtime.Stack(buf, false)]
 }
 
-// Dump returns the stacks of all goroutines, as a failing hang check prints them.
-func Dump() []byte {
+// dumpStacks returns the stacks of all goroutines, as a failing hang check prints them.
+func dumpStacks() []byte {
 	buf := make([]byte, 1<<16)
 	for {
 		n := runtime.Stack(buf, true)
