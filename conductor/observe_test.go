@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/baton-go/baton"
@@ -514,11 +515,15 @@ func TestPipelineOptionsMessageTimeout(t *testing.T) {
 	def := `{"name":"obs_timeout","tasks":[{"name":"sleep","taskReferenceName":"s"}]}`
 	for _, s := range strategies {
 		t.Run(s.String(), func(t *testing.T) {
-			w := load(t, s, def, WithWorker("sleep", sleeper), WithPipelineOptions(baton.WithMessageTimeout(10*time.Millisecond)))
-			e, err := w.Run(t.Context(), map[string]any{"ms": 1000})
-			require.Error(t, err)
-			assert.ErrorIs(t, err, baton.ErrTimeout)
-			assert.Equal(t, StatusFailed, e.Status)
+			synctest.Test(t, func(t *testing.T) {
+				w := load(t, s, def, WithWorker("sleep", sleeper), WithPipelineOptions(baton.WithMessageTimeout(10*time.Millisecond)))
+				start := time.Now()
+				e, err := w.Run(t.Context(), map[string]any{"ms": 1000})
+				assert.Equal(t, 10*time.Millisecond, time.Since(start))
+				require.Error(t, err)
+				assert.ErrorIs(t, err, baton.ErrTimeout)
+				assert.Equal(t, StatusFailed, e.Status)
+			})
 		})
 	}
 }

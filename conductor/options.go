@@ -42,7 +42,6 @@ type config struct {
 	scriptTimeout time.Duration
 	maxDepth      int
 	concurrency   int
-	unit          time.Duration
 	pipeOpts      []baton.Option // WithPipelineOptions', checked at New (see checkPipelineOptions)
 	errs          []error
 }
@@ -56,7 +55,6 @@ func newConfig(opts []Option) config {
 		scriptTimeout: DefaultScriptTimeout,
 		maxDepth:      DefaultMaxDepth,
 		concurrency:   DefaultConcurrency,
-		unit:          time.Second,
 	}
 	for _, o := range opts {
 		if o == nil {
@@ -181,18 +179,6 @@ func WithConcurrency(n int) Option {
 			c.errs = append(c.errs, fmt.Errorf("WithConcurrency(%d): must be at least 1", n))
 		}
 		c.concurrency = n
-	}
-}
-
-// WithTimeUnit sets the unit of the definitions' *Seconds fields (retryDelaySeconds,
-// timeoutSeconds): time.Second by default. Tests use a millisecond to run real retry and
-// timeout policies quickly.
-func WithTimeUnit(d time.Duration) Option {
-	return func(c *config) {
-		if d <= 0 {
-			c.errs = append(c.errs, fmt.Errorf("WithTimeUnit(%v): must be positive", d))
-		}
-		c.unit = d
 	}
 }
 

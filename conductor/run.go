@@ -68,7 +68,7 @@ func (w *Workflow) run(ctx context.Context, input map[string]any, ri *runInfo) (
 	runCtx := ctx
 	if w.def.TimeoutSeconds > 0 {
 		var cancel context.CancelFunc
-		runCtx, cancel = context.WithTimeoutCause(ctx, time.Duration(w.def.TimeoutSeconds)*w.cfg.unit, errWorkflowTimeout)
+		runCtx, cancel = context.WithTimeoutCause(ctx, time.Duration(w.def.TimeoutSeconds)*time.Second, errWorkflowTimeout)
 		defer cancel()
 	}
 	// Branches that JOINs do not wait for run on under stopCtx: the first of them to fail or

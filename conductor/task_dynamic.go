@@ -35,7 +35,7 @@ func (w *Workflow) dynamicPolicy(t *WorkflowTask) (dynPolicy, error) {
 	if td == nil {
 		td = w.cfg.taskDefs[t.Name]
 	}
-	pol, timeout, err := retryPolicy(td, t.RetryCount, w.cfg.unit)
+	pol, timeout, err := retryPolicy(td, t.RetryCount, time.Second)
 	return dynPolicy{retry: pol, timeout: timeout, optional: t.Optional, timeoutWF: timesOutWorkflow(td)}, err
 }
 
