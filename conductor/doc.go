@@ -114,3 +114,13 @@
 // allocations for a run of one SIMPLE task, plus about 2.5µs, 3.5KB and 25 allocations per
 // further task (echo workers, so no work of their own).
 package conductor
+
+// Layout, for maintainers. types.go names the task types and makes their kinds. A kind is what
+// a task of one type is and does — its checks and compilation at load, the stages it adds and
+// what they do, what it does in a dynamic fork: a struct embedding ctask, behind the interface
+// kind (both in task.go), in its own file task_<type>.go. Adding a type is adding its file, its
+// constant and its line in kinds. What kinds share is beside them: compile.go walks a
+// definition and checks its expressions, fork.go runs and merges the branches of both forks,
+// dynamic.go is the hidden stage that runs a dynamic fork's tasks, script.go compiles and runs
+// JavaScript and jq, workflow.go builds the stages and pipelines, run.go runs them, tasklog.go
+// and observe.go report.

@@ -189,7 +189,7 @@ func (w *Workflow) Stats() WorkflowStats {
 		ws.InFlight = ws.Levels[0].InFlight
 	}
 	for _, ts := range w.taskStages {
-		ct := ts.ct
+		ct := ts.k.base()
 		st := TaskStats{Ref: ct.ref, Name: ct.name, Type: ct.typ, Level: ct.depth}
 		if ct.depth < len(ws.Levels) && ts.stage < len(ws.Levels[ct.depth].Stages) {
 			ss := ws.Levels[ct.depth].Stages[ts.stage]
@@ -197,8 +197,8 @@ func (w *Workflow) Stats() WorkflowStats {
 			st.Running, st.Latency = ss.Running, ss.Latency
 		}
 		ws.Tasks = append(ws.Tasks, st)
-		if ct.sub != nil {
-			sub := ct.sub.Stats()
+		if sw, ok := ts.k.(*subWorkflowTask); ok && sw.sub != nil {
+			sub := sw.sub.Stats()
 			sub.ParentTask = ct.ref
 			ws.SubWorkflows = append(ws.SubWorkflows, sub)
 		}

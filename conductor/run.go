@@ -155,8 +155,8 @@ func (w *Workflow) timedOut(err error) bool {
 	if !errors.As(err, &te) || !errors.Is(err, baton.ErrTimeout) {
 		return false
 	}
-	ct, ok := w.tasks[te.Task]
-	return te.timeoutWF || ok && ct.timeoutWF
+	k, ok := w.tasks[te.Task]
+	return te.timeoutWF || ok && k.base().timeoutWF
 }
 
 // newID returns a random workflow id in the form of a UUID.
