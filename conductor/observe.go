@@ -138,10 +138,10 @@ type WorkflowStats struct {
 	// Tasks holds one entry per task of the definition, in definition order.
 	Tasks []TaskStats
 	// Levels holds the stats of the workflow's pipelines, one per fork level: Levels[0] carries
-	// the runs, Levels[1] the branches of the forks at the top level, and so on. Every level
-	// has a stage for every task (a task's steps are on its own level only), and the hidden
-	// ones: "~ref.next" for each DO_WHILE ref, and "~dynamic", where the tasks of dynamic forks
-	// run, so that they are counted there and not in Tasks.
+	// the runs, Levels[1] the branches of the forks at the top level, and so on. Each level has
+	// the stages of its own tasks, in definition order, and the hidden ones there: "~ref.next"
+	// after each DO_WHILE ref, and last, one level below dynamic forks, "~dynamic", where the
+	// tasks of those forks run, so that they are counted there and not in Tasks.
 	Levels []LevelStats
 	// SubWorkflows holds the stats of the sub-workflows: those compiled at load, in the order
 	// of their SUB_WORKFLOW tasks, then those compiled at run time, by name and version.

@@ -171,8 +171,10 @@ func WithMaxDepth(n int) Option {
 }
 
 // WithConcurrency sets how many tasks of one kind run at once across concurrent runs (default
-// DefaultConcurrency): the drivers of each pipeline under orchestration, the Workers of each
-// stage under choreography. Each fork level and sub-workflow has pipelines of its own.
+// DefaultConcurrency): the baton.Workers of each stage, under choreography, and under
+// orchestration those of the stages of fork branches (a run's top-level tasks run in its Run
+// call's goroutine, as many at once as there are runs). Each fork level and sub-workflow has
+// pipelines of its own.
 func WithConcurrency(n int) Option {
 	return func(c *config) {
 		if n < 1 {

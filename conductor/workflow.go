@@ -63,13 +63,10 @@ func compileWorkflow(cfg *config, def *WorkflowDef, stack []string) (*Workflow, 
 	return w, nil
 }
 
-// build makes the stages and one pipeline per fork level. Every level's pipeline has every
-// stage.
+// build makes the stages and one pipeline per fork level, holding the stages of that level
+// alone: the tasks there, and the hidden stages their kinds add there.
 func (w *Workflow) build() error {
-	b := &stageSet{w: w}
-	if w.cfg.strategy == baton.Choreographed {
-		b.extra = append(b.extra, baton.Workers(w.cfg.concurrency))
-	}
+	b := &stageSet{w: w, levels: make([][]baton.Stage[*state], w.depth+1), shared: make([][]baton.Stage[*state], w.depth+1)}
 	w.owners = map[string]*ctask{}
 	for _, k := range w.sortedTasks() {
 		ct := k.base()
@@ -77,8 +74,8 @@ func (w *Workflow) build() error {
 		k.hiddenStages(w, b)
 	}
 	w.names = w.claimNames()
-	for _, name := range w.names {
-		p, err := baton.New(append(slices.Clip(b.stages), b.shared...), w.pipelineOptions(name)...)
+	for level, name := range w.names {
+		p, err := baton.New(append(b.levels[level], b.shared[level]...), w.pipelineOptions(name)...)
 		if err != nil {
 			return err
 		}
@@ -87,36 +84,44 @@ func (w *Workflow) build() error {
 	return nil
 }
 
-// stageSet collects the stages of the workflow's pipelines.
+// stageSet collects the stages of each fork level's pipeline.
 type stageSet struct {
 	w      *Workflow
-	stages []baton.Stage[*state] // the tasks' stages, in definition order
-	shared []baton.Stage[*state] // the stages tasks share, after those (see share)
-	extra  []baton.StageOption   // every stage's (choreography's workers)
+	levels [][]baton.Stage[*state] // the tasks' stages, in definition order, by level
+	shared [][]baton.Stage[*state] // the stages tasks share, after those, by level (see share)
 }
 
-// add adds the stage name, of task owner (nil: none), for level, and returns its index in the
-// pipeline.
+// add adds the stage name, of task owner (nil: none), at level, and returns its index in the
+// level's pipeline.
 func (b *stageSet) add(level int, name string, owner *ctask, fn stageFn, opts ...baton.StageOption) int {
-	b.stages = append(b.stages, b.stage(name, fn, opts))
+	b.levels[level] = append(b.levels[level], b.stage(level, name, fn, opts))
 	if owner != nil {
 		b.w.owners[name] = owner
 	}
-	return len(b.stages) - 1
+	return len(b.levels[level]) - 1
 }
 
-// share adds the stage name for level, after the tasks' own, once however many tasks add it.
+// share adds the stage name at level, after the tasks' own, once however many tasks add it.
 func (b *stageSet) share(level int, name string, fn stageFn, opts ...baton.StageOption) {
-	for _, s := range b.shared {
+	for _, s := range b.shared[level] {
 		if s.Name() == name {
 			return
 		}
 	}
-	b.shared = append(b.shared, b.stage(name, fn, opts))
+	b.shared[level] = append(b.shared[level], b.stage(level, name, fn, opts))
 }
 
-func (b *stageSet) stage(name string, fn stageFn, opts []baton.StageOption) baton.Stage[*state] {
-	return baton.SlipFunc(name, b.w.step(fn), append(slices.Clip(opts), b.extra...)...)
+// stage makes the stage name at level. Its Workers are WithConcurrency's (see there) under
+// choreography, and under orchestration at fork levels: a pipeline drives fork branches with
+// as many drivers as its stages have workers (at least GOMAXPROCS), so without them a level of
+// few stages would run few branches at once, however many runs fork. The top level's steps run
+// in Run's goroutine under orchestration.
+func (b *stageSet) stage(level int, name string, fn stageFn, opts []baton.StageOption) baton.Stage[*state] {
+	opts = slices.Clip(opts)
+	if level > 0 || b.w.cfg.strategy == baton.Choreographed {
+		opts = append(opts, baton.Workers(b.w.cfg.concurrency))
+	}
+	return baton.SlipFunc(name, b.w.step(fn), opts...)
 }
 
 func (w *Workflow) sortedTasks() []kind {
