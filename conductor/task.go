@@ -14,8 +14,9 @@ import (
 // A kind is what a task of one type is and does. Each type has one kind, a struct embedding
 // ctask in its own file (task_<type>.go), named with its type in types.go; a kind owns the
 // checks and the compilation of its type's fields at load, the stages it adds, what they do,
-// and what it does in a dynamic fork. ctask gives every kind the methods that most types need
-// in no other form (as Temporal's SDK gives each command's state machine a common base).
+// and what it does in a dynamic fork. ctask, the common base (as in Temporal's SDK each
+// command's state machine embeds one), gives every kind the defaults of the methods that only
+// some kinds need: no link, no other expressions, no hidden stages, not in dynamic forks.
 type kind interface {
 	// base returns the task's common part.
 	base() *ctask
