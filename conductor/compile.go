@@ -3,44 +3,9 @@ package conductor
 import (
 	"errors"
 	"fmt"
-	"slices"
 	"sort"
 	"strings"
-
-	"github.com/baton-go/baton"
 )
-
-// ctask is a compiled task: its definition, compiled input, policies, and what its type needs.
-type ctask struct {
-	wt             *WorkflowTask
-	ref, name, typ string
-	ord            int    // position in a pre-order walk of the definition
-	loop           *ctask // innermost enclosing DO_WHILE, nil outside loops
-	depth          int    // fork nesting: the pipeline whose messages run it
-	input          *mapTmpl
-	opts           []baton.StageOption
-	timeoutWF      bool // a timeout of this task times the workflow out
-
-	param    string              // SWITCH/DECISION value-param, DYNAMIC name param
-	program  Program             // SWITCH/DECISION JavaScript, loop condition, INLINE/LAMBDA/JQ literal
-	cases    map[string][]string // SWITCH/DECISION: refs of each case
-	deflt    []string            // SWITCH/DECISION default case
-	branches [][]string          // FORK_JOIN
-	spans    [][2]int            // FORK_JOIN: the ords of each branch's tasks, (lo, hi]
-	joined   []bool              // FORK_JOIN: the branches its JOIN waits for (see joinOn)
-	fork     *ctask              // JOIN: the fork it closes
-	body     []string            // DO_WHILE: refs of the body's top level
-	sub      *Workflow           // SUB_WORKFLOW with a literal name
-	subName  *template           // SUB_WORKFLOW with a name to resolve
-	subVer   int
-	inline   string // INLINE evaluatorType
-}
-
-// loopStage is the name of the hidden stage that ends each iteration of loop ref.
-func loopStage(ref string) string { return "~" + ref + ".next" }
-
-// dynamicStage is the name of the hidden stage that runs the tasks of a dynamic fork.
-const dynamicStage = "~dynamic"
 
 // compiler walks a definition once, compiling each task and collecting every problem.
 type compiler struct {
@@ -48,8 +13,8 @@ type compiler struct {
 	w     *Workflow
 	errs  []error
 	ord   int
-	stack []string // definitions being compiled, to find sub-workflow cycles
-	forks []*ctask // the FORK_JOIN tasks, in definition order
+	stack []string        // definitions being compiled, to find sub-workflow cycles
+	forks []*forkJoinTask // the FORK_JOIN tasks, in definition order
 }
 
 func (c *compiler) fail(task, field string, err error) {
@@ -88,49 +53,23 @@ func (c *compiler) compile() {
 func (c *compiler) list(tasks []*WorkflowTask, field string, loop *ctask, depth int) []string {
 	var refs []string
 	for i, wt := range tasks {
-		loc := fmt.Sprintf("%s[%d]", field, i)
+		at := place{loc: fmt.Sprintf("%s[%d]", field, i), list: tasks, i: i, loop: loop, depth: depth}
 		if wt == nil {
-			c.fail("", loc, fmt.Errorf("%w: null task", ErrMalformed))
+			c.fail("", at.loc, fmt.Errorf("%w: null task", ErrMalformed))
 			continue
 		}
-		ct := c.task(wt, loc, loop, depth)
-		if ct == nil {
-			continue
-		}
-		refs = append(refs, ct.ref)
-		switch ct.typ {
-		case "FORK_JOIN", "FORK_JOIN_DYNAMIC":
-			if i+1 >= len(tasks) || tasks[i+1] == nil || taskType(tasks[i+1]) != "JOIN" {
-				c.fail(ct.ref, "type", fmt.Errorf("%w: a %s must be followed by a JOIN", ErrMalformed, ct.typ))
-			}
-		case "JOIN":
-			if i == 0 || tasks[i-1] == nil {
-				c.fail(ct.ref, "type", fmt.Errorf("%w: a JOIN must follow a FORK_JOIN or FORK_JOIN_DYNAMIC", ErrMalformed))
-				break
-			}
-			prev := c.w.tasks[tasks[i-1].TaskReferenceName]
-			if prev == nil || (prev.typ != "FORK_JOIN" && prev.typ != "FORK_JOIN_DYNAMIC") {
-				c.fail(ct.ref, "type", fmt.Errorf("%w: a JOIN must follow a FORK_JOIN or FORK_JOIN_DYNAMIC", ErrMalformed))
-				break
-			}
-			ct.fork = prev
+		if k := c.task(wt, at); k != nil {
+			refs = append(refs, k.base().ref)
 		}
 	}
 	return refs
 }
 
-func taskType(wt *WorkflowTask) string {
-	if wt.Type == "" {
-		return "SIMPLE"
-	}
-	return wt.Type
-}
-
-// task compiles one task and what it contains.
-func (c *compiler) task(wt *WorkflowTask, loc string, loop *ctask, depth int) *ctask {
+// task compiles one task and what it contains: the fields every task has, then its kind's.
+func (c *compiler) task(wt *WorkflowTask, at place) kind {
 	ref := wt.TaskReferenceName
 	if ref == "" {
-		c.fail("", loc+".taskReferenceName", fmt.Errorf("%w: empty taskReferenceName", ErrMalformed))
+		c.fail("", at.loc+".taskReferenceName", fmt.Errorf("%w: empty taskReferenceName", ErrMalformed))
 		return nil
 	}
 	if _, dup := c.w.tasks[ref]; dup {
@@ -141,61 +80,15 @@ func (c *compiler) task(wt *WorkflowTask, loc string, loop *ctask, depth int) *c
 		c.fail(ref, "taskReferenceName", fmt.Errorf("%w: %q is reserved", ErrMalformed, ref))
 	}
 	c.ord++
-	ct := &ctask{wt: wt, ref: ref, name: wt.Name, typ: taskType(wt), ord: c.ord, loop: loop, depth: depth}
-	c.w.tasks[ref] = ct
-	failf := func(field string, err error) { c.fail(ref, field, err) }
-	ct.input = compileParams(wt.InputParameters, "inputParameters", failf)
+	k := newKind(taskType(wt))
+	ct := k.base()
+	*ct = ctask{wt: wt, ref: ref, name: wt.Name, typ: taskType(wt), ord: c.ord, loop: at.loop, depth: at.depth}
+	c.w.tasks[ref] = k
+	ct.input = compileParams(wt.InputParameters, "inputParameters", func(field string, err error) { c.fail(ref, field, err) })
 	c.policy(ct)
-
-	switch ct.typ {
-	case "SIMPLE":
-		if wt.Name == "" {
-			failf("name", fmt.Errorf("%w: a SIMPLE task needs a name", ErrMalformed))
-		} else if _, ok := c.cfg.workers[wt.Name]; !ok && !c.cfg.echo {
-			failf("name", fmt.Errorf("%w for task name %q", ErrNoWorker, wt.Name))
-		}
-	case "SWITCH", "DECISION":
-		c.switchTask(ct, loop, depth)
-	case "FORK_JOIN":
-		c.forks = append(c.forks, ct)
-		if len(wt.ForkTasks) == 0 {
-			failf("forkTasks", fmt.Errorf("%w: no branches", ErrMalformed))
-		}
-		for i, branch := range wt.ForkTasks {
-			if len(branch) == 0 {
-				failf(fmt.Sprintf("forkTasks[%d]", i), fmt.Errorf("%w: empty branch", ErrMalformed))
-			}
-			lo := c.ord
-			ct.branches = append(ct.branches, c.list(branch, fmt.Sprintf("%s.forkTasks[%d]", ref, i), loop, depth+1))
-			ct.spans = append(ct.spans, [2]int{lo, c.ord})
-		}
-		c.w.depth = max(c.w.depth, depth+1)
-	case "FORK_JOIN_DYNAMIC":
-		c.needParam(ct, "dynamicForkTasksParam", wt.DynamicForkTasksParam)
-		c.needParam(ct, "dynamicForkTasksInputParamName", wt.DynamicForkTasksInputParamName)
-		c.w.depth = max(c.w.depth, depth+1)
-	case "JOIN":
-	case "DO_WHILE":
-		c.loopTask(ct, loop, depth)
-	case "SET_VARIABLE":
-	case "TERMINATE":
-		c.terminateTask(ct)
-	case "SUB_WORKFLOW":
-		c.subWorkflowTask(ct)
-	case "DYNAMIC":
-		c.needParam(ct, "dynamicTaskNameParam", wt.DynamicTaskNameParam)
-		ct.param = wt.DynamicTaskNameParam
-	case "INLINE", "LAMBDA", "JSON_JQ_TRANSFORM":
-		c.scriptTask(ct)
-	default:
-		failf("type", fmt.Errorf("%w %q (supported: %s)", ErrUnknownTaskType, wt.Type, strings.Join(supportedTypes, ", ")))
-	}
-	return ct
+	k.compile(c, at)
+	return k
 }
-
-var supportedTypes = []string{"SIMPLE", "SWITCH", "DECISION", "FORK_JOIN", "JOIN", "DO_WHILE",
-	"SET_VARIABLE", "TERMINATE", "SUB_WORKFLOW", "DYNAMIC", "FORK_JOIN_DYNAMIC",
-	"JSON_JQ_TRANSFORM", "INLINE", "LAMBDA"}
 
 // needParam checks that field names an input parameter of the task.
 func (c *compiler) needParam(ct *ctask, field, name string) {
@@ -206,193 +99,6 @@ func (c *compiler) needParam(ct *ctask, field, name string) {
 	if _, ok := ct.wt.InputParameters[name]; !ok {
 		c.fail(ct.ref, field, fmt.Errorf("%w: %q is not one of the task's inputParameters", ErrMalformed, name))
 	}
-}
-
-func (c *compiler) switchTask(ct *ctask, loop *ctask, depth int) {
-	wt := ct.wt
-	switch {
-	case ct.typ == "DECISION" && wt.CaseValueParam != "":
-		c.needParam(ct, "caseValueParam", wt.CaseValueParam)
-		ct.param = wt.CaseValueParam
-	case ct.typ == "DECISION":
-		ct.program = c.javascript(ct, "caseExpression", wt.CaseExpression)
-	case wt.EvaluatorType == "value-param":
-		c.needParam(ct, "expression", wt.Expression)
-		ct.param = wt.Expression
-	case wt.EvaluatorType == "javascript" || wt.EvaluatorType == "graaljs":
-		ct.program = c.javascript(ct, "expression", wt.Expression)
-	default:
-		c.fail(ct.ref, "evaluatorType", fmt.Errorf("%w: evaluatorType %q (want value-param, javascript or graaljs)", ErrMalformed, wt.EvaluatorType))
-	}
-	ct.cases = map[string][]string{}
-	keys := make([]string, 0, len(wt.DecisionCases))
-	for k := range wt.DecisionCases {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys) // a deterministic walk, so errors and ordinals do not vary
-	for _, k := range keys {
-		ct.cases[k] = c.list(wt.DecisionCases[k], ct.ref+".decisionCases."+k, loop, depth)
-	}
-	ct.deflt = c.list(wt.DefaultCase, ct.ref+".defaultCase", loop, depth)
-}
-
-func (c *compiler) loopTask(ct *ctask, loop *ctask, depth int) {
-	wt := ct.wt
-	if len(wt.LoopOver) == 0 {
-		c.fail(ct.ref, "loopOver", fmt.Errorf("%w: empty loop body", ErrMalformed))
-	}
-	ct.program = c.javascript(ct, "loopCondition", wt.LoopCondition)
-	if _, dup := c.w.tasks[loopStage(ct.ref)]; dup {
-		c.fail(ct.ref, "taskReferenceName", fmt.Errorf("%w %q", ErrDuplicateRef, loopStage(ct.ref)))
-	}
-	ct.body = c.list(wt.LoopOver, ct.ref+".loopOver", ct, depth)
-}
-
-func (c *compiler) terminateTask(ct *ctask) {
-	v, ok := ct.wt.InputParameters["terminationStatus"]
-	if !ok {
-		c.fail(ct.ref, "inputParameters.terminationStatus", fmt.Errorf("%w: required for TERMINATE", ErrMalformed))
-		return
-	}
-	if s, isStr := v.(string); isStr && !strings.Contains(s, "${") {
-		switch Status(s) {
-		case StatusCompleted, StatusFailed, StatusTerminated:
-		default:
-			c.fail(ct.ref, "inputParameters.terminationStatus", fmt.Errorf("%w: %q (want COMPLETED, FAILED or TERMINATED)", ErrMalformed, s))
-		}
-	}
-}
-
-func (c *compiler) subWorkflowTask(ct *ctask) {
-	p := ct.wt.SubWorkflowParam
-	if p == nil || (p.Name == "" && p.WorkflowDefinition == nil) {
-		c.fail(ct.ref, "subWorkflowParam.name", fmt.Errorf("%w: required for SUB_WORKFLOW", ErrMalformed))
-		return
-	}
-	ct.subVer = p.Version
-	if p.WorkflowDefinition != nil {
-		ct.sub = c.child(ct, p.WorkflowDefinition)
-		return
-	}
-	t, err := parseTemplate(p.Name)
-	if err != nil {
-		c.fail(ct.ref, "subWorkflowParam.name", err)
-		return
-	}
-	name, literal := t.literal()
-	if !literal {
-		ct.subName = t
-		return
-	}
-	def := c.cfg.lookup(name, p.Version)
-	if def == nil {
-		c.fail(ct.ref, "subWorkflowParam.name", fmt.Errorf("%w %q version %d (see WithDefinitions)", ErrUnknownWorkflow, name, p.Version))
-		return
-	}
-	ct.sub = c.child(ct, def)
-}
-
-// child compiles a sub-workflow at load, refusing cycles.
-func (c *compiler) child(ct *ctask, def *WorkflowDef) *Workflow {
-	key := fmt.Sprintf("%s@%d", def.Name, def.Version)
-	if slices.Contains(c.stack, key) {
-		c.fail(ct.ref, "subWorkflowParam.name", fmt.Errorf("%w: sub-workflow cycle %s -> %s", ErrMalformed, strings.Join(c.stack, " -> "), key))
-		return nil
-	}
-	w, err := compileWorkflow(c.cfg, def, append(slices.Clone(c.stack), key))
-	if err != nil {
-		c.fail(ct.ref, "subWorkflowParam", err)
-		return nil
-	}
-	c.w.children = append(c.w.children, w)
-	return w
-}
-
-func (c *compiler) scriptTask(ct *ctask) {
-	in := ct.wt.InputParameters
-	switch ct.typ {
-	case "INLINE":
-		et, _ := in["evaluatorType"].(string)
-		ct.inline = et
-		switch et {
-		case "value-param":
-			if e, _ := in["expression"].(string); e == "" {
-				c.fail(ct.ref, "inputParameters.expression", fmt.Errorf("%w: required for INLINE", ErrMalformed))
-			}
-		case "javascript", "graaljs":
-			ct.program = c.scriptParam(ct, "expression", c.javascriptProgram)
-		default:
-			c.fail(ct.ref, "inputParameters.evaluatorType", fmt.Errorf("%w: evaluatorType %q (want javascript, graaljs or value-param)", ErrMalformed, et))
-		}
-	case "LAMBDA":
-		ct.program = c.scriptParam(ct, "scriptExpression", func(ct *ctask, field, src string) Program {
-			return c.javascriptProgram(ct, field, lambdaSource(src))
-		})
-	case "JSON_JQ_TRANSFORM":
-		ct.program = c.scriptParam(ct, "queryExpression", c.jqProgram)
-	}
-}
-
-// lambdaSource wraps a LAMBDA's scriptExpression, a function body, as Conductor does.
-func lambdaSource(src string) string { return "function scriptFun(){" + src + "\n}\nscriptFun();" }
-
-// scriptParam compiles the script in input parameter name when it is literal; one built
-// with expressions is compiled when the task runs.
-func (c *compiler) scriptParam(ct *ctask, name string, compile func(*ctask, string, string) Program) Program {
-	field := "inputParameters." + name
-	v, ok := ct.wt.InputParameters[name]
-	src, isStr := v.(string)
-	if !ok || !isStr || src == "" {
-		c.fail(ct.ref, field, fmt.Errorf("%w: a non-empty string is required for %s", ErrMalformed, ct.typ))
-		return nil
-	}
-	if tm, err := parseTemplate(src); err == nil {
-		if _, literal := tm.literal(); !literal {
-			// Built at run time: only the engine's presence can be checked now.
-			compile(ct, field, "")
-			return nil
-		}
-	}
-	return compile(ct, field, src)
-}
-
-func (c *compiler) javascript(ct *ctask, field, src string) Program {
-	if src == "" {
-		c.fail(ct.ref, field, fmt.Errorf("%w: required for %s", ErrMalformed, ct.typ))
-		return nil
-	}
-	return c.javascriptProgram(ct, field, src)
-}
-
-// javascriptProgram compiles src ("" checks only that there is an engine).
-func (c *compiler) javascriptProgram(ct *ctask, field, src string) Program {
-	if c.cfg.js == nil {
-		c.fail(ct.ref, field, fmt.Errorf("%w: %s needs JavaScript", ErrNoEngine, ct.typ))
-		return nil
-	}
-	if src == "" {
-		return nil
-	}
-	p, err := c.cfg.js.CompileJavaScript(src)
-	if err != nil {
-		c.fail(ct.ref, field, fmt.Errorf("%w: %w", ErrBadExpression, err))
-	}
-	return p
-}
-
-func (c *compiler) jqProgram(ct *ctask, field, src string) Program {
-	if c.cfg.jq == nil {
-		c.fail(ct.ref, field, fmt.Errorf("%w: %s needs jq", ErrNoEngine, ct.typ))
-		return nil
-	}
-	if src == "" {
-		return nil
-	}
-	p, err := c.cfg.jq.CompileJQ(src)
-	if err != nil {
-		c.fail(ct.ref, field, fmt.Errorf("%w: %w", ErrBadExpression, err))
-	}
-	return p
 }
 
 // checkRefs checks every expression's root against the tasks: it must exist and, for a
@@ -406,7 +112,7 @@ func (c *compiler) checkRefs() {
 			}
 			return
 		}
-		target, ok := c.w.tasks[p.root]
+		tk, ok := c.w.tasks[p.root]
 		if !ok {
 			c.fail(taskRef(ct), field, fmt.Errorf("%w: ${%s} names %q", ErrUnknownRef, p.src, p.root))
 			return
@@ -415,12 +121,13 @@ func (c *compiler) checkRefs() {
 			c.fail(taskRef(ct), field, err)
 			return
 		}
+		target := tk.base()
 		if ct == nil {
 			return // the run's output is computed once every branch has ended
 		}
 		if f, i := c.unjoined(target, ct); f != nil {
-			c.fail(ct.ref, field, fmt.Errorf("%w: ${%s} names %q, in branch %d of fork %q, which its JOIN does not wait for (add the branch's last task to joinOn)",
-				ErrForwardRef, p.src, p.root, i, f.ref))
+			c.fail(ct.ref, field, fmt.Errorf("%w: ${%s} names %q, in branch %d of fork %q, which its %s does not wait for (add the branch's last task to joinOn)",
+				ErrForwardRef, p.src, p.root, i, f.ref, TypeJoin))
 			return
 		}
 		if target.ord < ct.ord || sameLoop(ct, target) {
@@ -429,64 +136,21 @@ func (c *compiler) checkRefs() {
 		c.fail(ct.ref, field, fmt.Errorf("%w: ${%s} names %q, which does not run before %q", ErrForwardRef, p.src, p.root, ct.ref))
 	}
 	tasks := c.sorted()
-	for _, ct := range tasks {
-		if ct.typ == "JOIN" {
-			c.joinOn(ct)
-		}
+	for _, k := range tasks {
+		k.link(c)
 	}
-	for _, ct := range tasks {
+	for _, k := range tasks {
+		ct := k.base()
 		ct.input.paths(func(p *path) { check(ct, "inputParameters", p) })
-		if ct.subName != nil {
-			for _, p := range ct.subName.parts {
-				if p.expr != nil {
-					check(ct, "subWorkflowParam.name", p.expr)
-				}
-			}
-		}
+		k.exprs(func(field string, p *path) { check(ct, field, p) })
 	}
 	c.w.output.paths(func(p *path) { check(nil, "outputParameters", p) })
-}
-
-// joinOn checks the joinOn of JOIN ct and, for a static fork, marks the branches it waits
-// for: those holding a task it names. Each must be a task of the fork's branches. A dynamic
-// fork's JOIN waits for every forked task, whatever its joinOn says (as in Conductor, which
-// replaces it), so that joinOn is not checked.
-func (c *compiler) joinOn(ct *ctask) {
-	f := ct.fork
-	if f == nil || f.typ != "FORK_JOIN" {
-		return
-	}
-	f.joined = make([]bool, len(f.spans))
-	for i, r := range ct.wt.JoinOn {
-		field := fmt.Sprintf("joinOn[%d]", i)
-		t, ok := c.w.tasks[r]
-		if !ok {
-			c.fail(ct.ref, field, fmt.Errorf("%w %q", ErrUnknownRef, r))
-			continue
-		}
-		b := f.branchOf(t)
-		if b < 0 {
-			c.fail(ct.ref, field, fmt.Errorf("%w: %q is not a task of the branches of fork %q", ErrUnknownRef, r, f.ref))
-			continue
-		}
-		f.joined[b] = true
-	}
-}
-
-// branchOf returns the branch of fork f that holds t (at any depth), or -1.
-func (f *ctask) branchOf(t *ctask) int {
-	for i, sp := range f.spans {
-		if t.ord > sp[0] && t.ord <= sp[1] {
-			return i
-		}
-	}
-	return -1
 }
 
 // unjoined finds a fork with a branch that holds target, that its JOIN does not wait for, and
 // that from is not in: from can never see target, whose state reaches the rest of the run only
 // when the run ends. It returns that fork and branch, or nil.
-func (c *compiler) unjoined(target, from *ctask) (*ctask, int) {
+func (c *compiler) unjoined(target, from *ctask) (*forkJoinTask, int) {
 	for _, f := range c.forks {
 		if f.joined == nil {
 			continue
@@ -522,12 +186,12 @@ func sameLoop(from, target *ctask) bool {
 }
 
 // sorted returns the tasks in definition order.
-func (c *compiler) sorted() []*ctask {
-	out := make([]*ctask, 0, len(c.w.tasks))
-	for _, ct := range c.w.tasks {
-		out = append(out, ct)
+func (c *compiler) sorted() []kind {
+	out := make([]kind, 0, len(c.w.tasks))
+	for _, k := range c.w.tasks {
+		out = append(out, k)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].ord < out[j].ord })
+	sort.Slice(out, func(i, j int) bool { return out[i].base().ord < out[j].base().ord })
 	return out
 }
 

@@ -67,21 +67,21 @@
 //
 // # Observing
 //
-// WithPipelineOptions passes Baton pipeline options to every pipeline of the Runtime's
-// workflows: baton.WithObserver with baton.SlogObserver or the otel module's Observer, and
-// baton.WithTiming. Each task is a stage named by its taskReferenceName, so its steps are events
-// whose Stage is that name; the hidden stages appear too: "~ref.next" ends each iteration of
-// DO_WHILE ref, and "~dynamic" runs the tasks of dynamic forks (all of them, whatever their
+// WithPipelineOptions passes Baton pipeline options to every pipeline of the Runtime's workflows:
+// baton.WithObserver with baton.SlogObserver or the otel module's Observer, and baton.WithTiming.
+// Each task is a stage named by its taskReferenceName, so its steps are events whose Stage is that
+// name; the hidden stages appear too: "~ref.next" ends each iteration of DO_WHILE ref, and
+// "~dynamic", one fork level below dynamic forks, runs their tasks (all of them, whatever their
 // reference names). Each pipeline is named for its workflow (baton.Event.Pipeline): "name/vN"
-// carries the runs, "name/vN/forkK" the branches of forks K deep; while another workflow of
-// the same name and version is open in the process (loaded twice, or a sub-workflow that two
-// tasks run), the later one's are "name/vN#2", "name/vN#2/fork1", and so on, so that one
-// Observer can tell all the pipelines apart, as the otel Observer must. Close frees the names.
-// Each message is keyed (baton.Event.Key) by its run's workflowId: the run and its fork
-// branches by the run's, a sub-workflow's by its own. Fork branches run under their run's
-// context (the one given to Run), not their fork step's, which they may outlive: the otel
-// Observer makes their message spans children of the span that context carries, beside the
-// run's own. A sub-workflow runs under its SUB_WORKFLOW step's context.
+// carries the runs, "name/vN/forkK" the branches of forks K deep; while another workflow of the
+// same name and version is open in the process (loaded twice, or a sub-workflow that two tasks
+// run), the later one's are "name/vN#2", "name/vN#2/fork1", and so on, so that one Observer can
+// tell all the pipelines apart, as the otel Observer must. Close frees the names. Each message is
+// keyed (baton.Event.Key) by its run's workflowId: the run and its fork branches by the run's, a
+// sub-workflow's by its own. Fork branches run under their run's context (the one given to Run),
+// not their fork step's, which they may outlive: the otel Observer makes their message spans
+// children of the span that context carries, beside the run's own. A sub-workflow runs under its
+// SUB_WORKFLOW step's context.
 //
 // Workflow.Stats reads the counters of every pipeline: per task (steps processed, failed and
 // retried, with timing the latency), per fork level (baton.Stats), and per sub-workflow.
@@ -104,13 +104,25 @@
 //
 // # Cost and concurrency
 //
-// A Runtime and a Workflow are safe for concurrent use. A Workflow owns one Baton pipeline per
-// fork level (plus its sub-workflows'), whose goroutines start at the first run and stop at
-// Close. Observing a run costs what the options given to WithPipelineOptions cost (an
-// observer's work per event, timing's clock reads per step); Workflow.Stats costs a baton Stats
-// per pipeline. Per task, a run spends the resolution of its input (a copy of the values it names), a
-// copy-on-write state (a map of task references, so O(tasks in the definition)), and a Baton
-// step. BenchmarkRun, on a 2-core machine, both strategies alike: about 10–14µs and 74
-// allocations for a run of one SIMPLE task, plus about 2.5µs, 3.5KB and 25 allocations per
-// further task (echo workers, so no work of their own).
+// A Runtime and a Workflow are safe for concurrent use. A Workflow owns one Baton pipeline per fork
+// level (plus its sub-workflows'), which holds only the stages of that level (its tasks' and their
+// hidden ones), and whose goroutines start at the first run and stop at Close: per stage,
+// WithConcurrency's workers (under orchestration, at fork levels; the top level has a driver per
+// stage, at least GOMAXPROCS, idle while runs go on in their callers). Observing a run costs what
+// the options given to WithPipelineOptions cost (an observer's work per event, timing's clock reads
+// per step); Workflow.Stats costs a baton Stats per pipeline. Per task, a run spends the resolution
+// of its input (a copy of the values it names), a copy-on-write state (a map of task references, so
+// O(tasks in the definition)), and a Baton step. BenchmarkRun, on a 2-core machine, both strategies
+// alike: about 10–14µs and 74 allocations for a run of one SIMPLE task, plus about 2.5µs, 3.5KB and
+// 25 allocations per further task (echo workers, so no work of their own).
 package conductor
+
+// Layout, for maintainers. types.go names the task types and makes their kinds. A kind is what
+// a task of one type is and does — its checks and compilation at load, the stages it adds and
+// what they do, what it does in a dynamic fork: a struct embedding ctask, behind the interface
+// kind (both in task.go), in its own file task_<type>.go. Adding a type is adding its file, its
+// constant and its line in kinds. What kinds share is beside them: compile.go walks a
+// definition and checks its expressions, fork.go runs and merges the branches of both forks,
+// dynamic.go is the hidden stage that runs a dynamic fork's tasks, script.go compiles and runs
+// JavaScript and jq, workflow.go builds the stages and pipelines, run.go runs them, tasklog.go
+// and observe.go report.

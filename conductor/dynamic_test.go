@@ -6,6 +6,7 @@ import (
 	"errors"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -56,7 +57,7 @@ func TestDynamicForkTaskTypes(t *testing.T) {
 	jq := fakeJQ{".a": func(in any) []any { return []any{in.(map[string]any)["a"]} }}
 	opts := []Option{
 		WithWorkers(map[string]Worker{"work": echoWorker, "flaky": flaky, "down": down, "sleep": sleeper}),
-		WithDefinitions(child), WithJavaScript(js), WithJQ(jq), WithTimeUnit(time.Millisecond),
+		WithDefinitions(child), WithJavaScript(js), WithJQ(jq),
 		WithTaskDefs(&TaskDef{Name: "flaky", RetryCount: 2, RetryDelaySeconds: 1, RetryLogic: "LINEAR_BACKOFF"}),
 	}
 	tests := []struct {
@@ -68,7 +69,8 @@ func TestDynamicForkTaskTypes(t *testing.T) {
 		log      []string
 		attempts map[string]int
 		vars     map[string]any
-		sentinel error // of a run that fails
+		sentinel error         // of a run that fails
+		took     time.Duration // of a run, on the virtual clock: the policies' waits and timeouts
 	}{
 		{
 			name:  "simple",
@@ -87,6 +89,7 @@ func TestDynamicForkTaskTypes(t *testing.T) {
 			tasks: `[{"name":"flaky","taskReferenceName":"x1"}]`, inputs: `{"x1":{"n":1}}`,
 			status: StatusCompleted, join: map[string]any{"x1": map[string]any{"n": float64(1)}},
 			log: []string{"f:COMPLETED", "x1:COMPLETED", "j:COMPLETED"}, attempts: map[string]int{"x1": 3},
+			took: 3 * time.Second, // LINEAR_BACKOFF: 1s, then 2s
 		},
 		{
 			name:  "retries exhausted",
@@ -104,13 +107,14 @@ func TestDynamicForkTaskTypes(t *testing.T) {
 			name:  "timed out",
 			tasks: `[{"name":"sleep","taskReferenceName":"x1","taskDefinition":{"name":"sleep","timeoutSeconds":5,"timeoutPolicy":"RETRY"}}]`, inputs: `{}`,
 			status: StatusFailed, sentinel: ErrTaskFailed,
-			log: []string{"f:TIMED_OUT", "x1:TIMED_OUT"}, // as a static fork whose branch timed out
+			log:  []string{"f:TIMED_OUT", "x1:TIMED_OUT"}, // as a static fork whose branch timed out
+			took: 5 * time.Second,
 		},
 		{
 			name:  "timed out, timing the workflow out",
 			tasks: `[{"name":"sleep","taskReferenceName":"x1","taskDefinition":{"name":"sleep","timeoutSeconds":5}}]`, inputs: `{}`,
 			status: StatusTimedOut, sentinel: ErrTimedOut,
-			log: []string{"f:TIMED_OUT", "x1:TIMED_OUT"},
+			log: []string{"f:TIMED_OUT", "x1:TIMED_OUT"}, took: 5 * time.Second,
 		},
 		{
 			name:  "sub-workflow",
@@ -146,24 +150,28 @@ func TestDynamicForkTaskTypes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			in := map[string]any{"tasks": jsonValue(t, tt.tasks), "inputs": jsonValue(t, tt.inputs)}
-			e := runBoth(t, dynDef, in, opts...)
-			require.Equal(t, tt.status, e.Status, e.Reason)
-			assert.Equal(t, tt.log, summary(e))
-			if tt.sentinel != nil {
-				assert.ErrorIs(t, e.Err, tt.sentinel)
-			} else {
-				assert.Equal(t, tt.join, e.Output["j"])
-			}
-			for ref, n := range tt.attempts {
-				tr, ok := e.Task(ref)
-				require.True(t, ok, ref)
-				assert.Equal(t, n, tr.Attempts, ref)
-			}
-			if tt.vars == nil {
-				tt.vars = map[string]any{}
-			}
-			assert.Equal(t, tt.vars, e.Variables)
+			synctest.Test(t, func(t *testing.T) { // the policies' waits and timeouts, on a virtual clock
+				in := map[string]any{"tasks": jsonValue(t, tt.tasks), "inputs": jsonValue(t, tt.inputs)}
+				start := time.Now()
+				e := runBoth(t, dynDef, in, opts...)
+				assert.Equal(t, 2*tt.took, time.Since(start), "in each strategy's run")
+				require.Equal(t, tt.status, e.Status, e.Reason)
+				assert.Equal(t, tt.log, summary(e))
+				if tt.sentinel != nil {
+					assert.ErrorIs(t, e.Err, tt.sentinel)
+				} else {
+					assert.Equal(t, tt.join, e.Output["j"])
+				}
+				for ref, n := range tt.attempts {
+					tr, ok := e.Task(ref)
+					require.True(t, ok, ref)
+					assert.Equal(t, n, tr.Attempts, ref)
+				}
+				if tt.vars == nil {
+					tt.vars = map[string]any{}
+				}
+				assert.Equal(t, tt.vars, e.Variables)
+			})
 		})
 	}
 }

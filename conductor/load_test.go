@@ -120,7 +120,7 @@ func TestSubWorkflowCycle(t *testing.T) {
 }
 
 func TestInvalidOptions(t *testing.T) {
-	for _, o := range []Option{nil, WithWorker("", nil), WithMaxIterations(0), WithScriptTimeout(0), WithMaxDepth(0), WithConcurrency(0), WithTimeUnit(0), WithDefinitions(nil), WithTaskDefs(nil)} {
+	for _, o := range []Option{nil, WithWorker("", nil), WithMaxIterations(0), WithScriptTimeout(0), WithMaxDepth(0), WithConcurrency(0), WithDefinitions(nil), WithTaskDefs(nil)} {
 		_, err := New(o)
 		assert.Error(t, err)
 	}

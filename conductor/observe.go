@@ -138,10 +138,10 @@ type WorkflowStats struct {
 	// Tasks holds one entry per task of the definition, in definition order.
 	Tasks []TaskStats
 	// Levels holds the stats of the workflow's pipelines, one per fork level: Levels[0] carries
-	// the runs, Levels[1] the branches of the forks at the top level, and so on. Every level
-	// has a stage for every task (a task's steps are on its own level only), and the hidden
-	// ones: "~ref.next" for each DO_WHILE ref, and "~dynamic", where the tasks of dynamic forks
-	// run, so that they are counted there and not in Tasks.
+	// the runs, Levels[1] the branches of the forks at the top level, and so on. Each level has
+	// the stages of its own tasks, in definition order, and the hidden ones there: "~ref.next"
+	// after each DO_WHILE ref, and last, one level below dynamic forks, "~dynamic", where the
+	// tasks of those forks run, so that they are counted there and not in Tasks.
 	Levels []LevelStats
 	// SubWorkflows holds the stats of the sub-workflows: those compiled at load, in the order
 	// of their SUB_WORKFLOW tasks, then those compiled at run time, by name and version.
@@ -189,7 +189,7 @@ func (w *Workflow) Stats() WorkflowStats {
 		ws.InFlight = ws.Levels[0].InFlight
 	}
 	for _, ts := range w.taskStages {
-		ct := ts.ct
+		ct := ts.k.base()
 		st := TaskStats{Ref: ct.ref, Name: ct.name, Type: ct.typ, Level: ct.depth}
 		if ct.depth < len(ws.Levels) && ts.stage < len(ws.Levels[ct.depth].Stages) {
 			ss := ws.Levels[ct.depth].Stages[ts.stage]
@@ -197,8 +197,8 @@ func (w *Workflow) Stats() WorkflowStats {
 			st.Running, st.Latency = ss.Running, ss.Latency
 		}
 		ws.Tasks = append(ws.Tasks, st)
-		if ct.sub != nil {
-			sub := ct.sub.Stats()
+		if sw, ok := ts.k.(*subWorkflowTask); ok && sw.sub != nil {
+			sub := sw.sub.Stats()
 			sub.ParentTask = ct.ref
 			ws.SubWorkflows = append(ws.SubWorkflows, sub)
 		}

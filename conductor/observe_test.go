@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/baton-go/baton"
@@ -261,6 +262,13 @@ func TestStatsCountEachTasksSteps(t *testing.T) {
 			require.Len(t, st.Levels, 2)
 			assert.Equal(t, "obs_stats/v1", st.Levels[0].Pipeline)
 			assert.Equal(t, "obs_stats/v1/fork1", st.Levels[1].Pipeline)
+			stages := func(level int) []string {
+				var names []string
+				for _, ss := range st.Levels[level].Stages {
+					names = append(names, ss.Name)
+				}
+				return names
+			}
 			stage := func(level int, name string) baton.StageStats {
 				for _, ss := range st.Levels[level].Stages {
 					if ss.Name == name {
@@ -272,7 +280,9 @@ func TestStatsCountEachTasksSteps(t *testing.T) {
 			}
 			assert.Equal(t, int64(3*runs), stage(0, "~loop.next").Processed, "the hidden stage ends each iteration")
 			assert.Equal(t, int64(runs), stage(1, "a1").Processed)
-			assert.Zero(t, stage(0, "a1").Processed, "a task's steps are on its own level")
+			assert.Equal(t, []string{"prep", "flaky", "opt", "loop", "~loop.next", "body", "fork", "join", "sub"}, stages(0),
+				"a level holds the stages of its own tasks alone")
+			assert.Equal(t, []string{"a1", "b1"}, stages(1))
 
 			require.Len(t, st.SubWorkflows, 1)
 			sub := st.SubWorkflows[0]
@@ -514,11 +524,15 @@ func TestPipelineOptionsMessageTimeout(t *testing.T) {
 	def := `{"name":"obs_timeout","tasks":[{"name":"sleep","taskReferenceName":"s"}]}`
 	for _, s := range strategies {
 		t.Run(s.String(), func(t *testing.T) {
-			w := load(t, s, def, WithWorker("sleep", sleeper), WithPipelineOptions(baton.WithMessageTimeout(10*time.Millisecond)))
-			e, err := w.Run(t.Context(), map[string]any{"ms": 1000})
-			require.Error(t, err)
-			assert.ErrorIs(t, err, baton.ErrTimeout)
-			assert.Equal(t, StatusFailed, e.Status)
+			synctest.Test(t, func(t *testing.T) {
+				w := load(t, s, def, WithWorker("sleep", sleeper), WithPipelineOptions(baton.WithMessageTimeout(10*time.Millisecond)))
+				start := time.Now()
+				e, err := w.Run(t.Context(), map[string]any{"ms": 1000})
+				assert.Equal(t, 10*time.Millisecond, time.Since(start))
+				require.Error(t, err)
+				assert.ErrorIs(t, err, baton.ErrTimeout)
+				assert.Equal(t, StatusFailed, e.Status)
+			})
 		})
 	}
 }

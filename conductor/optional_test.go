@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -24,7 +25,8 @@ func TestOptionalFailureIsVisible(t *testing.T) {
 		def      string
 		output   map[string]any
 		log      []string
-		attempts int // of b
+		attempts int           // of b
+		took     time.Duration // of a run, on the virtual clock: the policies' waits and timeouts
 	}{
 		{
 			name:   "read by the next task",
@@ -43,7 +45,7 @@ func TestOptionalFailureIsVisible(t *testing.T) {
 			def: `{"name":"w","tasks":[` + bad(`,"retryCount":2,"taskDefinition":{"name":"bad","retryDelaySeconds":1}`) + `,` +
 				task("work", "next", seen) + `],"outputParameters":{"n":"${next.output}"}}`,
 			output: map[string]any{"n": want},
-			log:    []string{"b:COMPLETED_WITH_ERRORS", "next:COMPLETED"}, attempts: 3,
+			log:    []string{"b:COMPLETED_WITH_ERRORS", "next:COMPLETED"}, attempts: 3, took: 2 * time.Second, // FIXED: 1s twice
 		},
 		{
 			name: "timed out",
@@ -51,7 +53,7 @@ func TestOptionalFailureIsVisible(t *testing.T) {
 			  "taskDefinition":{"name":"sleep","timeoutSeconds":5,"timeoutPolicy":"RETRY"}},` + task("work", "next", `{"status":"${b.status}"}`) + `],
 			  "outputParameters":{"n":"${next.output}"}}`,
 			output: map[string]any{"n": map[string]any{"status": "COMPLETED_WITH_ERRORS"}},
-			log:    []string{"b:COMPLETED_WITH_ERRORS", "next:COMPLETED"}, attempts: 1,
+			log:    []string{"b:COMPLETED_WITH_ERRORS", "next:COMPLETED"}, attempts: 1, took: 5 * time.Second,
 		},
 		{
 			name: "joined",
@@ -71,18 +73,22 @@ func TestOptionalFailureIsVisible(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := runBoth(t, tt.def, map[string]any{"v": "x"}, WithWorker("bad", down), WithWorker("work", echoWorker),
-				WithWorker("sleep", sleeper), WithTimeUnit(time.Millisecond))
-			require.Equal(t, StatusCompleted, e.Status, e.Reason)
-			assert.Equal(t, tt.output, e.Output)
-			assert.Equal(t, tt.log, summary(e))
-			b, ok := e.Task("b")
-			require.True(t, ok)
-			assert.Equal(t, tt.attempts, b.Attempts)
-			assert.Equal(t, map[string]any{"v": "x"}, b.Input, "the log keeps its input")
-			assert.Error(t, b.Err)
-			assert.NotEmpty(t, b.Reason)
-			assert.Equal(t, "wf-1/b", b.TaskID)
+			synctest.Test(t, func(t *testing.T) { // the policies' waits and timeouts, on a virtual clock
+				start := time.Now()
+				e := runBoth(t, tt.def, map[string]any{"v": "x"}, WithWorker("bad", down), WithWorker("work", echoWorker),
+					WithWorker("sleep", sleeper))
+				assert.Equal(t, 2*tt.took, time.Since(start), "in each strategy's run")
+				require.Equal(t, StatusCompleted, e.Status, e.Reason)
+				assert.Equal(t, tt.output, e.Output)
+				assert.Equal(t, tt.log, summary(e))
+				b, ok := e.Task("b")
+				require.True(t, ok)
+				assert.Equal(t, tt.attempts, b.Attempts)
+				assert.Equal(t, map[string]any{"v": "x"}, b.Input, "the log keeps its input")
+				assert.Error(t, b.Err)
+				assert.NotEmpty(t, b.Reason)
+				assert.Equal(t, "wf-1/b", b.TaskID)
+			})
 		})
 	}
 }

@@ -42,7 +42,6 @@ type config struct {
 	scriptTimeout time.Duration
 	maxDepth      int
 	concurrency   int
-	unit          time.Duration
 	pipeOpts      []baton.Option // WithPipelineOptions', checked at New (see checkPipelineOptions)
 	errs          []error
 }
@@ -56,7 +55,6 @@ func newConfig(opts []Option) config {
 		scriptTimeout: DefaultScriptTimeout,
 		maxDepth:      DefaultMaxDepth,
 		concurrency:   DefaultConcurrency,
-		unit:          time.Second,
 	}
 	for _, o := range opts {
 		if o == nil {
@@ -173,26 +171,16 @@ func WithMaxDepth(n int) Option {
 }
 
 // WithConcurrency sets how many tasks of one kind run at once across concurrent runs (default
-// DefaultConcurrency): the drivers of each pipeline under orchestration, the Workers of each
-// stage under choreography. Each fork level and sub-workflow has pipelines of its own.
+// DefaultConcurrency): the baton.Workers of each stage, under choreography, and under
+// orchestration those of the stages of fork branches (a run's top-level tasks run in its Run
+// call's goroutine, as many at once as there are runs). Each fork level and sub-workflow has
+// pipelines of its own.
 func WithConcurrency(n int) Option {
 	return func(c *config) {
 		if n < 1 {
 			c.errs = append(c.errs, fmt.Errorf("WithConcurrency(%d): must be at least 1", n))
 		}
 		c.concurrency = n
-	}
-}
-
-// WithTimeUnit sets the unit of the definitions' *Seconds fields (retryDelaySeconds,
-// timeoutSeconds): time.Second by default. Tests use a millisecond to run real retry and
-// timeout policies quickly.
-func WithTimeUnit(d time.Duration) Option {
-	return func(c *config) {
-		if d <= 0 {
-			c.errs = append(c.errs, fmt.Errorf("WithTimeUnit(%v): must be positive", d))
-		}
-		c.unit = d
 	}
 }
 

@@ -84,7 +84,7 @@ func (c *compiler) policy(ct *ctask) {
 	if td == nil {
 		td = c.cfg.taskDefs[ct.name]
 	}
-	opts, err := Policy(td, ct.wt.RetryCount, ct.wt.Optional, c.cfg.unit)
+	opts, err := Policy(td, ct.wt.RetryCount, ct.wt.Optional, time.Second)
 	if err != nil {
 		field := "taskDefinition"
 		if ct.wt.TaskDefinition == nil && ct.wt.RetryCount != nil {

@@ -68,7 +68,7 @@ func (w *Workflow) run(ctx context.Context, input map[string]any, ri *runInfo) (
 	runCtx := ctx
 	if w.def.TimeoutSeconds > 0 {
 		var cancel context.CancelFunc
-		runCtx, cancel = context.WithTimeoutCause(ctx, time.Duration(w.def.TimeoutSeconds)*w.cfg.unit, errWorkflowTimeout)
+		runCtx, cancel = context.WithTimeoutCause(ctx, time.Duration(w.def.TimeoutSeconds)*time.Second, errWorkflowTimeout)
 		defer cancel()
 	}
 	// Branches that JOINs do not wait for run on under stopCtx: the first of them to fail or
@@ -155,8 +155,8 @@ func (w *Workflow) timedOut(err error) bool {
 	if !errors.As(err, &te) || !errors.Is(err, baton.ErrTimeout) {
 		return false
 	}
-	ct, ok := w.tasks[te.Task]
-	return te.timeoutWF || ok && ct.timeoutWF
+	k, ok := w.tasks[te.Task]
+	return te.timeoutWF || ok && k.base().timeoutWF
 }
 
 // newID returns a random workflow id in the form of a UUID.

@@ -2,16 +2,113 @@ package conductor
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/baton-go/baton"
 )
 
-// This file holds what every task's stage does: resolve the input, record the result.
+// This file holds what every task is and does: its kind's interface, the base every kind
+// embeds, and its stage's first and last acts (resolve the input, record the result).
+
+// A kind is what a task of one type is and does. Each type has one kind, a struct embedding
+// ctask in its own file (task_<type>.go), named with its type in types.go; a kind owns the
+// checks and the compilation of its type's fields at load, the stages it adds, what they do,
+// and what it does in a dynamic fork. ctask, the common base (as in Temporal's SDK each
+// command's state machine embeds one), gives every kind the defaults of the methods that only
+// some kinds need: no link, no other expressions, no hidden stages, not in dynamic forks.
+type kind interface {
+	// base returns the task's common part.
+	base() *ctask
+	// compile checks the fields of the task's type and compiles them, and the tasks it holds
+	// (with c.list), reporting each problem with c.fail. The common fields are compiled.
+	compile(c *compiler, at place)
+	// link makes the checks that need every task compiled (a JOIN's joinOn), before the
+	// expressions are checked.
+	link(c *compiler)
+	// exprs yields the expressions the task has besides its inputParameters (a SUB_WORKFLOW's
+	// name), checked as they are.
+	exprs(yield func(field string, p *path))
+	// process returns the Process function of the task's stage, built once, at load.
+	process(w *Workflow) stageFn
+	// hiddenStages adds the stages the task needs besides its own (a loop's "~ref.next").
+	hiddenStages(w *Workflow, b *stageSet)
+	// checkDynamic checks a task of this type that a dynamic fork is to run, before the fork
+	// starts any (see dynamicTasks); by default the type cannot run there.
+	checkDynamic(w *Workflow, t *WorkflowTask) error
+	// runDynamic makes one attempt of a task of this type that a dynamic fork runs, in the
+	// hidden stage dynamicStage, on x, its execution (its input resolved), and returns the
+	// branch's state with it recorded. Errors that retrying cannot change are permanent.
+	runDynamic(ctx context.Context, w *Workflow, s *state, slip *baton.Slip, t *WorkflowTask, x *execution) (*state, error)
+}
+
+// ctask is what every compiled task has, whatever its type: its definition, its place, its
+// compiled input and its policies. Each kind embeds it.
+type ctask struct {
+	wt             *WorkflowTask
+	ref, name, typ string
+	ord            int    // position in a pre-order walk of the definition
+	loop           *ctask // innermost enclosing DO_WHILE, nil outside loops
+	depth          int    // fork nesting: the pipeline whose messages run it
+	input          *mapTmpl
+	opts           []baton.StageOption
+	timeoutWF      bool // a timeout of this task times the workflow out
+}
+
+func (t *ctask) base() *ctask                      { return t }
+func (t *ctask) link(*compiler)                    {}
+func (t *ctask) exprs(func(string, *path))         {}
+func (t *ctask) hiddenStages(*Workflow, *stageSet) {}
+
+func (t *ctask) checkDynamic(_ *Workflow, wt *WorkflowTask) error {
+	return fmt.Errorf("%w %q in a dynamic fork: it needs stages compiled at load (supported there: %s; wrap it in a %s)",
+		ErrUnknownTaskType, taskType(wt), strings.Join(dynamicTypes, ", "), TypeSubWorkflow)
+}
+
+func (t *ctask) runDynamic(_ context.Context, _ *Workflow, _ *state, _ *baton.Slip, wt *WorkflowTask, _ *execution) (*state, error) {
+	return nil, baton.Permanent(fmt.Errorf("%w %q", ErrUnknownTaskType, taskType(wt))) // checked when the fork started
+}
+
+// place is where a task stands in its definition.
+type place struct {
+	loc   string          // its field: "tasks[2]", "f.forkTasks[0][1]"
+	list  []*WorkflowTask // the task list it is in ...
+	i     int             // ... at index i
+	loop  *ctask          // the innermost DO_WHILE it is in, nil outside loops
+	depth int             // its fork level
+}
 
 // stageFn is the Process function of a task's stage.
 type stageFn = func(context.Context, *state, *baton.Slip) (*state, error)
+
+// execution is one execution of a task, as its stage begins it: what its log entry and
+// ${ref.…} expressions will say of it.
+type execution struct {
+	ref, name, typ string
+	id             string // the task id
+	iter           int    // the iteration of its innermost loop (0 outside loops)
+	in             map[string]any
+}
+
+// begin begins ct's execution on s: its iteration and id, and its resolved input.
+func (w *Workflow) begin(ct *ctask, s *state) (execution, error) {
+	iter := s.iteration(ct)
+	id := taskID(s, ct.ref, iter)
+	in, err := w.resolve(ct, s, id)
+	return execution{ref: ct.ref, name: ct.name, typ: ct.typ, id: id, iter: iter, in: in}, err
+}
+
+// done returns s with the execution recorded as completed with output out, logged as the
+// slip's step.
+func (x *execution) done(s *state, slip *baton.Slip, out map[string]any) *state {
+	if out == nil {
+		out = map[string]any{}
+	}
+	return s.withTask(&taskState{
+		ref: x.ref, name: x.name, typ: x.typ, taskID: x.id, status: TaskCompleted,
+		input: x.in, output: out, iteration: x.iter,
+	}, slip.Hops())
+}
 
 // resolve evaluates ct's inputParameters on s. Its errors are permanent: retrying cannot
 // change them.
@@ -21,47 +118,6 @@ func (w *Workflow) resolve(ct *ctask, s *state, id string) (map[string]any, erro
 		return nil, baton.Permanent(fmt.Errorf("inputParameters: %w", err))
 	}
 	return v.(map[string]any), nil
-}
-
-// completed returns s with ct's execution recorded as completed, logged as the slip's step.
-func completed(s *state, slip *baton.Slip, ct *ctask, id string, iter int, in, out map[string]any) *state {
-	if out == nil {
-		out = map[string]any{}
-	}
-	return s.withTask(&taskState{
-		ref: ct.ref, name: ct.name, typ: ct.typ, taskID: id, status: TaskCompleted,
-		input: in, output: out, iteration: iter,
-	}, slip.Hops())
-}
-
-// begin returns the iteration and id of ct's execution on s, and its resolved input.
-func (w *Workflow) begin(ct *ctask, s *state) (iter int, id string, in map[string]any, err error) {
-	iter = s.iteration(ct)
-	id = taskID(s, ct.ref, iter)
-	in, err = w.resolve(ct, s, id)
-	return iter, id, in, err
-}
-
-// runProgram runs a script or jq program on a copy of input within the script time limit.
-// Its errors are permanent; running out of time is ErrLimit.
-func (w *Workflow) runProgram(ctx context.Context, p Program, input any) (any, error) {
-	sctx, cancel := context.WithTimeout(ctx, w.cfg.scriptTimeout)
-	defer cancel()
-	v, err := p.Run(sctx, deepCopy(input))
-	if err != nil {
-		if ctx.Err() == nil && errors.Is(sctx.Err(), context.DeadlineExceeded) && !errors.Is(err, ErrLimit) {
-			err = fmt.Errorf("%w: script ran longer than %v: %w", ErrLimit, w.cfg.scriptTimeout, err)
-		}
-		if ctx.Err() != nil {
-			return nil, err
-		}
-		return nil, baton.Permanent(err)
-	}
-	v, err = normalize(v)
-	if err != nil {
-		return nil, baton.Permanent(err)
-	}
-	return v, nil
 }
 
 // callWorker calls worker (nil: echo the input) with its own copy of in, and normalizes the

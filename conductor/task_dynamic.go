@@ -2,320 +2,61 @@ package conductor
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"maps"
-	"math/rand/v2"
-	"strings"
-	"time"
 
 	"github.com/baton-go/baton"
 )
 
-// The tasks of a dynamic fork are known only when it runs, so they cannot have stages of their
-// own: each runs in the hidden stage dynamicStage, which carries out the task's policies
-// itself (see dynamicTask).
-
-// dynamicTypes are the task types a dynamic fork can run: those that are one step. The
-// others need stages compiled at load (their cases, bodies, branches).
-var dynamicTypes = []string{"SIMPLE", "DYNAMIC", "SUB_WORKFLOW", "INLINE", "LAMBDA", "JSON_JQ_TRANSFORM", "SET_VARIABLE", "TERMINATE"}
-
-// dynPolicy is the policy of a task of a dynamic fork, from its task definition (inline, or
-// registered by its name), its retryCount and its optional flag.
-type dynPolicy struct {
-	retry     baton.RetryPolicy
-	timeout   time.Duration
-	optional  bool
-	timeoutWF bool
+// dynamicTask is a DYNAMIC task: a SIMPLE task whose worker's name is the value of the input
+// parameter dynamicTaskNameParam, known only when the task runs. It is recorded as a SIMPLE
+// task of that name.
+type dynamicTask struct {
+	ctask
+	param string // dynamicTaskNameParam
 }
 
-func (w *Workflow) dynamicPolicy(t *WorkflowTask) (dynPolicy, error) {
-	td := t.TaskDefinition
-	if td == nil {
-		td = w.cfg.taskDefs[t.Name]
-	}
-	pol, timeout, err := retryPolicy(td, t.RetryCount, w.cfg.unit)
-	return dynPolicy{retry: pol, timeout: timeout, optional: t.Optional, timeoutWF: timesOutWorkflow(td)}, err
+func (t *dynamicTask) compile(c *compiler, _ place) {
+	c.needParam(&t.ctask, "dynamicTaskNameParam", t.wt.DynamicTaskNameParam)
+	t.param = t.wt.DynamicTaskNameParam
 }
 
-// dynamicTasks decodes and checks the task list of a dynamic fork: everything that can be
-// checked before any of them runs is, so that a bad list fails the fork and starts nothing.
-func (w *Workflow) dynamicTasks(v any) ([]*WorkflowTask, error) {
-	list, ok := v.([]any)
-	if !ok {
-		return nil, fmt.Errorf("%w: want a list of tasks, got %s", ErrMalformed, caseText(v))
-	}
-	data, err := json.Marshal(list)
-	if err != nil {
-		return nil, err
-	}
-	var tasks []*WorkflowTask
-	if err := json.Unmarshal(data, &tasks); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
-	}
-	seen := map[string]bool{}
-	for i, t := range tasks {
-		switch {
-		case t == nil || t.TaskReferenceName == "":
-			return nil, fmt.Errorf("%w: task %d has no taskReferenceName", ErrMalformed, i)
-		case seen[t.TaskReferenceName] || w.tasks[t.TaskReferenceName] != nil:
-			return nil, fmt.Errorf("%w %q", ErrDuplicateRef, t.TaskReferenceName)
-		}
-		seen[t.TaskReferenceName] = true
-		if err := w.checkDynamic(t); err != nil {
-			return nil, fmt.Errorf("task %q: %w", t.TaskReferenceName, err)
-		}
-	}
-	return tasks, nil
-}
-
-// checkDynamic checks one task of a dynamic fork: its type, the fields its type needs, the
-// engine it needs, its policy and its input's expressions.
-func (w *Workflow) checkDynamic(t *WorkflowTask) error {
-	typ := taskType(t)
-	switch typ {
-	case "SIMPLE":
-		if t.Name == "" {
-			return fmt.Errorf("%w: a SIMPLE task needs a name", ErrMalformed)
-		}
-	case "DYNAMIC":
-		if t.DynamicTaskNameParam == "" {
-			return fmt.Errorf("%w: dynamicTaskNameParam is required for DYNAMIC", ErrMalformed)
-		}
-	case "SUB_WORKFLOW":
-		if t.SubWorkflowParam == nil || t.SubWorkflowParam.Name == "" {
-			return fmt.Errorf("%w: subWorkflowParam.name is required (a dynamic fork runs registered definitions only)", ErrMalformed)
-		}
-	case "INLINE", "LAMBDA":
-		// INLINE's evaluatorType is read from the input, which is complete only at run time;
-		// value-param needs no engine.
-		if w.cfg.js == nil && !(typ == "INLINE" && t.InputParameters["evaluatorType"] == "value-param") {
-			return fmt.Errorf("%w: %s needs JavaScript", ErrNoEngine, typ)
-		}
-	case "JSON_JQ_TRANSFORM":
-		if w.cfg.jq == nil {
-			return fmt.Errorf("%w: %s needs jq", ErrNoEngine, typ)
-		}
-	case "SET_VARIABLE", "TERMINATE":
-	case "SWITCH", "DECISION", "FORK_JOIN", "FORK_JOIN_DYNAMIC", "JOIN", "DO_WHILE":
-		return fmt.Errorf("%w %q in a dynamic fork: it needs stages compiled at load (supported there: %s; wrap it in a SUB_WORKFLOW)",
-			ErrUnknownTaskType, typ, strings.Join(dynamicTypes, ", "))
-	default:
-		return fmt.Errorf("%w %q (supported in a dynamic fork: %s)", ErrUnknownTaskType, typ, strings.Join(dynamicTypes, ", "))
-	}
-	if _, err := w.dynamicPolicy(t); err != nil {
-		return err
-	}
-	var errs []error
-	compileParams(t.InputParameters, "inputParameters", func(field string, err error) {
-		errs = append(errs, fmt.Errorf("%s: %w", field, err))
-	})
-	return errors.Join(errs...)
-}
-
-// dynamicInput is the input of a task of a dynamic fork, as in Conductor: its own
-// inputParameters, resolved on the branch's state, overlaid with its entry of the fork's
-// dynamicForkTasksInputParamName map.
-func (w *Workflow) dynamicInput(s *state, id string) (map[string]any, error) {
-	t := s.dyn
-	in := map[string]any{}
-	if len(t.InputParameters) > 0 {
-		var errs []error
-		m := compileParams(t.InputParameters, "inputParameters", func(field string, err error) {
-			errs = append(errs, fmt.Errorf("%s: %w", field, err))
-		})
-		if len(errs) > 0 {
-			return nil, errors.Join(errs...)
-		}
-		v, err := m.eval(&resolver{s: s, taskID: id, strict: w.cfg.strict})
+func (t *dynamicTask) process(w *Workflow) stageFn {
+	return func(ctx context.Context, s *state, slip *baton.Slip) (*state, error) {
+		x, err := w.begin(&t.ctask, s)
 		if err != nil {
-			return nil, fmt.Errorf("inputParameters: %w", err)
-		}
-		in = v.(map[string]any)
-	}
-	maps.Copy(in, deepCopy(s.dynIn).(map[string]any))
-	return in, nil
-}
-
-// attemptTimeout is the error of an attempt of a dynamic fork's task that ran out of its
-// timeoutSeconds. It matches baton.ErrTimeout and context.DeadlineExceeded, as Baton's own.
-type attemptTimeout struct{ d time.Duration }
-
-func (e *attemptTimeout) Error() string {
-	return fmt.Sprintf("attempt timed out after %v (timeoutSeconds)", e.d)
-}
-
-func (e *attemptTimeout) Is(target error) bool {
-	return target == baton.ErrTimeout || target == context.DeadlineExceeded
-}
-
-// dynamicTask is the hidden stage that runs one task of a dynamic fork, described by the
-// branch's state. It carries out the task's policy as a stage of its own would have it: Baton
-// retries the stage for as long as it returns a retryable error, so the stage makes each
-// attempt under the task's timeoutSeconds, waits the task's backoff after a failed one, and
-// makes its last failure permanent — or, for an optional task, records it as
-// COMPLETED_WITH_ERRORS and succeeds. Attempts are counted by Baton, as for any stage.
-func (w *Workflow) dynamicTask(ctx context.Context, s *state, slip *baton.Slip) (*state, error) {
-	t := s.dyn
-	if t == nil {
-		return nil, baton.Permanent(fmt.Errorf("conductor: internal error: dynamic stage without a task"))
-	}
-	pol, err := w.dynamicPolicy(t)
-	if err != nil {
-		return nil, baton.Permanent(err) // checked when the fork started: not reached
-	}
-	id := taskID(s, t.TaskReferenceName, s.dynIter)
-	in, err := w.dynamicInput(s, id)
-	if err == nil {
-		actx, cancel := ctx, context.CancelFunc(func() {})
-		if pol.timeout > 0 {
-			actx, cancel = context.WithTimeoutCause(ctx, pol.timeout, &attemptTimeout{pol.timeout})
-		}
-		var n *state
-		n, err = w.runDynamic(actx, s, slip, t, id, in)
-		if err == nil {
-			cancel()
-			return n, nil
-		}
-		if cause := context.Cause(actx); ctx.Err() == nil && errors.Is(cause, baton.ErrTimeout) && !errors.Is(err, baton.ErrTimeout) {
-			err = fmt.Errorf("%w: %w", cause, err)
-		}
-		cancel()
-		if ctx.Err() != nil {
-			return nil, err // the run is stopping: Baton stops the message
-		}
-		if attempt := slip.Attempt(); attempt < pol.retry.MaxAttempts && !baton.IsPermanent(err) {
-			// The task's backoff; Baton makes the next attempt at once (or stops, when ctx ended).
-			_ = sleep(ctx, pol.retry.Backoff(attempt, rand.Float64()))
 			return nil, err
 		}
-	} else {
-		err = baton.Permanent(err)
-	}
-	if pol.optional {
-		ts := &taskState{
-			ref: t.TaskReferenceName, name: t.Name, typ: taskType(t), taskID: id, status: TaskCompletedWithErrors,
-			input: in, output: map[string]any{}, iteration: s.dynIter, reason: err.Error(), err: err,
-		}
-		return s.withTask(ts, slip.Hops()), nil
-	}
-	return nil, baton.Permanent(err)
-}
-
-// sleep waits d, or until ctx is done.
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return nil
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-// runDynamic makes one attempt of task t of a dynamic fork on its input, and returns the
-// branch's state with its execution recorded. Errors that retrying cannot change are
-// permanent.
-func (w *Workflow) runDynamic(ctx context.Context, s *state, slip *baton.Slip, t *WorkflowTask, id string, in map[string]any) (*state, error) {
-	typ, name := taskType(t), t.Name
-	record := func(out map[string]any) *state {
-		if out == nil {
-			out = map[string]any{}
-		}
-		return s.withTask(&taskState{
-			ref: t.TaskReferenceName, name: name, typ: typ, taskID: id, status: TaskCompleted,
-			input: in, output: out, iteration: s.dynIter,
-		}, slip.Hops())
-	}
-	switch typ {
-	case "SIMPLE", "DYNAMIC":
-		if typ == "DYNAMIC" {
-			name, _ = in[t.DynamicTaskNameParam].(string)
-			typ = "SIMPLE"
-		}
+		name, _ := x.in[t.param].(string)
 		worker, err := w.worker(name)
 		if err != nil {
-			return nil, baton.Permanent(err)
+			return nil, baton.Permanent(fmt.Errorf("%s %q: %w", t.param, name, err))
 		}
-		out, err := callWorker(ctx, worker, in)
+		out, err := callWorker(ctx, worker, x.in)
 		if err != nil {
 			return nil, err
 		}
-		return record(out), nil
-	case "SUB_WORKFLOW":
-		child, err := w.child(t.SubWorkflowParam.Name, t.SubWorkflowParam.Version)
-		if err != nil {
-			return nil, baton.Permanent(err)
-		}
-		out, err := w.runChild(ctx, s, child, t.SubWorkflowParam.Name, id, in)
-		if err != nil {
-			return nil, err
-		}
-		return record(out), nil
-	case "INLINE", "LAMBDA", "JSON_JQ_TRANSFORM":
-		out, err := w.runDynamicScript(ctx, typ, in)
-		if err != nil {
-			return nil, err
-		}
-		return record(out), nil
-	case "SET_VARIABLE":
-		n := record(nil)
-		n.vars = cloneVars(s.vars)
-		maps.Copy(n.vars, deepCopy(in).(map[string]any))
-		return n, nil
-	case "TERMINATE":
-		end, out, err := readTermination(in, t.TaskReferenceName)
-		if err != nil {
-			return nil, baton.Permanent(err)
-		}
-		n := record(out)
-		n.end = end
-		slip.End()
-		return n, nil
+		x.name, x.typ = name, TypeSimple
+		return x.done(s, slip, out), nil
 	}
-	return nil, baton.Permanent(fmt.Errorf("%w %q", ErrUnknownTaskType, typ)) // checked when the fork started
 }
 
-// runDynamicScript runs an INLINE, LAMBDA or JSON_JQ_TRANSFORM task of a dynamic fork: its
-// program is in its input, compiled at each run.
-func (w *Workflow) runDynamicScript(ctx context.Context, typ string, in map[string]any) (map[string]any, error) {
-	var (
-		p   Program
-		err error
-	)
-	switch typ {
-	case "INLINE":
-		switch et, _ := in["evaluatorType"].(string); et {
-		case "value-param":
-			name, _ := in["expression"].(string)
-			return map[string]any{"result": deepCopy(in[name])}, nil
-		case "javascript", "graaljs":
-			if w.cfg.js == nil {
-				return nil, baton.Permanent(fmt.Errorf("%w: INLINE needs JavaScript", ErrNoEngine))
-			}
-			src, _ := in["expression"].(string)
-			p, err = w.cfg.js.CompileJavaScript(src)
-		default:
-			return nil, baton.Permanent(fmt.Errorf("%w: evaluatorType %q (want javascript, graaljs or value-param)", ErrMalformed, et))
-		}
-	case "LAMBDA":
-		src, _ := in["scriptExpression"].(string)
-		p, err = w.cfg.js.CompileJavaScript(lambdaSource(src))
-	default:
-		src, _ := in["queryExpression"].(string)
-		p, err = w.cfg.jq.CompileJQ(src)
+func (t *dynamicTask) checkDynamic(_ *Workflow, wt *WorkflowTask) error {
+	if wt.DynamicTaskNameParam == "" {
+		return fmt.Errorf("%w: dynamicTaskNameParam is required for %s", ErrMalformed, TypeDynamic)
 	}
+	return nil
+}
+
+func (t *dynamicTask) runDynamic(ctx context.Context, w *Workflow, s *state, slip *baton.Slip, wt *WorkflowTask, x *execution) (*state, error) {
+	x.name, _ = x.in[wt.DynamicTaskNameParam].(string)
+	x.typ = TypeSimple
+	worker, err := w.worker(x.name)
 	if err != nil {
-		return nil, baton.Permanent(fmt.Errorf("%w: %w", ErrBadExpression, err))
+		return nil, baton.Permanent(err)
 	}
-	v, err := w.runProgram(ctx, p, in)
+	out, err := callWorker(ctx, worker, x.in)
 	if err != nil {
 		return nil, err
 	}
-	return scriptOutput(typ, v), nil
+	return x.done(s, slip, out), nil
 }

@@ -7,45 +7,50 @@ import (
 	"github.com/baton-go/baton"
 )
 
-// simpleTask is a SIMPLE task's stage: call the worker registered for the task's name (or
-// echo, under WithEcho) with the resolved input and record its output.
-func (w *Workflow) simpleTask(ct *ctask) stageFn {
-	worker := w.cfg.workers[ct.name] // nil only under WithEcho: checked at load
-	return func(ctx context.Context, s *state, slip *baton.Slip) (*state, error) {
-		iter, id, in, err := w.begin(ct, s)
-		if err != nil {
-			return nil, err
-		}
-		out, err := callWorker(ctx, worker, in)
-		if err != nil {
-			return nil, err
-		}
-		return completed(s, slip, ct, id, iter, in, out), nil
+// simpleTask is a SIMPLE task: it calls the worker registered for the task's name (or echoes,
+// under WithEcho) with the resolved input, and outputs what the worker returns.
+type simpleTask struct{ ctask }
+
+func (t *simpleTask) compile(c *compiler, _ place) {
+	if t.name == "" {
+		c.fail(t.ref, "name", fmt.Errorf("%w: a %s task needs a name", ErrMalformed, TypeSimple))
+	} else if _, ok := c.cfg.workers[t.name]; !ok && !c.cfg.echo {
+		c.fail(t.ref, "name", fmt.Errorf("%w for task name %q", ErrNoWorker, t.name))
 	}
 }
 
-// dynamicNameTask is a DYNAMIC task's stage: the worker's name is the value of the input
-// parameter dynamicTaskNameParam, known only when the task runs.
-func (w *Workflow) dynamicNameTask(ct *ctask) stageFn {
+func (t *simpleTask) process(w *Workflow) stageFn {
+	worker := w.cfg.workers[t.name] // nil only under WithEcho: checked at load
 	return func(ctx context.Context, s *state, slip *baton.Slip) (*state, error) {
-		iter, id, in, err := w.begin(ct, s)
+		x, err := w.begin(&t.ctask, s)
 		if err != nil {
 			return nil, err
 		}
-		name, _ := in[ct.param].(string)
-		worker, err := w.worker(name)
-		if err != nil {
-			return nil, baton.Permanent(fmt.Errorf("%s %q: %w", ct.param, name, err))
-		}
-		out, err := callWorker(ctx, worker, in)
+		out, err := callWorker(ctx, worker, x.in)
 		if err != nil {
 			return nil, err
 		}
-		return s.withTask(&taskState{
-			ref: ct.ref, name: name, typ: "SIMPLE", taskID: id, status: TaskCompleted,
-			input: in, output: out, iteration: iter,
-		}, slip.Hops()), nil
+		return x.done(s, slip, out), nil
 	}
+}
+
+func (t *simpleTask) checkDynamic(_ *Workflow, wt *WorkflowTask) error {
+	if wt.Name == "" {
+		return fmt.Errorf("%w: a %s task needs a name", ErrMalformed, TypeSimple)
+	}
+	return nil
+}
+
+func (t *simpleTask) runDynamic(ctx context.Context, w *Workflow, s *state, slip *baton.Slip, _ *WorkflowTask, x *execution) (*state, error) {
+	worker, err := w.worker(x.name)
+	if err != nil {
+		return nil, baton.Permanent(err)
+	}
+	out, err := callWorker(ctx, worker, x.in)
+	if err != nil {
+		return nil, err
+	}
+	return x.done(s, slip, out), nil
 }
 
 // worker finds the worker of a task name known only at run time (nil: echo).

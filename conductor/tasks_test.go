@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/baton-go/baton"
@@ -299,37 +300,47 @@ func TestInlineJavaScript(t *testing.T) {
 	assert.Equal(t, float64(2), e.Output["r"])
 }
 
+// Retry and timeout policies run on synctest's virtual clock, in the definition's own seconds:
+// the waits are exact and take no real time.
 func TestRetriesDoNotCorruptState(t *testing.T) {
-	var calls atomic.Int32
-	flaky := func(_ context.Context, in map[string]any) (map[string]any, error) {
-		in["mutated"] = true // the worker's own copy: harmless
-		if calls.Add(1)%3 != 0 {
-			return nil, errors.New("flaky")
+	synctest.Test(t, func(t *testing.T) {
+		var calls atomic.Int32
+		flaky := func(_ context.Context, in map[string]any) (map[string]any, error) {
+			in["mutated"] = true // the worker's own copy: harmless
+			if calls.Add(1)%3 != 0 {
+				return nil, errors.New("flaky")
+			}
+			return map[string]any{"ok": in["v"]}, nil
 		}
-		return map[string]any{"ok": in["v"]}, nil
-	}
-	def := `{"name":"w","tasks":[{"name":"flaky","taskReferenceName":"f","inputParameters":{"v":"${workflow.input.v}"},
-	  "taskDefinition":{"name":"flaky","retryCount":2,"retryLogic":"LINEAR_BACKOFF","retryDelaySeconds":1,"backoffScaleFactor":2}}],
-	  "outputParameters":{"f":"${f.output}","in":"${f.input}"}}`
-	e := runBoth(t, def, map[string]any{"v": "x"}, WithWorker("flaky", flaky), WithTimeUnit(time.Millisecond))
-	require.Equal(t, StatusCompleted, e.Status, e.Reason)
-	assert.Equal(t, map[string]any{"ok": "x"}, e.Output["f"])
-	assert.Equal(t, map[string]any{"v": "x"}, e.Output["in"])
-	assert.Equal(t, 3, e.Tasks[0].Attempts)
+		def := `{"name":"w","tasks":[{"name":"flaky","taskReferenceName":"f","inputParameters":{"v":"${workflow.input.v}"},
+		  "taskDefinition":{"name":"flaky","retryCount":2,"retryLogic":"LINEAR_BACKOFF","retryDelaySeconds":1,"backoffScaleFactor":2}}],
+		  "outputParameters":{"f":"${f.output}","in":"${f.input}"}}`
+		start := time.Now()
+		e := runBoth(t, def, map[string]any{"v": "x"}, WithWorker("flaky", flaky))
+		assert.Equal(t, 2*(2+4)*time.Second, time.Since(start), "waits of 1s×2×1 and 1s×2×2, in each strategy's run")
+		require.Equal(t, StatusCompleted, e.Status, e.Reason)
+		assert.Equal(t, map[string]any{"ok": "x"}, e.Output["f"])
+		assert.Equal(t, map[string]any{"v": "x"}, e.Output["in"])
+		assert.Equal(t, 3, e.Tasks[0].Attempts)
+	})
 }
 
 func TestRetriesExhausted(t *testing.T) {
-	failing := func(context.Context, map[string]any) (map[string]any, error) { return nil, errors.New("down") }
-	def := `{"name":"w","tasks":[{"name":"bad","taskReferenceName":"b"},{"name":"bad","taskReferenceName":"never"}]}`
-	td := &TaskDef{Name: "bad", RetryCount: 2, RetryLogic: "EXPONENTIAL_BACKOFF", RetryDelaySeconds: 1}
-	e := runBoth(t, def, nil, WithWorker("bad", failing), WithTaskDefs(td), WithTimeUnit(time.Millisecond))
-	require.Equal(t, StatusFailed, e.Status)
-	var te *TaskError
-	require.ErrorAs(t, e.Err, &te)
-	assert.Equal(t, "b", te.Task)
-	assert.Equal(t, 3, te.Attempts)
-	assert.ErrorIs(t, e.Err, ErrTaskFailed)
-	assert.Equal(t, []string{"b:FAILED"}, summary(e))
+	synctest.Test(t, func(t *testing.T) {
+		failing := func(context.Context, map[string]any) (map[string]any, error) { return nil, errors.New("down") }
+		def := `{"name":"w","tasks":[{"name":"bad","taskReferenceName":"b"},{"name":"bad","taskReferenceName":"never"}]}`
+		td := &TaskDef{Name: "bad", RetryCount: 2, RetryLogic: "EXPONENTIAL_BACKOFF", RetryDelaySeconds: 1}
+		start := time.Now()
+		e := runBoth(t, def, nil, WithWorker("bad", failing), WithTaskDefs(td))
+		assert.Equal(t, 2*(1+2)*time.Second, time.Since(start), "waits of 1s and 2s, in each strategy's run")
+		require.Equal(t, StatusFailed, e.Status)
+		var te *TaskError
+		require.ErrorAs(t, e.Err, &te)
+		assert.Equal(t, "b", te.Task)
+		assert.Equal(t, 3, te.Attempts)
+		assert.ErrorIs(t, e.Err, ErrTaskFailed)
+		assert.Equal(t, []string{"b:FAILED"}, summary(e))
+	})
 }
 
 func TestOptionalTask(t *testing.T) {
@@ -342,48 +353,65 @@ func TestOptionalTask(t *testing.T) {
 	assert.Equal(t, map[string]any{"b": nil}, e.Output["n"])
 }
 
+// sleeper works for an hour, or until ctx is done: longer than any timeout of the tests.
 func sleeper(ctx context.Context, in map[string]any) (map[string]any, error) {
 	select {
 	case <-ctx.Done():
 		return nil, ctx.Err()
-	case <-time.After(time.Second):
+	case <-time.After(time.Hour):
 		return in, nil
 	}
 }
 
 func TestTaskTimeout(t *testing.T) {
 	def := `{"name":"w","tasks":[{"name":"sleep","taskReferenceName":"s","taskDefinition":{"name":"sleep","timeoutSeconds":5,"timeoutPolicy":"%s"}}]}`
-	e := runBoth(t, fmt.Sprintf(def, "TIME_OUT_WF"), nil, WithWorker("sleep", sleeper), WithTimeUnit(time.Millisecond))
-	assert.Equal(t, StatusTimedOut, e.Status)
-	assert.ErrorIs(t, e.Err, ErrTimedOut)
-	assert.Equal(t, 1, strings.Count(e.Err.Error(), "conductor:"), "the text names the package once: %v", e.Err)
-	assert.NotContains(t, e.Err.Error(), "baton:", "nor Baton's beneath it")
-	assert.Equal(t, []string{"s:TIMED_OUT"}, summary(e))
-	e = runBoth(t, fmt.Sprintf(def, "RETRY"), nil, WithWorker("sleep", sleeper), WithTimeUnit(time.Millisecond))
-	assert.Equal(t, StatusFailed, e.Status)
+	synctest.Test(t, func(t *testing.T) {
+		start := time.Now()
+		e := runBoth(t, fmt.Sprintf(def, "TIME_OUT_WF"), nil, WithWorker("sleep", sleeper))
+		assert.Equal(t, 2*5*time.Second, time.Since(start), "timeoutSeconds, in each strategy's run")
+		assert.Equal(t, StatusTimedOut, e.Status)
+		assert.ErrorIs(t, e.Err, ErrTimedOut)
+		assert.Equal(t, 1, strings.Count(e.Err.Error(), "conductor:"), "the text names the package once: %v", e.Err)
+		assert.NotContains(t, e.Err.Error(), "baton:", "nor Baton's beneath it")
+		assert.Equal(t, []string{"s:TIMED_OUT"}, summary(e))
+	})
+	synctest.Test(t, func(t *testing.T) {
+		start := time.Now()
+		e := runBoth(t, fmt.Sprintf(def, "RETRY"), nil, WithWorker("sleep", sleeper))
+		assert.Equal(t, 2*5*time.Second, time.Since(start))
+		assert.Equal(t, StatusFailed, e.Status)
+	})
 }
 
 func TestWorkflowTimeout(t *testing.T) {
-	def := `{"name":"w","timeoutSeconds":10,"tasks":[{"name":"sleep","taskReferenceName":"s"}]}`
-	e := runBoth(t, def, nil, WithWorker("sleep", sleeper), WithTimeUnit(time.Millisecond))
-	assert.Equal(t, StatusTimedOut, e.Status)
-	assert.ErrorIs(t, e.Err, ErrTimedOut)
+	synctest.Test(t, func(t *testing.T) {
+		def := `{"name":"w","timeoutSeconds":10,"tasks":[{"name":"sleep","taskReferenceName":"s"}]}`
+		start := time.Now()
+		e := runBoth(t, def, nil, WithWorker("sleep", sleeper))
+		assert.Equal(t, 2*10*time.Second, time.Since(start), "the workflow's timeoutSeconds, in each strategy's run")
+		assert.Equal(t, StatusTimedOut, e.Status)
+		assert.ErrorIs(t, e.Err, ErrTimedOut)
+	})
 }
 
 func TestCancelledRunIsTerminated(t *testing.T) {
 	for _, s := range strategies {
-		rt, err := New(WithStrategy(s), WithWorker("sleep", sleeper))
-		require.NoError(t, err)
-		w, err := rt.Load([]byte(`{"name":"w","tasks":[{"name":"sleep","taskReferenceName":"s"}]}`))
-		require.NoError(t, err)
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Millisecond)
-		e, err := w.Run(ctx, nil)
-		cancel()
-		assert.ErrorIs(t, err, ErrTerminated)
-		assert.Equal(t, StatusTerminated, e.Status)
-		require.NoError(t, w.Close())
-		_, err = w.Run(context.Background(), nil)
-		assert.ErrorIs(t, err, ErrClosed)
+		synctest.Test(t, func(t *testing.T) {
+			rt, err := New(WithStrategy(s), WithWorker("sleep", sleeper))
+			require.NoError(t, err)
+			w, err := rt.Load([]byte(`{"name":"w","tasks":[{"name":"sleep","taskReferenceName":"s"}]}`))
+			require.NoError(t, err)
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Millisecond)
+			start := time.Now()
+			e, err := w.Run(ctx, nil)
+			assert.Equal(t, 5*time.Millisecond, time.Since(start), "the run stops when its context does")
+			cancel()
+			assert.ErrorIs(t, err, ErrTerminated)
+			assert.Equal(t, StatusTerminated, e.Status)
+			require.NoError(t, w.Close())
+			_, err = w.Run(context.Background(), nil)
+			assert.ErrorIs(t, err, ErrClosed)
+		})
 	}
 }
 

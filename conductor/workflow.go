@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"math"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -24,30 +23,32 @@ import (
 type Workflow struct {
 	cfg      *config
 	def      *WorkflowDef
-	tasks    map[string]*ctask // by ref
+	tasks    map[string]kind // by ref
 	top      []string
 	output   *mapTmpl
 	depth    int // fork nesting: pipelines[0..depth]
 	pipes    []*baton.Pipeline[*state]
 	children []*Workflow // sub-workflows compiled at load
 	names    []string    // of the pipelines, one per fork level (see claimNames)
-	// taskStages are the tasks in definition order, each with the index of its stage.
+	// taskStages are the tasks in definition order, each with the index of its stage in the
+	// pipeline of its level.
 	taskStages []taskStage
+	owners     map[string]*ctask // the task of each stage name (a loop's, for its hidden stage)
 
 	mu      sync.Mutex
 	dynamic map[string]*Workflow // sub-workflows compiled at run time, by name@version
 	closed  atomic.Bool
 }
 
-// taskStage is a task and the index of its stage in each of the workflow's pipelines.
+// taskStage is a task and the index of its stage in the pipeline of its fork level.
 type taskStage struct {
-	ct    *ctask
+	k     kind
 	stage int
 }
 
 // compileWorkflow compiles def; stack lists the definitions being compiled (cycles).
 func compileWorkflow(cfg *config, def *WorkflowDef, stack []string) (*Workflow, error) {
-	w := &Workflow{cfg: cfg, def: def, tasks: map[string]*ctask{}}
+	w := &Workflow{cfg: cfg, def: def, tasks: map[string]kind{}}
 	c := &compiler{cfg: cfg, w: w, stack: stack}
 	c.compile()
 	if len(c.errs) == 0 {
@@ -62,28 +63,19 @@ func compileWorkflow(cfg *config, def *WorkflowDef, stack []string) (*Workflow, 
 	return w, nil
 }
 
-// build makes the stages and one pipeline per fork level.
+// build makes the stages and one pipeline per fork level, holding the stages of that level
+// alone: the tasks there, and the hidden stages their kinds add there.
 func (w *Workflow) build() error {
-	var stages []baton.Stage[*state]
-	var extra []baton.StageOption
-	if w.cfg.strategy == baton.Choreographed {
-		extra = append(extra, baton.Workers(w.cfg.concurrency))
+	b := &stageSet{w: w, levels: make([][]baton.Stage[*state], w.depth+1), shared: make([][]baton.Stage[*state], w.depth+1)}
+	w.owners = map[string]*ctask{}
+	for _, k := range w.sortedTasks() {
+		ct := k.base()
+		w.taskStages = append(w.taskStages, taskStage{k, b.add(ct.depth, ct.ref, ct, k.process(w), ct.opts...)})
+		k.hiddenStages(w, b)
 	}
-	for _, ct := range w.sortedTasks() {
-		opts := append(append([]baton.StageOption{}, ct.opts...), extra...)
-		w.taskStages = append(w.taskStages, taskStage{ct, len(stages)})
-		stages = append(stages, baton.SlipFunc(ct.ref, w.step(w.stageFunc(ct)), opts...))
-		if ct.typ == "DO_WHILE" {
-			stages = append(stages, baton.SlipFunc(loopStage(ct.ref), w.step(w.loopNext(ct)), extra...))
-		}
-	}
-	// The dynamic stage runs tasks of many policies: it carries out each one's itself (see
-	// dynamicTask), and Baton retries it for as long as the stage says.
-	dynOpts := append([]baton.StageOption{baton.Retry(baton.RetryPolicy{MaxAttempts: math.MaxInt32})}, extra...)
-	stages = append(stages, baton.SlipFunc(dynamicStage, w.step(w.dynamicTask), dynOpts...))
 	w.names = w.claimNames()
-	for _, name := range w.names {
-		p, err := baton.New(stages, w.pipelineOptions(name)...)
+	for level, name := range w.names {
+		p, err := baton.New(append(b.levels[level], b.shared[level]...), w.pipelineOptions(name)...)
 		if err != nil {
 			return err
 		}
@@ -92,7 +84,47 @@ func (w *Workflow) build() error {
 	return nil
 }
 
-func (w *Workflow) sortedTasks() []*ctask {
+// stageSet collects the stages of each fork level's pipeline.
+type stageSet struct {
+	w      *Workflow
+	levels [][]baton.Stage[*state] // the tasks' stages, in definition order, by level
+	shared [][]baton.Stage[*state] // the stages tasks share, after those, by level (see share)
+}
+
+// add adds the stage name, of task owner (nil: none), at level, and returns its index in the
+// level's pipeline.
+func (b *stageSet) add(level int, name string, owner *ctask, fn stageFn, opts ...baton.StageOption) int {
+	b.levels[level] = append(b.levels[level], b.stage(level, name, fn, opts))
+	if owner != nil {
+		b.w.owners[name] = owner
+	}
+	return len(b.levels[level]) - 1
+}
+
+// share adds the stage name at level, after the tasks' own, once however many tasks add it.
+func (b *stageSet) share(level int, name string, fn stageFn, opts ...baton.StageOption) {
+	for _, s := range b.shared[level] {
+		if s.Name() == name {
+			return
+		}
+	}
+	b.shared[level] = append(b.shared[level], b.stage(level, name, fn, opts))
+}
+
+// stage makes the stage name at level. Its Workers are WithConcurrency's (see there) under
+// choreography, and under orchestration at fork levels: a pipeline drives fork branches with
+// as many drivers as its stages have workers (at least GOMAXPROCS), so without them a level of
+// few stages would run few branches at once, however many runs fork. The top level's steps run
+// in Run's goroutine under orchestration.
+func (b *stageSet) stage(level int, name string, fn stageFn, opts []baton.StageOption) baton.Stage[*state] {
+	opts = slices.Clip(opts)
+	if level > 0 || b.w.cfg.strategy == baton.Choreographed {
+		opts = append(opts, baton.Workers(b.w.cfg.concurrency))
+	}
+	return baton.SlipFunc(name, b.w.step(fn), opts...)
+}
+
+func (w *Workflow) sortedTasks() []kind {
 	c := compiler{w: w}
 	return c.sorted()
 }
@@ -116,34 +148,6 @@ func (w *Workflow) step(fn stageFn) stageFn {
 		}
 		n.hop = slip.Hops()
 		return n, nil
-	}
-}
-
-// stageFunc returns the Process function of ct's stage.
-func (w *Workflow) stageFunc(ct *ctask) func(context.Context, *state, *baton.Slip) (*state, error) {
-	switch ct.typ {
-	case "SIMPLE":
-		return w.simpleTask(ct)
-	case "SWITCH", "DECISION":
-		return w.switchTask(ct)
-	case "FORK_JOIN":
-		return w.forkTask(ct)
-	case "FORK_JOIN_DYNAMIC":
-		return w.dynamicForkTask(ct)
-	case "JOIN":
-		return w.joinTask(ct)
-	case "DO_WHILE":
-		return w.loopTask(ct)
-	case "SET_VARIABLE":
-		return w.setVariableTask(ct)
-	case "TERMINATE":
-		return w.terminateTask(ct)
-	case "SUB_WORKFLOW":
-		return w.subWorkflowTask(ct)
-	case "DYNAMIC":
-		return w.dynamicNameTask(ct)
-	default: // INLINE, LAMBDA, JSON_JQ_TRANSFORM
-		return w.scriptTask(ct)
 	}
 }
 
@@ -269,15 +273,6 @@ func (w *Workflow) runError(err error, final *state) error {
 	return &TaskError{Task: ct.ref, Type: ct.typ, Attempts: se.Attempts, Err: se.Err}
 }
 
-// stageTask is the task behind a stage name (a loop for its hidden stage).
-func (w *Workflow) stageTask(stage string) *ctask {
-	if ct, ok := w.tasks[stage]; ok {
-		return ct
-	}
-	for _, ct := range w.tasks {
-		if ct.typ == "DO_WHILE" && loopStage(ct.ref) == stage {
-			return ct
-		}
-	}
-	return nil
-}
+// stageTask is the task behind a stage name (a loop for its hidden stage), nil for the
+// dynamic stage.
+func (w *Workflow) stageTask(stage string) *ctask { return w.owners[stage] }

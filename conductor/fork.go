@@ -9,6 +9,10 @@ import (
 	"github.com/baton-go/baton"
 )
 
+// This file holds what FORK_JOIN and FORK_JOIN_DYNAMIC share: each branch runs as a message
+// of its own, along a slip of the branch's tasks, in the pipeline one fork level down, all at
+// once; the fork waits for the branches its JOIN waits for and merges their results (see fork).
+
 // forkFailure is the error of a fork whose branch failed: the branch's error, and the log
 // entries of all its branches, which the fork's dropped state cannot carry.
 type forkFailure struct {
@@ -19,26 +23,21 @@ type forkFailure struct {
 func (f *forkFailure) Error() string { return f.err.Error() }
 func (f *forkFailure) Unwrap() error { return f.err }
 
-// forkTask is a FORK_JOIN task's stage: each branch runs as a message of its own, along a
-// slip of the branch's tasks, in the pipeline one fork level down, all at once. The fork waits
-// for the branches its JOIN waits for (those holding a task of joinOn; none when joinOn is
-// empty) and merges their results in branch order (task outputs, variables, log); the other
-// branches go on while the run does, and reach its state when it ends (see awaitBranches).
-// The first branch to fail or TERMINATE while the fork waits stops the others at their next
-// step; a failure fails the fork, a TERMINATE ends the run. The following JOIN then completes
-// at once.
-func (w *Workflow) forkTask(ct *ctask) stageFn {
-	return func(ctx context.Context, s *state, slip *baton.Slip) (*state, error) {
-		iter, id, in, err := w.begin(ct, s)
-		if err != nil {
-			return nil, err
-		}
-		branches := make([]*state, len(ct.branches))
-		for i, refs := range ct.branches {
-			branches[i] = s.branch(refs, ct.depth+1)
-		}
-		head := completed(s, slip, ct, id, iter, in, nil)
-		return w.fork(ctx, head, slip, branches, ct.joined)
+// forkKind is the kind of a fork, which a JOIN must follow.
+type forkKind interface {
+	kind
+	// checkJoin checks the joinOn of the JOIN j that follows the fork, once every task is
+	// compiled.
+	checkJoin(c *compiler, j *joinTask)
+	// joinedTasks returns the tasks whose outputs the JOIN outputs, given its joinOn, on the
+	// state it runs on.
+	joinedTasks(s *state, joinOn []string) []string
+}
+
+// followedByJoin checks that fork ct, at at, is followed by a JOIN.
+func (c *compiler) followedByJoin(ct *ctask, at place) {
+	if at.i+1 >= len(at.list) || at.list[at.i+1] == nil || taskType(at.list[at.i+1]) != TypeJoin {
+		c.fail(ct.ref, "type", fmt.Errorf("%w: a %s must be followed by a %s", ErrMalformed, ct.typ, TypeJoin))
 	}
 }
 
@@ -183,11 +182,11 @@ func (b *batch) merge(into *state, pick func(i int) bool) (*state, []TaskRun) {
 		for j := len(added) - 1; j >= 0; j-- {
 			e := added[j]
 			entries = append(entries, e)
-			if e.Type == "SET_VARIABLE" && e.Status == TaskCompleted {
+			if vars, ok := setVariables(e); ok {
 				if !varsCopied {
 					merged.vars, varsCopied = cloneVars(merged.vars), true
 				}
-				maps.Copy(merged.vars, deepCopy(e.Input).(map[string]any))
+				maps.Copy(merged.vars, deepCopy(vars).(map[string]any))
 			}
 		}
 	}
@@ -257,66 +256,5 @@ func (w *Workflow) awaitBranches(ri *runInfo, final *state) *state {
 		merged, entries := b.merge(final, func(j int) bool { return !b.joined[j] })
 		merged.log = appendLog(merged.log, entries)
 		final = merged
-	}
-}
-
-// dynamicForkTask is a FORK_JOIN_DYNAMIC task's stage: the input parameter
-// dynamicForkTasksParam holds a list of task definitions, and dynamicForkTasksInputParamName a
-// map from their reference names to their inputs. The list is checked first (types, fields,
-// engines, policies: see dynamicTasks); then each task runs as a branch of its own, as in
-// FORK_JOIN, in the hidden stage dynamicStage, with its task definition's policies (see
-// dynamicTask). The fork waits for them all; the JOIN that follows outputs them all.
-func (w *Workflow) dynamicForkTask(ct *ctask) stageFn {
-	return func(ctx context.Context, s *state, slip *baton.Slip) (*state, error) {
-		iter, id, in, err := w.begin(ct, s)
-		if err != nil {
-			return nil, err
-		}
-		tasks, err := w.dynamicTasks(in[ct.wt.DynamicForkTasksParam])
-		if err != nil {
-			return nil, baton.Permanent(fmt.Errorf("%s: %w", ct.wt.DynamicForkTasksParam, err))
-		}
-		inputs, _ := in[ct.wt.DynamicForkTasksInputParamName].(map[string]any)
-		branches := make([]*state, len(tasks))
-		refs := make([]any, len(tasks))
-		for i, t := range tasks {
-			b := s.branch([]string{dynamicStage}, ct.depth+1)
-			b.dyn, b.dynIter = t, iter
-			b.dynIn, _ = inputs[t.TaskReferenceName].(map[string]any)
-			branches[i] = b
-			refs[i] = t.TaskReferenceName
-		}
-		head := completed(s, slip, ct, id, iter, in, map[string]any{"forkedTasks": refs})
-		return w.fork(ctx, head, slip, branches, nil)
-	}
-}
-
-// joinTask is a JOIN task's stage. Its fork has already waited for the branches it joins;
-// the JOIN outputs {ref: output} for each task of joinOn that ran (a failed optional one
-// included), as Conductor does: nothing for an empty joinOn. After a dynamic fork it outputs
-// each forked task, whatever its joinOn says (Conductor replaces it with the forked tasks).
-func (w *Workflow) joinTask(ct *ctask) stageFn {
-	return func(ctx context.Context, s *state, slip *baton.Slip) (*state, error) {
-		iter, id, in, err := w.begin(ct, s)
-		if err != nil {
-			return nil, err
-		}
-		refs := ct.wt.JoinOn
-		if ct.fork != nil && ct.fork.typ == "FORK_JOIN_DYNAMIC" {
-			refs = nil
-			if f, ok := s.tasks[ct.fork.ref]; ok {
-				forked, _ := f.output["forkedTasks"].([]any)
-				for _, r := range forked {
-					refs = append(refs, r.(string))
-				}
-			}
-		}
-		out := map[string]any{}
-		for _, r := range refs {
-			if t, ok := s.tasks[r]; ok {
-				out[r] = deepCopy(t.output)
-			}
-		}
-		return completed(s, slip, ct, id, iter, in, out), nil
 	}
 }

@@ -1,0 +1,151 @@
+package conductor
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/baton-go/baton"
+)
+
+// subWorkflowTask is a SUB_WORKFLOW task: it runs the child definition (registered with
+// WithDefinitions, or inline) to its end with the task's input as the child's input, and
+// outputs the child's output plus "subWorkflowId". A child that does not complete fails the
+// task (which is retried as its policy says). The child's tasks are in its own log, not the
+// parent's. A name given by an expression is looked up, and compiled, at its first run.
+type subWorkflowTask struct {
+	ctask
+	sub     *Workflow // the child, when compiled at load (inline, or a literal name) ...
+	subName *template // ... or its name, to resolve at each run
+	subVer  int
+}
+
+func (t *subWorkflowTask) compile(c *compiler, _ place) {
+	p := t.wt.SubWorkflowParam
+	if p == nil || (p.Name == "" && p.WorkflowDefinition == nil) {
+		c.fail(t.ref, "subWorkflowParam.name", fmt.Errorf("%w: required for %s", ErrMalformed, TypeSubWorkflow))
+		return
+	}
+	t.subVer = p.Version
+	if p.WorkflowDefinition != nil {
+		t.sub = c.child(&t.ctask, p.WorkflowDefinition)
+		return
+	}
+	tm, err := parseTemplate(p.Name)
+	if err != nil {
+		c.fail(t.ref, "subWorkflowParam.name", err)
+		return
+	}
+	name, literal := tm.literal()
+	if !literal {
+		t.subName = tm
+		return
+	}
+	def := c.cfg.lookup(name, p.Version)
+	if def == nil {
+		c.fail(t.ref, "subWorkflowParam.name", fmt.Errorf("%w %q version %d (see WithDefinitions)", ErrUnknownWorkflow, name, p.Version))
+		return
+	}
+	t.sub = c.child(&t.ctask, def)
+}
+
+// child compiles a sub-workflow at load, refusing cycles.
+func (c *compiler) child(ct *ctask, def *WorkflowDef) *Workflow {
+	key := fmt.Sprintf("%s@%d", def.Name, def.Version)
+	if slices.Contains(c.stack, key) {
+		c.fail(ct.ref, "subWorkflowParam.name", fmt.Errorf("%w: sub-workflow cycle %s -> %s", ErrMalformed, strings.Join(c.stack, " -> "), key))
+		return nil
+	}
+	w, err := compileWorkflow(c.cfg, def, append(slices.Clone(c.stack), key))
+	if err != nil {
+		c.fail(ct.ref, "subWorkflowParam", err)
+		return nil
+	}
+	c.w.children = append(c.w.children, w)
+	return w
+}
+
+// exprs yields the expressions of a name to resolve at run time.
+func (t *subWorkflowTask) exprs(yield func(field string, p *path)) {
+	if t.subName == nil {
+		return
+	}
+	for _, p := range t.subName.parts {
+		if p.expr != nil {
+			yield("subWorkflowParam.name", p.expr)
+		}
+	}
+}
+
+func (t *subWorkflowTask) process(w *Workflow) stageFn {
+	return func(ctx context.Context, s *state, slip *baton.Slip) (*state, error) {
+		x, err := w.begin(&t.ctask, s)
+		if err != nil {
+			return nil, err
+		}
+		child := t.sub
+		if child == nil {
+			v, err := (&resolver{s: s, taskID: x.id, strict: w.cfg.strict}).template(t.subName)
+			if err != nil {
+				return nil, baton.Permanent(fmt.Errorf("subWorkflowParam.name: %w", err))
+			}
+			name, _ := v.(string)
+			if child, err = w.child(name, t.subVer); err != nil {
+				return nil, baton.Permanent(fmt.Errorf("subWorkflowParam.name: %w", err))
+			}
+		}
+		out, err := w.runChild(ctx, s, child, child.def.Name, x.id, x.in)
+		if err != nil {
+			return nil, err
+		}
+		return x.done(s, slip, out), nil
+	}
+}
+
+// checkDynamic: a dynamic fork runs registered definitions only, by their name as given (not
+// an expression).
+func (t *subWorkflowTask) checkDynamic(_ *Workflow, wt *WorkflowTask) error {
+	if wt.SubWorkflowParam == nil || wt.SubWorkflowParam.Name == "" {
+		return fmt.Errorf("%w: subWorkflowParam.name is required (a dynamic fork runs registered definitions only)", ErrMalformed)
+	}
+	return nil
+}
+
+func (t *subWorkflowTask) runDynamic(ctx context.Context, w *Workflow, s *state, slip *baton.Slip, wt *WorkflowTask, x *execution) (*state, error) {
+	p := wt.SubWorkflowParam
+	child, err := w.child(p.Name, p.Version)
+	if err != nil {
+		return nil, baton.Permanent(err)
+	}
+	out, err := w.runChild(ctx, s, child, p.Name, x.id, x.in)
+	if err != nil {
+		return nil, err
+	}
+	return x.done(s, slip, out), nil
+}
+
+// runChild runs a sub-workflow for the task id of the run s.
+func (w *Workflow) runChild(ctx context.Context, s *state, child *Workflow, name, id string, in map[string]any) (map[string]any, error) {
+	depth := s.run.subDepth + 1
+	if depth > w.cfg.maxDepth {
+		return nil, baton.Permanent(fmt.Errorf("%w: sub-workflow %q nested %d deep (WithMaxDepth)", ErrLimit, name, depth))
+	}
+	ri := &runInfo{
+		workflowID: id, correlationID: s.run.correlationID,
+		parentID: s.run.workflowID, parentTaskID: id, subDepth: depth,
+	}
+	e, err := child.run(ctx, in, ri)
+	if e == nil {
+		return nil, baton.Permanent(err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("sub-workflow %q (%s) ended %s: %w", name, e.WorkflowID, e.Status, err)
+	}
+	out := copyMap(e.Output)
+	if out == nil {
+		out = map[string]any{}
+	}
+	out["subWorkflowId"] = e.WorkflowID
+	return out, nil
+}
