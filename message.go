@@ -15,7 +15,7 @@ import (
 // Messages are pooled per pipeline; one is owned by exactly one goroutine at a time (the one
 // running its current step, or the one holding it in a channel), so it needs no locking — but
 // for hold and stale, by which a Process caller under choreography takes its message out of an
-// inbox when its context ends (see choreography.claim).
+// inbox when its context ends (see claim.go).
 type message[T any] struct {
 	// The fields every step touches come first, with the slip's own, so that a message moving
 	// between cores at each step (choreography) drags as few cache lines as it can.
@@ -209,7 +209,7 @@ func (p *Pipeline[T]) exitedAtBegin(m *message[T]) {
 }
 
 // release recycles a delivered message. A message its waiter claimed from an inbox (see
-// choreography.claim) is released twice, by its waiter and when its stale copy is dropped: the
+// claim.go) is released twice, by its waiter and when its stale ticket is dropped: the
 // second release ends its time in flight, then recycles it.
 func (p *Pipeline[T]) release(m *message[T]) {
 	if m.stale.Load() != 0 {

@@ -80,9 +80,8 @@ type Comparison[T any] struct {
 	Timeout time.Duration
 	// Wrap, when set, is applied to every stage of the run under strategy s: a place for
 	// middleware, such as instrumentation, that must not change behaviour. (The kit's own
-	// tests plant differences with it.) A wrapper keeps the wrapped stage's options with
-	// baton.Configure(wrapper, baton.OptionsOf(st)) and its Compensator with
-	// baton.Compensable.
+	// tests plant differences with it.) A wrapper that embeds the stage and has an Unwrap
+	// method (baton.Wrapper) keeps the wrapped stage's options and its Compensator.
 	Wrap func(s baton.Strategy, st baton.Stage[T]) baton.Stage[T]
 	// MaxDiffs caps the messages described in a failure (default 10).
 	MaxDiffs int
