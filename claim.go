@@ -29,10 +29,7 @@ func generation(hold uint64) uint32         { return uint32(hold >> 2) }
 func (c *choreography[T]) process(m *message[T]) {
 	m.sink = m.reply
 	m.claimable = true
-	done := m.done
-	if done == nil { // only Shutdown's abort can end the pipeline's own context
-		done = c.p.abortCtx.Done()
-	}
+	done := c.p.waitDone(m)
 	c.dispatch(m)
 	select {
 	case <-m.reply:

@@ -47,16 +47,7 @@ func (p *Pipeline[T]) derive(parent context.Context) (ctx context.Context, detac
 	if parent.Done() == nil {
 		return &joinedContext{Context: p.base, values: parent}, nil, nil
 	}
-	return p.deriveCancellable(parent)
-}
-
-// deriveCancellable is derive for a parent that can be cancelled. It is a function of its own
-// so that what its closure captures is allocated only on this path.
-func (p *Pipeline[T]) deriveCancellable(parent context.Context) (context.Context, func() bool, context.CancelCauseFunc) {
-	cctx, cancel := context.WithCancelCause(parent)
-	abortCtx := p.abortCtx
-	detach := context.AfterFunc(abortCtx, func() { cancel(context.Cause(abortCtx)) })
-	return &markedContext{Context: cctx, p: p}, detach, cancel
+	return p.deriveWithin(parent, p.abortCtx) // a function of its own: what its closure captures is allocated only here
 }
 
 // deriveWithin returns a context for a streamed message under its own parent (MessageContexts):

@@ -148,10 +148,7 @@ func (o *orchestrator[T]) take(i int, m *message[T]) int {
 			sem <- struct{}{} // compensation runs whatever the context says
 			return slotTaken
 		}
-		done := m.done
-		if done == nil {
-			done = o.p.abortCtx.Done()
-		}
+		done := o.p.waitDone(m)
 		select {
 		case sem <- struct{}{}:
 			return slotTaken

@@ -188,27 +188,15 @@ func New[T any](stages []Stage[T], opts ...Option) (*Pipeline[T], error) {
 
 // safely calls f, turning a panic (also panic(nil)) into an error.
 func safely(f func()) (err error) {
-	returned := false
-	defer func() {
-		if !returned {
-			err = newPanicError(recover())
-		}
-	}()
-	f()
-	returned = true
-	return nil
+	contain(f, func(pe *PanicError) { err = pe }, func() {})
+	return err
 }
 
 // stageName calls s.Name, turning a panic (also panic(nil)) into an error.
 func stageName[T any](s Stage[T]) (name string, err error) {
-	returned := false
-	defer func() {
-		if !returned {
-			err = fmt.Errorf("Name panicked: %w", newPanicError(recover()))
-		}
-	}()
-	name = s.Name()
-	returned = true
+	if err := safely(func() { name = s.Name() }); err != nil {
+		return "", fmt.Errorf("Name panicked: %w", err)
+	}
 	return name, nil
 }
 

@@ -16,14 +16,10 @@ import (
 // message"). With a context of one of the pipeline's own messages it returns ErrReentrant. Its
 // cost depends on ctx (see "Cost").
 func (p *Pipeline[T]) Process(ctx context.Context, msg T) (T, error) {
-	if err := p.admit(ctx); err != nil {
+	m, err := p.processOne(ctx, msg)
+	if err != nil {
 		return msg, err
 	}
-	if err := p.acquire(ctx, nil); err != nil {
-		return msg, err
-	}
-	m := p.newMessage(ctx, msg, false)
-	p.strat.process(m)
 	out, err := m.value, m.err
 	p.release(m)
 	return out, err
@@ -35,17 +31,27 @@ func (p *Pipeline[T]) Process(ctx context.Context, msg T) (T, error) {
 // shared read-only one: see Result.Log); any other message's log costs one allocation. Seq is
 // 0. A message refused before it was accepted (see Process's errors) has ID 0 and no log.
 func (p *Pipeline[T]) ProcessResult(ctx context.Context, msg T) Result[T] {
-	if err := p.admit(ctx); err != nil {
+	m, err := p.processOne(ctx, msg)
+	if err != nil {
 		return Result[T]{Value: msg, Err: err, Key: p.keyOf(msg)}
 	}
-	if err := p.acquire(ctx, nil); err != nil {
-		return Result[T]{Value: msg, Err: err, Key: p.keyOf(msg)}
-	}
-	m := p.newMessage(ctx, msg, false)
-	p.strat.process(m)
 	r := p.result(m)
 	p.release(m)
 	return r
+}
+
+// processOne admits msg, accepts it and runs it to its end under the strategy, or returns why it
+// was refused. The caller reads the finished message, then releases it.
+func (p *Pipeline[T]) processOne(ctx context.Context, msg T) (*message[T], error) {
+	if err := p.admit(ctx); err != nil {
+		return nil, err
+	}
+	if err := p.acquire(ctx, nil); err != nil {
+		return nil, err
+	}
+	m := p.newMessage(ctx, msg, false)
+	p.strat.process(m)
+	return m, nil
 }
 
 // admit refuses a new message before it waits for anything: ErrClosed once the pipeline is
@@ -66,27 +72,8 @@ func (p *Pipeline[T]) admit(ctx context.Context) error {
 // ctx is done (its cause), the stream's context is done (its cause) or its sending side closed
 // (ErrStreamClosed) — s may be nil — or the pipeline closes (ErrClosed).
 func (p *Pipeline[T]) acquire(ctx context.Context, s *Stream[T]) error {
-	if ctx.Err() != nil {
-		return context.Cause(ctx)
-	}
-	select {
-	case p.slots <- struct{}{}:
-	default:
-		var streamDone, eof <-chan struct{}
-		if s != nil {
-			streamDone, eof = s.ctx.Done(), s.eof
-		}
-		select {
-		case p.slots <- struct{}{}:
-		case <-ctx.Done():
-			return context.Cause(ctx)
-		case <-streamDone:
-			return context.Cause(s.ctx)
-		case <-eof:
-			return ErrStreamClosed
-		case <-p.closing:
-			return ErrClosed
-		}
+	if err := p.room(p.slots, ctx, s); err != nil {
+		return err
 	}
 	if !p.enter() {
 		<-p.slots
@@ -94,6 +81,37 @@ func (p *Pipeline[T]) acquire(ctx context.Context, s *Stream[T]) error {
 	}
 	p.startOnce.Do(p.start)
 	return nil
+}
+
+// room takes a token of tokens — an in-flight slot, or a stream's room for an unread result.
+// While none is free it waits, until ctx is done (its cause), the stream's context is done (its
+// cause) or its sending side closed (ErrStreamClosed) — s may be nil — or the pipeline closes
+// (ErrClosed).
+func (p *Pipeline[T]) room(tokens chan struct{}, ctx context.Context, s *Stream[T]) error {
+	if ctx.Err() != nil {
+		return context.Cause(ctx)
+	}
+	select {
+	case tokens <- struct{}{}:
+		return nil
+	default:
+	}
+	var streamDone, eof <-chan struct{}
+	if s != nil {
+		streamDone, eof = s.ctx.Done(), s.eof
+	}
+	select {
+	case tokens <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	case <-streamDone:
+		return context.Cause(s.ctx)
+	case <-eof:
+		return ErrStreamClosed
+	case <-p.closing:
+		return ErrClosed
+	}
 }
 
 func (p *Pipeline[T]) start() {

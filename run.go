@@ -36,28 +36,19 @@ func (p *Pipeline[T]) Run(ctx context.Context, in iter.Seq[T], opts ...StreamOpt
 		s := p.Stream(ctx, opts...)
 		var (
 			wg     sync.WaitGroup
-			failed any  // the input's panic, as a *PanicError
-			exited bool // the input called runtime.Goexit
+			failed *PanicError // the input's panic
+			exited bool        // the input called runtime.Goexit
 		)
 		wg.Go(func() {
 			defer s.CloseSend()
-			returned := false
-			defer func() {
-				if !returned {
-					if r := recover(); r != nil {
-						failed = newPanicError(r)
-					} else {
-						exited = true
+			contain(func() {
+				for v := range in {
+					if err := s.Submit(ctx, v); err != nil {
+						s.reject(v, err)
+						break
 					}
 				}
-			}()
-			for v := range in {
-				if err := s.Submit(ctx, v); err != nil {
-					s.reject(v, err)
-					break
-				}
-			}
-			returned = true
+			}, func(pe *PanicError) { failed = pe }, func() { exited = true })
 		})
 		consumed := false
 		defer func() {

@@ -28,6 +28,15 @@ func (p *Pipeline[T]) missedDeadline(m *message[T]) error {
 	return nil
 }
 
+// waitDone is what a goroutine waiting for m watches: m's done channel, or, for a message under
+// the pipeline's own context (m.done nil: only Shutdown's abort can end it), the abort's.
+func (p *Pipeline[T]) waitDone(m *message[T]) <-chan struct{} {
+	if m.done != nil {
+		return m.done
+	}
+	return p.abortCtx.Done()
+}
+
 // stopped reports whether m must stop before its current step — its context ended, or
 // Shutdown's deadline passed — and if so sets its error. It is asked as the step starts, after
 // any wait in an inbox or for a worker, so that a queued message stops exactly where it would

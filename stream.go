@@ -161,28 +161,7 @@ func (s *Stream[T]) Submit(ctx context.Context, msg T) error {
 }
 
 // take takes one of the stream's tokens, waiting as Submit says.
-func (s *Stream[T]) take(ctx context.Context) error {
-	select {
-	case s.tokens <- struct{}{}:
-		return nil
-	default:
-	}
-	if ctx.Err() != nil {
-		return context.Cause(ctx)
-	}
-	select {
-	case s.tokens <- struct{}{}:
-		return nil
-	case <-ctx.Done():
-		return context.Cause(ctx)
-	case <-s.ctx.Done():
-		return context.Cause(s.ctx)
-	case <-s.eof:
-		return ErrStreamClosed
-	case <-s.p.closing:
-		return ErrClosed
-	}
-}
+func (s *Stream[T]) take(ctx context.Context) error { return s.p.room(s.tokens, ctx, s) }
 
 // CloseSend ends submission: Results ends once every accepted message has its result. It is safe
 // to call more than once.
