@@ -123,6 +123,9 @@ func (p *Pipeline[T]) deliver(m *message[T]) {
 // completed the default itinerary unrevised costs one atomic add in all, which Stats spreads
 // over every stage. A timed pipeline has counted its steps as they ended (countStep).
 func (p *Pipeline[T]) countSteps(m *message[T]) {
+	if m.err != nil || !m.slip.untouched || p.router != nil {
+		m.slip.flush() // the log is read below and in countRates
+	}
 	if p.countRates(m) { // stats.go: the rates; true when timed, as endStep counted the steps
 		return
 	}

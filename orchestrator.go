@@ -103,7 +103,7 @@ func (o *orchestrator[T]) drive(m *message[T], held *int) int {
 		i = p.next(m) // next is not idempotent (compensation moves its cursor): ask it once per step
 	}
 	for ; i >= 0; i = p.next(m) {
-		if p.stages[i].sem == nil {
+		if p.hot[i].sem == nil {
 			p.act(i, m)
 			continue
 		}

@@ -21,9 +21,9 @@ import (
 // untimed pipeline takes the short path: one call, no context, no defer. A panic in the stage
 // unwinds to the strategy's loop, which hands it to stagePanicked.
 func (p *Pipeline[T]) act(i int, m *message[T]) {
-	st := &p.stages[i]
+	h := &p.hot[i]
 	if m.compensating {
-		p.compensate(st, m)
+		p.compensate(&p.stages[i], m)
 		return
 	}
 	if (m.done != nil || p.aborted.Load()) && p.stopped(m) {
@@ -31,13 +31,13 @@ func (p *Pipeline[T]) act(i int, m *message[T]) {
 	}
 	s := &m.slip
 	s.hops++
-	if !st.defaultPolicy || p.timing {
-		p.policedStep(st, m)
+	if !h.short {
+		p.policedStep(&p.stages[i], m)
 		return
 	}
 	s.attempt = 1
 	m.inStage = true
-	v, err := st.stage.Process(m.ctx, m.value, s)
+	v, err := h.stage.Process(m.ctx, m.value, s)
 	m.inStage = false
 	if err == nil && m.deadline {
 		err = p.missedDeadline(m)
@@ -48,7 +48,7 @@ func (p *Pipeline[T]) act(i int, m *message[T]) {
 		s.rollback()
 		err = withDone(m.ctx, err)
 	}
-	p.endStep(st, m, err)
+	p.endStep(&p.stages[i], m, err)
 }
 
 // endStep records the end of the slip's current step at st, after m.slip.attempt attempts
@@ -72,8 +72,11 @@ func (p *Pipeline[T]) endStep(st *stage[T], m *message[T], err error) {
 		e.outcome = Failed
 		m.err = &StepError{Stage: st.name, Attempts: s.attempt, Err: err}
 	}
-	s.log = append(s.log, e)
-	s.errs = s.errs || err != nil
+	if e.outcome != Succeeded || e.attempts != 1 {
+		s.flush()
+		s.log = append(s.log, e)
+		s.errs = s.errs || err != nil
+	} // else the entry is implied: see Slip.log
 	var now time.Time // one clock read serves the log, the histogram and the events
 	if p.timing {
 		now = time.Now()
