@@ -25,7 +25,7 @@ type Slip struct {
 	// begins, the entries of steps that succeeded at their first attempt since the last
 	// entry written are implied, not written (the step path's commonest write): route[k] is
 	// the k-th step taken, so they are route[len(log):pos]. Read it after flush.
-	log []entry
+	log       []entry
 	pos       int
 	hops      int
 	attempt   int // the current step's attempt number
