@@ -27,7 +27,7 @@ func generation(hold uint64) uint32         { return uint32(hold >> 2) }
 // process sends m into the stage graph and waits for its result — or, once m's context ends,
 // claims it.
 func (c *choreography[T]) process(m *message[T]) {
-	m.sink = m.reply
+	m.replies = true
 	m.claimable = true
 	done := c.p.waitDone(m)
 	c.dispatch(m)
@@ -76,7 +76,7 @@ func (c *choreography[T]) resume(m *message[T]) {
 		i = c.p.next(m)
 	}
 	if i < 0 {
-		m.sink = nil // its waiter reads it here
+		m.replies = false // its waiter reads it here
 		returned := false
 		defer func() {
 			if !returned { // an observer's Goexit as m finished: the waiter will never release m
@@ -90,7 +90,7 @@ func (c *choreography[T]) resume(m *message[T]) {
 	m.resume = i
 	gen := generation(m.hold.Load())
 	m.hold.Store(where(gen, queued))
-	c.inboxes[i] <- ticket[T]{m, gen} // never blocks: see the choreography type's comment
+	c.inboxes[i].Put(ticket[T]{m, gen}) // never blocks: see the choreography type's comment
 	<-m.reply
 }
 

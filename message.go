@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sync/atomic"
 	"time"
+
+	"github.com/baton-go/baton/internal/handoff"
 )
 
 // This file is a message's life, in one place: accepted (newMessageOf), reset (reset, the one
@@ -37,8 +39,9 @@ type message[T any] struct {
 	comp        int                     // compensation cursor: log index of the last step considered
 	compStart   int                     // log length when compensation began
 
-	sink     chan *message[T]        // where the finished message goes; nil for inline Process
-	reply    chan *message[T]        // the message's own sink, for Process under choreography
+	sink     *handoff.Queue[*message[T]] // its stream's results, where it goes when finished; nil for Process
+	replies  bool                        // it goes to reply when finished (Process under choreography)
+	reply    chan *message[T]            // the message's own sink, for Process under choreography
 	handoff  chan struct{}           // a worker hands a wanted message to its waiter (choreography)
 	failFast context.CancelCauseFunc // the stream's cancel in fail-fast mode
 	seq      uint64                  // submission number within its stream
@@ -67,7 +70,7 @@ func (m *message[T]) reset() {
 	m.done, m.deadline, m.ctx, m.err, m.value = nil, false, nil, nil, zero
 	m.cancel, m.cancelCause, m.detach = nil, nil, nil
 	m.comp, m.compStart = 0, 0
-	m.sink, m.failFast, m.seq, m.noToken, m.claimed = nil, nil, 0, false, false
+	m.sink, m.replies, m.failFast, m.seq, m.noToken, m.claimed = nil, false, nil, 0, false, false
 	m.id, m.key, m.accepted = 0, "", time.Time{}
 	m.hold.Store(0)
 	m.stale.Store(0)
@@ -107,13 +110,16 @@ func (p *Pipeline[T]) finish(m *message[T]) {
 // deliver ends m's time in flight and sends it to its sink. The caller must not touch m
 // afterwards.
 func (p *Pipeline[T]) deliver(m *message[T]) {
-	sink := m.sink
+	sink, replies := m.sink, m.replies
 	if !m.claimed { // else its stale ticket keeps it in flight: see claim.go
 		p.leave()
 		<-p.slots
 	}
-	if sink != nil {
-		sink <- m // never blocks: a sink has room for every message its stream may hold
+	switch {
+	case sink != nil:
+		sink.Put(m) // never blocks (internal/handoff)
+	case replies:
+		m.reply <- m // never blocks: room for one, and it is sent once
 	}
 }
 
