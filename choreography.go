@@ -75,7 +75,7 @@ func (c *choreography[T]) work(i int) {
 			m = nil // dispatch may finish it: a Goexit in an observer there is no step's
 			c.dispatch(held)
 		}, func() {
-			in.Release() // no user code: the rest of the batch goes to the other workers
+			in.Release()                  // no user code: the rest of the batch goes to the other workers
 			c.wg.Go(func() { c.work(i) }) // stop waits for it: this worker runs, so stop has not ended
 			if m != nil {
 				c.p.stagePanicked(m, nil)

@@ -23,7 +23,7 @@ type orchestrator[T any] struct {
 	p       *Pipeline[T]
 	drivers int
 	work    *handoff.Queue[*message[T]] // streamed messages waiting for a driver, taken in batches
-	parked  []chan *message[T] // per stage with a Workers cap: messages waiting for a slot
+	parked  []chan *message[T]          // per stage with a Workers cap: messages waiting for a slot
 	wg      sync.WaitGroup
 }
 

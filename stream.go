@@ -31,8 +31,8 @@ type Stream[T any] struct {
 	detach  func() bool
 	unlink  context.CancelCauseFunc
 	sink    *handoff.Queue[*message[T]] // finished messages, for Results: taken in batches
-	tokens  chan struct{} // one per message accepted and not yet yielded by Results
-	refusal error         // why every Submit fails: a nil option, or opened from inside a stage
+	tokens  chan struct{}               // one per message accepted and not yet yielded by Results
+	refusal error                       // why every Submit fails: a nil option, or opened from inside a stage
 
 	// state is the number of messages accepted (and rejected ones reported) — the next Seq —
 	// times 2, plus 1 once closed; after closing, the number is final.

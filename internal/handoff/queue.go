@@ -21,9 +21,9 @@ type Queue[E any] struct {
 	mu        sync.Mutex
 	ring      []E // items ring[head], ring[head+1], … (modulo len), n of them
 	head, n   int
-	sleepers  int        // consumers parked in Take
-	cond      sync.Cond  // Take's consumers park here
-	watcher   bool       // a consumer parked through Watch
+	sleepers  int       // consumers parked in Take
+	cond      sync.Cond // Take's consumers park here
+	watcher   bool      // a consumer parked through Watch
 	watch     chan struct{}
 	closed    bool
 	consumers int         // the consumers expected to share the queue: see Take
