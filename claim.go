@@ -22,7 +22,7 @@ func generation(hold uint64) uint32         { return uint32(hold >> 2) }
 // A claimed message's stale ticket stays in its inbox until a worker takes it and drops it: the
 // message's generation, raised by the claim, tells stale tickets from the live one, and the message holds
 // its in-flight slot until both its waiter has released it and its stale ticket is dropped (see
-// Pipeline.release), so that no inbox ever holds more than its room.
+// Pipeline.release), so that what the inboxes hold stays bounded by the in-flight bound.
 
 // process sends m into the stage graph and waits for its result — or, once m's context ends,
 // claims it.

@@ -1,6 +1,9 @@
 package handoff
 
-import "sync"
+import (
+	"sync"
+	"sync/atomic"
+)
 
 // Stash is one consumer's batch of a Queue: the items it took in one operation and has not
 // started. While its owner runs one item, the others wait in the stash — where every other
@@ -20,6 +23,9 @@ type Stash[E any] struct {
 	mu    sync.Mutex
 	items []E // items[head:] wait
 	head  int
+	// left is len(items)-head, readable without the lock: a consumer about to park looks
+	// for a victim by it, and locks only a stash that holds something.
+	left atomic.Int32
 }
 
 // NewStash registers a stash for a consumer of q that takes up to max items at once.
@@ -55,6 +61,7 @@ func (s *Stash[E]) pop() E {
 	if s.head == len(s.items) {
 		s.items, s.head = s.items[:0], 0
 	}
+	s.left.Store(int32(len(s.items) - s.head))
 	return e
 }
 
@@ -78,6 +85,7 @@ func (s *Stash[E]) Release() {
 	q.wake(len(rest))
 	clear(s.items)
 	s.items, s.head = s.items[:0], 0
+	s.left.Store(0)
 	s.mu.Unlock()
 }
 
@@ -117,11 +125,9 @@ func (q *Queue[E]) steal(s *Stash[E]) (E, bool) {
 			if v == s {
 				continue
 			}
-			v.mu.Lock()
-			if n := len(v.items) - v.head; n > most {
+			if n := int(v.left.Load()); n > most {
 				victim, most = v, n
 			}
-			v.mu.Unlock()
 		}
 		if victim == nil {
 			var zero E
@@ -144,6 +150,7 @@ func (q *Queue[E]) steal(s *Stash[E]) (E, bool) {
 		if victim.head == len(victim.items) {
 			victim.items, victim.head = victim.items[:0], 0
 		}
+		victim.left.Store(int32(len(victim.items) - victim.head))
 		victim.mu.Unlock()
 		return e, true
 	}
