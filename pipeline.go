@@ -25,7 +25,7 @@ type Pipeline[T any] struct {
 	route  []hop // the default itinerary: every stage in declaration order
 	router func(T) []string
 	plan   func(T, *Slip) error // WithItinerary's, instead of router
-	keyFn  func(T) string // WithKey's
+	keyFn  func(T) string       // WithKey's
 	strat  strategy[T]
 	obs    *observers // nil without WithObserver
 	timing bool

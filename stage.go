@@ -233,12 +233,12 @@ var (
 type StageOption func(*stageConfig)
 
 type stageConfig struct {
-	workers        int  // 0: the default (see Workers)
-	workersSet     bool // Workers was given: its n must be at least 1
-	step           StepPolicy // every step's at the stage, unless a revision gave it its own
-	compRetry      RetryPolicy
-	compTimeout    time.Duration
-	err            error // the first misuse met applying options (a nil StageOption), reported at New
+	workers     int        // 0: the default (see Workers)
+	workersSet  bool       // Workers was given: its n must be at least 1
+	step        StepPolicy // every step's at the stage, unless a revision gave it its own
+	compRetry   RetryPolicy
+	compTimeout time.Duration
+	err         error // the first misuse met applying options (a nil StageOption), reported at New
 }
 
 func applyStageOptions(opts []StageOption) stageConfig {
