@@ -148,8 +148,7 @@ func testStoppedMessagesCompensateWithinWorkers(t *testing.T, c *suite) {
 }
 
 // A router or a planner (WithItinerary) that calls runtime.Goexit (unsupported) ends its message
-// with ErrGoexit: no slot
-// leaks, and Close returns.
+// with ErrGoexit: no slot leaks, and Close returns.
 func testRouterGoexitEndsItsMessage(t *testing.T, c *suite) {
 	router := baton.WithRouter(func(m Msg) []string {
 		if m.ID == 1 {
