@@ -34,6 +34,9 @@ type Slip struct {
 	saved    []hop        // route[pos+1:] before the current attempt's first revision
 	policies []StepPolicy // the steps' own policies (see InsertNextWith); hop.policy-1 indexes it
 	nsaved   int          // len(policies) before the current attempt's first revision
+
+	tolerating bool  // the stage's Tolerate is running (see Pipeline.tolerateExited)
+	tolErr     error // the error of the step whose Tolerate called runtime.Goexit
 }
 
 // hop is one planned step: the stage it runs at, and how. Eight bytes, so that itineraries copy
@@ -266,6 +269,7 @@ func (s *Slip) reset(reg *registry) {
 	s.revised = false
 	s.untouched = true
 	s.errs = false
+	s.tolerating, s.tolErr = false, nil
 	if len(s.policies) > 0 {
 		clear(s.policies) // drops their Retryable functions
 		s.policies = s.policies[:0]

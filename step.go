@@ -63,7 +63,6 @@ func (p *Pipeline[T]) endStep(st *stage[T], m *message[T], err error) {
 			s.untouched = false // the shared default log says one attempt
 		}
 	} else {
-		st.stats.failed.Add(1)
 		e.outcome = Failed
 		if h.optional || p.policyOf(st, s).Optional {
 			e.outcome = Tolerated
@@ -73,6 +72,7 @@ func (p *Pipeline[T]) endStep(st *stage[T], m *message[T], err error) {
 				err = e.err
 			}
 		}
+		st.stats.failed.Add(1) // after Tolerate, which may end this goroutine (see stagePanicked)
 		if e.outcome == Failed {
 			m.err = &StepError{Stage: st.name, Attempts: s.attempt, Err: err}
 		}
@@ -128,6 +128,10 @@ func (p *Pipeline[T]) stagePanicked(m *message[T], pe *PanicError) {
 	var err error = ErrGoexit
 	if !goexit {
 		err = pe
+	}
+	if m.slip.tolerating { // Tolerate called runtime.Goexit: its panics are recovered where it is called
+		p.tolerateExited(m)
+		return
 	}
 	if m.compensating { // a Goexit in Compensate: its panics are recovered where it is called
 		p.endCompensation(&p.stages[m.slip.log[m.comp].stage], m, err)

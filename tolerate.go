@@ -17,9 +17,9 @@ import (
 // current (Attempt is the number of attempts made); it may be read, and revisions made there are
 // undone. A step that is not tolerated (it succeeds, or fails the message) never calls Tolerate.
 //
-// Tolerate runs in the goroutine of the step, concurrently for different messages. A panic in it
-// fails the message instead, its error joining the step's and the panic; it must not call
-// runtime.Goexit. Cost: none on steps that succeed.
+// Tolerate runs in the goroutine of the step, concurrently for different messages. A panic in it,
+// or a runtime.Goexit (unsupported), fails the message instead, its error matching the step's
+// and ErrPanic or ErrGoexit. Cost: none on steps that succeed.
 type Tolerator[T any] interface {
 	Tolerate(msg T, slip *Slip, err error) T
 }
@@ -77,13 +77,32 @@ func toleratorOf[T any](s Stage[T]) Tolerator[T] {
 // returns the step's error and outcome: err and Tolerated, or, when Tolerate panicked, err
 // joined with the panic and Failed.
 func (p *Pipeline[T]) tolerate(st *stage[T], m *message[T], err error) (error, Outcome) {
+	s := &m.slip
+	if s.tolErr != nil { // its Tolerate called runtime.Goexit: see tolerateExited
+		err, s.tolErr = s.tolErr, nil
+		return fmt.Errorf("%w (and its Tolerate called runtime.Goexit: %w)", err, ErrGoexit), Failed
+	}
+	s.tolerating, s.tolErr = true, err
+	m.inStage = true // a Goexit in Tolerate unwinds to the strategy's loop: see tolerateExited
 	v, perr := callTolerate(st.tol, m, err)
-	m.slip.rollback()
+	m.inStage = false
+	s.tolerating, s.tolErr = false, nil
+	s.rollback()
 	if perr != nil {
 		return fmt.Errorf("%w (and its Tolerate panicked: %w)", err, perr), Failed
 	}
 	m.value = v
 	return err, Tolerated
+}
+
+// tolerateExited ends the step whose stage's Tolerate called runtime.Goexit, which unwound
+// endStep: the step ends again, failed, its error the step's own and ErrGoexit (see tolerate),
+// and the caller carries the message on in another goroutine, as after a stage's Goexit.
+func (p *Pipeline[T]) tolerateExited(m *message[T]) {
+	s := &m.slip
+	s.tolerating = false
+	s.rollback()
+	p.endStep(&p.stages[s.route[s.pos].stage], m, s.tolErr)
 }
 
 func callTolerate[T any](t Tolerator[T], m *message[T], err error) (v T, perr error) {

@@ -3,6 +3,7 @@ package batontest
 import (
 	"context"
 	"errors"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -259,13 +260,15 @@ func testToleratorGivesTheValue(t *testing.T, c *suite) {
 }
 
 // A step with an Optional policy of its own at a Tolerator stage leaves Tolerate's value too;
-// a Tolerate that panics fails the message, its error matching the step's and ErrPanic.
+// a Tolerate that panics, or calls runtime.Goexit (unsupported), fails the message, its error
+// matching the step's and ErrPanic or ErrGoexit, and the pipeline goes on.
 func testToleratorWithStepPolicyAndPanic(t *testing.T, c *suite) {
 	cause := errors.New("down")
 	var calls atomic.Int32
 	x := tolerating("x", cause, &calls)
 	bad := baton.Tolerating(failing("bad", cause), func(Msg, *baton.Slip, error) Msg { panic("tolerate bug") })
-	p := c.newPipeline(t, []baton.Stage[Msg]{x, bad, tracer("b")}, baton.WithItinerary(func(m Msg, s *baton.Slip) error {
+	exits := baton.Tolerating(failing("exits", cause), func(Msg, *baton.Slip, error) Msg { runtime.Goexit(); return Msg{} })
+	p := c.newPipeline(t, []baton.Stage[Msg]{x, bad, exits, tracer("b")}, baton.WithItinerary(func(m Msg, s *baton.Slip) error {
 		if err := s.AppendWith(baton.StepPolicy{Optional: true}, m.Route...); err != nil {
 			return err
 		}
@@ -279,4 +282,16 @@ func testToleratorWithStepPolicyAndPanic(t *testing.T, c *suite) {
 	errorIs(t, rs[0].Err, cause)
 	errorIs(t, rs[0].Err, baton.ErrPanic)
 	equal(t, []string{"bad:failed"}, logOf(rs[0].Log))
+
+	rs = collect(t, p, t.Context(), []Msg{{Route: []string{"exits"}}, {Route: []string{"x"}}})
+	for _, r := range rs {
+		if len(r.Value.Trace) > 0 {
+			mustNoError(t, r.Err, "the pipeline goes on")
+			continue
+		}
+		errorIs(t, r.Err, cause)
+		errorIs(t, r.Err, baton.ErrGoexit)
+		equal(t, []string{"exits:failed"}, logOf(r.Log))
+	}
+	equal(t, int64(1), p.Stats().Stages[2].Failed, "counted once")
 }
