@@ -2,7 +2,7 @@ package baton_test
 
 // Per-step overhead of each strategy beside the physical floor, in one run (issue 5):
 //
-//	go test -run '^$' -bench '^BenchmarkOverhead$' -count 6 .
+//	go test -run '^$' -bench '^BenchmarkOverhead$' -cpu 1,2 -count 6 .
 //
 // Every benchmark runs b.N messages through S stages, each stage doing W of real arithmetic, and
 // reports ns/step and allocs/step (per message per stage) so that ratios between implementations
