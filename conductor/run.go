@@ -51,19 +51,19 @@ func (w *Workflow) Run(ctx context.Context, input map[string]any, opts ...RunOpt
 // parent's).
 func (w *Workflow) run(ctx context.Context, input map[string]any, ri *runInfo) (*Execution, error) {
 	if w.closed.Load() {
-		return nil, ErrClosed
+		return nil, ri.abort(ErrClosed)
 	}
 	in, err := normalizeMap(input)
 	if err != nil {
-		return nil, fmt.Errorf("conductor: workflow input: %w", err)
+		return nil, ri.abort(fmt.Errorf("conductor: workflow input: %w", err))
 	}
 	vars, err := normalizeMap(w.def.Variables)
 	if err != nil {
-		return nil, err
+		return nil, ri.abort(err)
 	}
 	ri.wf, ri.input, ri.created = w, in, time.Now()
-	if ri.workflowID == "" {
-		ri.workflowID = newID()
+	if ri.handle == nil {
+		w.open(ri) // Runtime.Lookup finds the run (see handle.go)
 	}
 	runCtx := ctx
 	if w.def.TimeoutSeconds > 0 {
@@ -137,6 +137,7 @@ func (w *Workflow) run(ctx context.Context, input map[string]any, ri *runInfo) (
 		}
 	}
 	e.Err = err
+	ri.handle.finish(e, err)
 	return e, err
 }
 
