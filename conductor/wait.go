@@ -26,9 +26,17 @@ type waitSet struct {
 
 // waiter is one waiting task execution.
 type waiter struct {
-	p       PendingTask     // guarded by the waitSet's mu
-	updates chan TaskUpdate // unbuffered: a send is the task taking the update
-	gone    chan struct{}   // closed when it stops waiting
+	p       PendingTask   // guarded by the waitSet's mu
+	updates chan delivery // unbuffered: a send is the task taking the update
+	gone    chan struct{} // closed when it stops waiting
+	removed bool          // guarded by the waitSet's mu
+}
+
+// delivery is an update handed to a waiting task, and the channel it closes once it has
+// applied it (for an update that ends the wait: once it no longer waits).
+type delivery struct {
+	u   TaskUpdate
+	ack chan struct{}
 }
 
 // awaitUpdate makes the execution x of s's run wait for an update, until deadline when it is
@@ -52,14 +60,19 @@ func awaitUpdate(ctx context.Context, s *state, x *execution, deadline time.Time
 	out := map[string]any{}
 	for {
 		select {
-		case u := <-w.updates:
+		case d := <-w.updates:
+			u := d.u
 			maps.Copy(out, deepCopy(u.Output).(map[string]any))
-			switch u.Status {
-			case UpdateInProgress:
+			if u.Status == UpdateInProgress {
 				ws.mu.Lock()
 				w.p.Output = deepCopy(out).(map[string]any)
 				ws.mu.Unlock()
+				close(d.ack)
 				continue
+			}
+			ws.remove(w) // before the ack: a retry's wait is the next one found
+			close(d.ack)
+			switch u.Status {
 			case UpdateCompleted:
 				return out, nil
 			case UpdateFailedWithTerminalError:
@@ -97,7 +110,7 @@ func (e *updateFailure) Error() string {
 func (ws *waitSet) add(x *execution) *waiter {
 	w := &waiter{
 		p:       PendingTask{Ref: x.ref, TaskID: x.id, Type: x.typ, Input: deepCopy(x.in).(map[string]any), Output: map[string]any{}},
-		updates: make(chan TaskUpdate),
+		updates: make(chan delivery),
 		gone:    make(chan struct{}),
 	}
 	ws.mu.Lock()
@@ -107,8 +120,14 @@ func (ws *waitSet) add(x *execution) *waiter {
 	return w
 }
 
+// remove ends w's wait; it may be called twice.
 func (ws *waitSet) remove(w *waiter) {
 	ws.mu.Lock()
+	defer ws.mu.Unlock()
+	if w.removed {
+		return
+	}
+	w.removed = true
 	for i, o := range ws.list {
 		if o == w {
 			ws.list = append(ws.list[:i], ws.list[i+1:]...)
@@ -117,7 +136,6 @@ func (ws *waitSet) remove(w *waiter) {
 	}
 	close(w.gone)
 	ws.notify()
-	ws.mu.Unlock()
 }
 
 // notify wakes those waiting for a change; ws.mu is held.
@@ -174,8 +192,10 @@ func (ws *waitSet) deliver(ctx context.Context, id string, u TaskUpdate) error {
 		}
 		return fmt.Errorf("%w: task %q of execution %q (waiting: %s)", ErrNotWaiting, u.Ref, id, waiting)
 	}
+	d := delivery{u: u, ack: make(chan struct{})}
 	select {
-	case w.updates <- u:
+	case w.updates <- d:
+		<-d.ack // applied at once, without blocking
 		return nil
 	case <-w.gone:
 		return fmt.Errorf("%w: task %q of execution %q stopped waiting", ErrNotWaiting, u.Ref, id)
