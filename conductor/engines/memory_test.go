@@ -95,7 +95,7 @@ func TestHostileJQ(t *testing.T) {
 	def := `{"name": "hostile", "tasks": [{"name": "q", "taskReferenceName": "q", "type": "JSON_JQ_TRANSFORM",
 	  "inputParameters": {"queryExpression": "[range(100000000)] | length"}}]}`
 	var e *conductor.Execution
-	peak := peakHeap(func() { e = runBoth(t, def, nil) })
+	peak := peakHeap(func() { e = runBoth(t, def, nil, conductor.WithScriptTimeout(time.Minute)) }) // memory first, however slow the machine
 	require.Equal(t, conductor.StatusFailed, e.Status)
 	assert.ErrorIs(t, e.Err, conductor.ErrLimit)
 	assert.Contains(t, e.Reason, "jq stopped: memory limit")
