@@ -59,7 +59,7 @@ func TestHostileScripts(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			var e *conductor.Execution
-			peak := peakHeap(func() { e = runBoth(t, inlineDef(tt.script), nil) })
+			peak := peakHeap(func() { e = runBoth(t, inlineDef(tt.script), nil, conductor.WithScriptTimeout(time.Minute)) })
 			require.Equal(t, conductor.StatusFailed, e.Status)
 			assert.Contains(t, e.Reason, tt.want)
 			assert.Equal(t, 1, e.Tasks[len(e.Tasks)-1].Attempts, "not retried")
