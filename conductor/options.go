@@ -50,14 +50,14 @@ type config struct {
 	pipeOpts      []baton.Option // WithPipelineOptions', checked at New (see checkPipelineOptions)
 	errs          []error
 
-	handlers      map[string]TaskHandler // WithTaskHandler's, by task type
-	sink          EventSink
-	httpClient    *http.Client
-	maxOutput     int
-	maxForkWidth  int
-	maxWaiting    int
-	retained      int
-	runs          *registry // the executions Runtime.Lookup finds
+	handlers     map[string]TaskHandler // WithTaskHandler's, by task type
+	sink         EventSink
+	httpClient   *http.Client
+	maxOutput    int
+	maxForkWidth int
+	maxWaiting   int
+	retained     int
+	runs         *registry // the executions Runtime.Lookup finds
 }
 
 func newConfig(opts []Option) config {

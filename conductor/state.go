@@ -47,8 +47,8 @@ type runInfo struct {
 	ctx    context.Context
 	cancel context.CancelCauseFunc
 
-	handle *Handle  // the run's, set before it starts (see handle.go)
-	waits  waitSet  // its tasks waiting for an update (see wait.go)
+	handle *Handle // the run's, set before it starts (see handle.go)
+	waits  waitSet // its tasks waiting for an update (see wait.go)
 
 	mu       sync.Mutex
 	detached []*batch     // forks' branches their JOINs did not wait for, in the order the forks went on

@@ -109,7 +109,7 @@ type httpRequest struct {
 	accept                   []string
 	headers                  map[string]any
 	body                     any
-	timeout                  time.Duration // 0: none
+	timeout                  time.Duration  // 0: none
 	raw                      map[string]any // the request's input (http_request, or the task's input)
 }
 
