@@ -106,7 +106,7 @@ func (t *httpPollTask) poll(ctx context.Context, w *Workflow, s *state, slip *ba
 		if n >= p.maxCount {
 			return nil, baton.Permanent(fmt.Errorf("terminationCondition not met after %d poll(s) (maxPollCount)", n))
 		}
-		if err := sleep(ctx, p.interval(n)); err != nil {
+		if err := pause(ctx, p.interval(n)); err != nil {
 			return nil, context.Cause(ctx)
 		}
 	}
@@ -187,4 +187,19 @@ func readPolling(raw map[string]any) (*polling, error) {
 		}
 	}
 	return p, nil
+}
+
+// pause waits d, or until ctx is done.
+func pause(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
