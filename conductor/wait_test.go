@@ -307,3 +307,54 @@ func TestParseWaitDuration(t *testing.T) {
 		assert.Error(t, err, in)
 	}
 }
+
+// Waiting tasks in fork branches, dynamic forks and sub-workflows: each is found and updated.
+func TestWaitsInForksAndSubWorkflows(t *testing.T) {
+	child := &WorkflowDef{Name: "child", Version: 1, Tasks: []*WorkflowTask{{Name: "sign", TaskReferenceName: "sign", Type: TypeHuman}},
+		OutputParameters: map[string]any{"signed": "${sign.output.by}"}}
+	def := `{"name": "many", "tasks": [
+	  {"name": "f", "taskReferenceName": "f", "type": "FORK_JOIN", "forkTasks": [
+	    [{"name": "a", "taskReferenceName": "a", "type": "HUMAN"}],
+	    [{"name": "sub", "taskReferenceName": "sub", "type": "SUB_WORKFLOW", "subWorkflowParam": {"name": "child"}}]]},
+	  {"name": "j", "taskReferenceName": "j", "type": "JOIN", "joinOn": ["a", "sub"]},
+	  {"name": "d", "taskReferenceName": "d", "type": "FORK_JOIN_DYNAMIC", "dynamicForkTasksParam": "t", "dynamicForkTasksInputParamName": "i",
+	   "inputParameters": {"t": [{"name": "w", "taskReferenceName": "w1", "type": "WAIT"}, {"name": "h", "taskReferenceName": "h1", "type": "HUMAN"}], "i": {}}},
+	  {"name": "dj", "taskReferenceName": "dj", "type": "JOIN"}],
+	  "outputParameters": {"a": "${a.output.v}", "signed": "${sub.output.signed}", "joined": "${dj.output}"}}`
+	for _, s := range strategies {
+		t.Run(s.String(), func(t *testing.T) {
+			ctx := context.Background()
+			rt, _, h := start(t, s, def, nil, WithDefinitions(child))
+			_, err := h.AwaitTask(ctx, "a")
+			require.NoError(t, err)
+			require.NoError(t, h.CompleteTask(ctx, "a", map[string]any{"v": 1}))
+			sub := lookup(t, rt, "wf-1/sub") // the sub-workflow's id is its task's id
+			_, err = sub.AwaitTask(ctx, "sign")
+			require.NoError(t, err)
+			require.NoError(t, sub.CompleteTask(ctx, "sign", map[string]any{"by": "bo"}))
+			for _, ref := range []string{"w1", "h1"} {
+				_, err = h.AwaitTask(ctx, ref)
+				require.NoError(t, err, ref)
+				require.NoError(t, h.CompleteTask(ctx, ref, map[string]any{"ref": ref}), ref)
+			}
+			e := wait(t, h)
+			require.Equal(t, StatusCompleted, e.Status, e.Reason)
+			assert.Equal(t, map[string]any{"a": float64(1), "signed": "bo",
+				"joined": map[string]any{"w1": map[string]any{"ref": "w1"}, "h1": map[string]any{"ref": "h1"}}}, e.Output)
+		})
+	}
+}
+
+// lookup finds the execution id, waiting for it to start.
+func lookup(t *testing.T, rt *Runtime, id string) *Handle {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		h, err := rt.Lookup(id)
+		if err == nil {
+			return h
+		}
+		require.True(t, time.Now().Before(deadline), "%v", err)
+		time.Sleep(time.Millisecond)
+	}
+}
