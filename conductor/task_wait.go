@@ -3,6 +3,7 @@ package conductor
 import (
 	"context"
 	"fmt"
+	"math"
 	"regexp"
 	"strconv"
 	"strings"
@@ -107,8 +108,8 @@ func parseWaitDuration(text string) (time.Duration, error) {
 			continue
 		}
 		n, err := strconv.ParseInt(m[i+1], 10, 32)
-		if err != nil {
-			return 0, fmt.Errorf("duration %q: %w", text, err)
+		if err != nil || time.Duration(n) > (math.MaxInt64-total)/unit {
+			return 0, fmt.Errorf("duration %q: too long", text)
 		}
 		total += time.Duration(n) * unit
 	}

@@ -358,3 +358,20 @@ func lookup(t *testing.T, rt *Runtime, id string) *Handle {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+// The WAIT and HTTP_POLL input parsers never panic, and a deadline they give is not before now
+// for a duration.
+func FuzzWaitInput(f *testing.F) {
+	for _, s := range []string{"30 seconds", "1d 2h 3m 4s", "2026-12-31 11:59", "2026-12-31 11:59 GMT+04:00", "2026-12-31", "x", "99999999999999999999s", "2026-12-31 11:59 Europe/Paris"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		if d, err := waitDeadline(now, map[string]any{"duration": s}); err == nil && !d.IsZero() && d.Before(now) {
+			t.Fatalf("duration %q: deadline %v before now", s, d)
+		}
+		_, _ = waitDeadline(now, map[string]any{"until": s})
+		_, _ = readPolling(map[string]any{"terminationCondition": "c", "pollingInterval": s, "maxPollCount": s, "pollingStrategy": s})
+		_, _ = readHTTPRequest(map[string]any{"uri": s, "method": s, "accept": s, "connectionTimeOut": s})
+	})
+}
