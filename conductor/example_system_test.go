@@ -258,3 +258,22 @@ func ExampleWithRetainedRuns() {
 	// Output:
 	// true <nil> COMPLETED
 }
+
+// Wait honours its context: the run goes on when it gives up.
+func ExampleHandle_Wait() {
+	rt, _ := conductor.New()
+	wf, _ := rt.Load([]byte(approval))
+	defer wf.Close()
+	h, _ := wf.Start(context.Background(), nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := h.Wait(ctx)
+	fmt.Println(err)
+	_, _ = h.AwaitTask(context.Background(), "review")
+	_ = h.CompleteTask(context.Background(), "review", nil)
+	run, _ := h.Wait(context.Background())
+	fmt.Println(run.Status)
+	// Output:
+	// context canceled
+	// COMPLETED
+}

@@ -36,8 +36,9 @@ var (
 // a *TaskError matching ErrTaskFailed, or an error matching ErrTerminated, ErrTimedOut or
 // ErrLimit. The Execution is returned in every case but an invalid input or a closed workflow.
 //
-// Cancelling ctx stops the run at its next step, with status TERMINATED. Run is safe to call
-// concurrently. Cost: beyond the workers' own work, a few microseconds and a few allocations
+// Cancelling ctx stops the run at its next step, with status TERMINATED. While it runs,
+// Runtime.Lookup finds it by its workflow id, to update its waiting tasks (see Handle); Start
+// runs it in the background instead. Run is safe to call concurrently. Cost: beyond the workers' own work, a few microseconds and a few allocations
 // per task (input resolution, a copy-on-write state, a slip step); see the package doc.
 func (w *Workflow) Run(ctx context.Context, input map[string]any, opts ...RunOption) (*Execution, error) {
 	ri := &runInfo{}
