@@ -172,3 +172,27 @@ func TestStartWorkflow(t *testing.T) {
 	assert.Equal(t, StatusFailed, e.Status)
 	assert.ErrorIs(t, e.Err, ErrUnknownWorkflow)
 }
+
+// An asyncComplete EVENT waits, after publishing, for an update.
+func TestEventAsyncComplete(t *testing.T) {
+	def := `{"name": "ev", "tasks": [{"name": "e", "taskReferenceName": "e", "type": "EVENT", "sink": "kafka:t", "asyncComplete": true}]}`
+	for _, s := range strategies {
+		t.Run(s.String(), func(t *testing.T) {
+			rec := &sinkRecorder{}
+			ctx := context.Background()
+			_, _, h := start(t, s, def, nil, WithEventSink(rec.sink))
+			p, err := h.AwaitTask(ctx, "e")
+			require.NoError(t, err)
+			assert.Equal(t, TypeEvent, p.Type)
+			rec.mu.Lock()
+			assert.Len(t, rec.events, 1) // published before it waits
+			rec.mu.Unlock()
+			require.NoError(t, h.CompleteTask(ctx, "e", map[string]any{"acked": true}))
+			e := wait(t, h)
+			require.Equal(t, StatusCompleted, e.Status, e.Reason)
+			assert.Equal(t, true, e.Tasks[0].Output["acked"])
+			assert.Equal(t, "kafka:t", e.Tasks[0].Output["event_produced"])
+			assert.Equal(t, true, e.Tasks[0].Input["asyncComplete"])
+		})
+	}
+}

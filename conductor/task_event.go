@@ -70,10 +70,7 @@ func (t *eventTask) runDynamic(ctx context.Context, w *Workflow, s *state, slip 
 	if err != nil {
 		return nil, baton.Permanent(fmt.Errorf("sink: %w", err))
 	}
-	async := wt.AsyncComplete
-	if v, ok := x.in["asyncComplete"].(bool); ok {
-		async = v
-	}
+	async := wt.AsyncComplete // Conductor's mapper sets the input's from it
 	x.in = copyMap(x.in)
 	x.in["sink"], x.in["asyncComplete"] = sink, async
 	queue, err := queueName(sink, s.run.wf.def.Name, x.ref)
