@@ -22,10 +22,11 @@ const (
 
 // JavaScript is a conductor.JavaScript on goja. The zero value is ready to use; it is safe for
 // concurrent use. Cost: compiling happens once, at load; each evaluation makes a fresh goja
-// runtime (tens of microseconds) so that no state leaks between runs, with its string
-// built-ins guarded (about a microsecond), and is watched by the memory watchdog (memory.go:
-// a map insertion; the watchdog's sampling, a few microseconds a millisecond, runs only while
-// evaluations do).
+// runtime (a few microseconds for a small script) so that no state leaks between runs, with
+// its string built-ins guarded when the script could reach them (tens of microseconds, as
+// goja then builds the String and Array prototypes: see mayReachGuarded), and is watched by
+// the memory watchdog (memory.go: a heap sample and a map insertion, under a microsecond; the
+// watchdog samples every millisecond, about 0.4µs a sample, while evaluations run).
 type JavaScript struct {
 	// MaxCallStackSize caps the call depth (DefaultMaxCallStackSize when 0).
 	MaxCallStackSize int
@@ -59,6 +60,9 @@ func (j *JavaScript) CompileJavaScript(src string) (conductor.Program, error) {
 	strLen := j.MaxStringLength
 	if strLen == 0 {
 		strLen = DefaultMaxStringLength
+	}
+	if strLen > 0 && !mayReachGuarded(src) {
+		strLen = -1 // the guards cannot be reached: spare their cost
 	}
 	return &jsProgram{prog: p, stack: stack, mem: uint64(max(mem, 0)), strLen: strLen}, nil
 }

@@ -78,19 +78,30 @@ func (m *memWatch) watch(limit uint64, stop func(grew uint64)) (release func()) 
 	}
 }
 
-// loop samples the heap until nothing is watched.
+// idleTicks is how many samples the watchdog waits with nothing watched before it stops, so
+// that back-to-back evaluations do not each start it (50ms: goleak-style checks, which retry
+// for longer, still see it end).
+const idleTicks = 50
+
+// loop samples the heap until nothing has been watched for idleTicks samples.
 func (m *memWatch) loop() {
 	t := time.NewTicker(watchInterval)
 	defer t.Stop()
+	idle := 0
 	for range t.C {
 		cur := heapBytes()
 		var fire []*watched
 		m.mu.Lock()
 		if len(m.watched) == 0 {
-			m.running = false
+			if idle++; idle >= idleTicks {
+				m.running = false
+				m.mu.Unlock()
+				return
+			}
 			m.mu.Unlock()
-			return
+			continue
 		}
+		idle = 0
 		for w := range m.watched {
 			if cur < w.base {
 				w.base = cur

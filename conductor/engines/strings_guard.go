@@ -2,9 +2,30 @@ package engines
 
 import (
 	"fmt"
+	"regexp"
+	"strings"
 
 	"github.com/dop251/goja"
 )
+
+// mayReachGuarded reports whether the JavaScript src could call one of the guarded built-ins:
+// it names one, reaches objects' properties by computed names or reflection, or evaluates
+// code. Scripts that cannot (most conditions and small INLINE scripts) skip the guards, whose
+// cost — goja builds the String and Array prototypes on first use — is tens of microseconds.
+// The test is conservative: a false "yes" only costs time.
+func mayReachGuarded(src string) bool {
+	for _, word := range []string{"repeat", "padStart", "padEnd", "join", "prototype", "__proto__", "Reflect",
+		"Object", "eval", "Function", "apply", "call", "bind", "with", "import", "constructor"} {
+		if strings.Contains(src, word) {
+			return true
+		}
+	}
+	return computedMember.MatchString(src)
+}
+
+// computedMember matches a bracket whose content does not start with a digit or a quote: a
+// property reached by a computed name (or an array literal, counted too).
+var computedMember = regexp.MustCompile(`\[\s*[^\s\]0-9'"]`)
 
 // guardStrings replaces, in vm, the string built-ins that allocate a result of a length their
 // arguments choose, at once and without an interrupt check — String.prototype.repeat, padStart
