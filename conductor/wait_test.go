@@ -375,3 +375,44 @@ func FuzzWaitInput(f *testing.F) {
 		_, _ = readHTTPRequest(map[string]any{"uri": s, "method": s, "accept": s, "connectionTimeOut": s})
 	})
 }
+
+// Concurrent updates of one waiting task: exactly one completes it, the others get
+// ErrNotWaiting; IN_PROGRESS updates sent beside them are applied or refused, never lost
+// silently.
+func TestConcurrentUpdates(t *testing.T) {
+	for _, s := range strategies {
+		t.Run(s.String(), func(t *testing.T) {
+			ctx := context.Background()
+			_, _, h := start(t, s, humanDef, nil)
+			_, err := h.AwaitTask(ctx, "review")
+			require.NoError(t, err)
+			type result struct {
+				complete bool
+				err      error
+			}
+			results := make(chan result, 20)
+			for i := range 20 {
+				go func() {
+					if i%2 == 0 {
+						results <- result{false, h.UpdateTask(ctx, TaskUpdate{Ref: "review", Status: UpdateInProgress, Output: map[string]any{"p": i}})}
+						return
+					}
+					results <- result{true, h.CompleteTask(ctx, "review", map[string]any{"approved": float64(i)})}
+				}()
+			}
+			completed := 0
+			for range 20 {
+				r := <-results
+				if r.err != nil {
+					require.ErrorIs(t, r.err, ErrNotWaiting)
+				} else if r.complete {
+					completed++
+				}
+			}
+			e := wait(t, h)
+			require.Equal(t, StatusCompleted, e.Status, e.Reason)
+			assert.Equal(t, 1, completed, "exactly one completion is taken")
+			assert.NotNil(t, e.Output["approved"])
+		})
+	}
+}
