@@ -4,12 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/baton-go/baton"
 	"github.com/baton-go/baton/conductor"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -144,4 +147,39 @@ func TestConductorOSSDefinitionsLoad(t *testing.T) {
 	}
 	// What this change reached (issue 15): a regression guard, raised as the rest is built.
 	assert.GreaterOrEqual(t, loaded, 150)
+
+	// Each one that loads runs to an end under both strategies, as a dry run (echoing workers
+	// and handlers, an HTTP client that never reaches the network, its waits cut short by a
+	// context): whatever its status, it ends, and both strategies agree on it.
+	noNet := &http.Client{Transport: roundTripFunc(func(*http.Request) (*http.Response, error) { return nil, errors.New("no network in tests") })}
+	statuses := map[conductor.Status]int{}
+	for _, strategy := range []baton.Strategy{baton.Orchestrated, baton.Choreographed} {
+		rt, err := conductor.New(append(opts, conductor.WithHTTPClient(noNet), conductor.WithStrategy(strategy))...)
+		require.NoError(t, err)
+		for i := range raws {
+			d, ok := parsed[i]
+			if !ok {
+				continue
+			}
+			w, err := rt.Compile(d)
+			if err != nil {
+				continue
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+			e, err := w.Run(ctx, map[string]any{}, conductor.WithWorkflowID("oss"))
+			cancel()
+			require.NoError(t, w.Close())
+			if !assert.NotNil(t, e, "%s: %v", names[i], err) {
+				continue
+			}
+			if strategy == baton.Orchestrated {
+				statuses[e.Status]++
+			}
+		}
+	}
+	t.Logf("dry runs (orchestrated): %v", statuses)
 }
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
