@@ -94,9 +94,12 @@ func TestDynamicForkTaskTypes(t *testing.T) {
 		},
 		{
 			name:  "retries exhausted",
-			tasks: `[{"name":"work","taskReferenceName":"x0"},{"name":"down","taskReferenceName":"x1","taskDefinition":{"name":"down","retryCount":1}}]`, inputs: `{}`,
+			tasks: `[{"name":"work","taskReferenceName":"x0"},{"name":"down","taskReferenceName":"x1","taskDefinition":{"name":"down","retryCount":1,"retryDelaySeconds":1}}]`, inputs: `{}`,
 			status: StatusFailed, sentinel: ErrTaskFailed,
+			// x1's retry waits 1s, so x0 has completed when x1 fails the fork (without the wait the
+			// two branches race, and a fork that failed first drops x0's entry)
 			log: []string{"f:FAILED", "x0:COMPLETED", "x1:FAILED"}, attempts: map[string]int{"x1": 2},
+			took: time.Second,
 		},
 		{
 			name:  "optional",
@@ -199,7 +202,7 @@ func TestDynamicForkRefusals(t *testing.T) {
 	}{
 		{"switch", `[{"name":"s","taskReferenceName":"s","type":"SWITCH"}]`, nil, ErrUnknownTaskType, `"SWITCH" in a dynamic fork`},
 		{"fork", `[{"name":"f","taskReferenceName":"f2","type":"FORK_JOIN"}]`, nil, ErrUnknownTaskType, "wrap it in a SUB_WORKFLOW"},
-		{"unknown type", `[{"name":"h","taskReferenceName":"h","type":"HTTP"}]`, nil, ErrUnknownTaskType, "supported in a dynamic fork"},
+		{"unknown type", `[{"name":"h","taskReferenceName":"h","type":"KAFKA_PUBLISH"}]`, nil, ErrUnknownTaskType, "supported in a dynamic fork"},
 		{"inline without engine", `[{"name":"i","taskReferenceName":"i","type":"INLINE","inputParameters":{"evaluatorType":"javascript","expression":"1"}}]`, nil, ErrNoEngine, "INLINE needs JavaScript"},
 		{"jq without engine", `[{"name":"q","taskReferenceName":"q","type":"JSON_JQ_TRANSFORM"}]`, nil, ErrNoEngine, "needs jq"},
 		{"bad retry logic", `[{"name":"work","taskReferenceName":"w1","taskDefinition":{"name":"work","retryLogic":"RANDOM"}}]`, nil, ErrMalformed, "retryLogic"},
