@@ -49,8 +49,18 @@ func New[E any](capacity, consumers int) *Queue[E] {
 func (q *Queue[E]) Put(e E) {
 	q.mu.Lock()
 	q.push(e)
-	q.wake(1)
+	if q.sleepers == 0 || q.watcher {
+		q.wake(1)
+		q.mu.Unlock()
+		return
+	}
+	// The common wake-up: signalled once the lock is released, so that the consumer woken
+	// does not wait for it. It was counted off sleepers under the lock, and its Wait was
+	// registered before it released the lock, so the signal cannot miss it.
+	q.sleepers--
+	q.parked.Add(-1)
 	q.mu.Unlock()
+	q.cond.Signal()
 }
 
 // PutAll adds es in order, waking as many parked consumers as it adds items. It never blocks
