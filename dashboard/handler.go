@@ -50,7 +50,9 @@ func (d *Dashboard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				base = path.Base(u)
 			}
 		}
-		http.Redirect(w, r, base+"/", http.StatusMovedPermanently)
+		// Not http.Redirect: it would resolve the relative URL against the stripped path.
+		w.Header().Set("Location", base+"/")
+		w.WriteHeader(http.StatusMovedPermanently)
 		return
 	}
 	if p == "/api/complete" {

@@ -2,6 +2,7 @@ package dashboard
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -84,3 +85,8 @@ func newDashboard(t testing.TB, opts ...Option) *Dashboard {
 }
 
 func name(s baton.Strategy) string { return fmt.Sprintf("shop-%s", s) }
+
+func jsonString(s string) (string, error) {
+	b, err := json.Marshal(s)
+	return string(b), err
+}

@@ -29,12 +29,12 @@ func TestHandOffsAndCounts(t *testing.T) {
 				got[[2]string{e.From, e.To}] = e.Count
 			}
 			assert.Equal(t, map[[2]string]int64{
-				{edgeIn, "validate"}:     n,
-				{"validate", "reserve"}:  n,
-				{"reserve", hostile}:     n,
-				{hostile, "charge"}:      n,
-				{"charge", edgeDone}:     n - n/5,
-				{"charge", edgeFailed}:   n / 5,
+				{edgeIn, "validate"}:    n,
+				{"validate", "reserve"}: n,
+				{"reserve", hostile}:    n,
+				{hostile, "charge"}:     n,
+				{"charge", edgeDone}:    n - n/5,
+				{"charge", edgeFailed}:  n / 5,
 			}, got)
 			stats := p.Stats()
 			for i, ss := range ps.Stages {
