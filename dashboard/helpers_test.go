@@ -17,7 +17,7 @@ import (
 
 // hostile is put wherever a user's text can go: stage names, keys, errors, values, workflow
 // task names. It must always come back as the same text, never as markup or script.
-const hostile = `<script>alert("x")</script><img src=x onerror=alert(1)>'"&amp;]]></svg>` + "\u2028</script>"
+const hostile = `<script>window.__xss=1</script><img src=x onerror="window.__xss=2">'"&amp;]]></svg>` + "\u2028</script>"
 
 var strategies = []baton.Strategy{baton.Orchestrated, baton.Choreographed}
 

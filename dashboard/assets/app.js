@@ -13,7 +13,7 @@
     for (const [k, v] of Object.entries(attrs || {})) {
       if (k === "class") e.className = v; else if (k.startsWith("on")) e.addEventListener(k.slice(2), v); else e.setAttribute(k, v);
     }
-    for (const k of kids) if (k != null) e.append(k instanceof Node ? k : String(k));
+    for (const k of kids) if (k != null && k !== false) e.append(k instanceof Node ? k : String(k));
     return e;
   }
   function sv(tag, attrs, text) {
@@ -39,6 +39,31 @@
   }
   const q = (params) => new URLSearchParams(params).toString();
 
+  // setRows shows items as the rows of tbody, one per key: a row whose key stays is kept and
+  // only its changed cells are written, so that what the user points at is not replaced under
+  // the pointer. cells(item) gives each cell as [text, class]; attrs(item) the row's attributes.
+  function setRows(tbody, items, key, cells, attrs) {
+    const old = new Map([...tbody.children].map((r) => [r.dataset.key, r]));
+    const rows = items.map((it) => {
+      const k = String(key(it));
+      let r = old.get(k);
+      if (!r) {
+        r = el("tr", attrs ? attrs(it) : {});
+        r.dataset.key = k;
+      }
+      const cs = cells(it);
+      while (r.children.length < cs.length) r.append(el("td"));
+      cs.forEach(([text, cls], i) => {
+        const td = r.children[i];
+        if (td.textContent !== String(text)) td.textContent = String(text);
+        if (td.className !== (cls || "")) td.className = cls || "";
+      });
+      return r;
+    });
+    const same = rows.length === tbody.children.length && rows.every((r, i) => tbody.children[i] === r);
+    if (!same) tbody.replaceChildren(...rows);
+  }
+
   // ---- pipelines ----
   function pipelineCard(p) {
     const c = { name: p.name, tab: "failed", search: null };
@@ -50,7 +75,7 @@
     c.tbody = el("tbody");
     const head = el("tr", {}, ...["stage", "processed", "failed", "retried", "compensated", "running", "inbox", "rate/s", "p50", "p90", "p99"].map((h) => el("th", {}, h)));
     c.table = el("table", { class: "stages" }, el("thead", {}, head), c.tbody);
-    c.list = el("div", { class: "list" });
+    c.list = el("div", { class: "list", onmouseenter: () => { c.hover = true; }, onmouseleave: () => { c.hover = false; } });
     c.buttons = {};
     const tabs = el("div", { class: "tabs" });
     for (const [k, label] of [["failed", "failed"], ["recent", "recent"], ["inFlight", "in flight"]]) {
@@ -72,20 +97,20 @@
   function updatePipeline(c, p) {
     c.badge.className = "badge " + p.strategy;
     c.badge.textContent = p.strategy;
-    c.figures.replaceChildren(
+    c.figures.replaceChildren(...[
       el("span", {}, "in flight ", el("b", { class: "inflight" }, num(p.inFlight))),
       el("span", {}, "finished/s ", el("b", {}, rate(p.rate1s)), " (1m ", rate(p.rate1m), ")"),
       el("span", {}, "events ", el("b", {}, num(p.events))),
       el("span", {}, "up ", el("b", {}, dur(p.elapsed))),
       p.observerPanics ? el("span", { class: "bad" }, "observer panics ", num(p.observerPanics)) : null,
-      p.timed ? null : el("span", {}, "untimed: no latency"));
-    c.tbody.replaceChildren(...p.stages.map((s) => el("tr", { "data-stage": s.name },
-      el("td", {}, s.name), el("td", { class: "processed" }, num(s.processed)), el("td", { class: s.failed ? "failed" : "" }, num(s.failed)),
-      el("td", {}, num(s.retried)), el("td", {}, num(s.compensated)), el("td", {}, num(s.running)), el("td", {}, num(s.inbox)),
-      el("td", {}, rate(s.rate1s)), el("td", {}, dur(s.p50)), el("td", {}, dur(s.p90)), el("td", {}, dur(s.p99)))));
+      p.timed ? null : el("span", {}, "untimed: no latency")].filter(Boolean));
+    setRows(c.tbody, p.stages, (s) => s.name, (s) => [[s.name], [num(s.processed), "processed"], [num(s.failed), s.failed ? "failed" : ""],
+      [num(s.retried)], [num(s.compensated)], [num(s.running)], [num(s.inbox)], [rate(s.rate1s)], [dur(s.p50)], [dur(s.p90)], [dur(s.p99)]],
+      (s) => ({ "data-stage": s.name }));
     drawGraph(c.graph, p);
     for (const [k, b] of Object.entries(c.buttons)) b.classList.toggle("sel", !c.search && c.tab === k);
-    loadMessages(c);
+    // The lists move more slowly than the figures: at most every 2s, not under the pointer.
+    if (!c.hover && !(Date.now() - (c.loaded || 0) < 2000)) loadMessages(c);
   }
 
   // drawGraph draws the stages in a row, between where messages enter and how they leave, and
@@ -123,6 +148,7 @@
   }
 
   async function loadMessages(c) {
+    c.loaded = Date.now();
     try {
       let rows;
       if (c.search) {
@@ -134,10 +160,12 @@
         rows = (await getJSON("api/messages?" + q({ pipeline: c.name, limit: 15 })))[c.tab];
       }
       if (!rows.length) { c.list.replaceChildren(el("p", { class: "empty" }, c.search ? "no message found" : "none")); return; }
-      const body = rows.map((m) => el("tr", { class: "message" + (m.error ? " failed" : ""), "data-id": m.id, onclick: () => openMessage(c.name, m) },
-        el("td", {}, "#" + m.id), el("td", { class: "key" }, m.key), el("td", {}, m.done ? (m.error ? "failed" : "ok") : "in flight"),
-        el("td", {}, m.path.join(" → ")), el("td", { class: "err" }, m.error || "")));
-      c.list.replaceChildren(el("table", {}, el("tbody", {}, ...body)));
+      let tbody = c.list.querySelector("tbody");
+      if (!tbody) { tbody = el("tbody"); c.list.replaceChildren(el("table", {}, tbody)); }
+      c.shown = new Map(rows.map((m) => [String(m.id), m]));
+      setRows(tbody, rows, (m) => m.id, (m) => [["#" + m.id], [m.key, "key"], [m.done ? (m.error ? "failed" : "ok") : "in flight"],
+        [m.path.join(" → ")], [m.error || "", "err"]],
+        (m) => ({ class: "message" + (m.error ? " failed" : ""), "data-id": m.id, onclick: (ev) => openMessage(c.name, c.shown.get(ev.currentTarget.dataset.key)) }));
     } catch (err) {
       c.list.replaceChildren(el("p", { class: "err" }, String(err.message || err)));
     }
@@ -208,12 +236,14 @@
     c.badge.textContent = w.strategy;
     c.figures.replaceChildren(el("span", {}, "running ", el("b", {}, num(w.inFlight))),
       el("span", {}, "recorded ", el("b", {}, num(w.recent.length))));
-    c.tbody.replaceChildren(...w.tasks.map((t) => el("tr", { "data-ref": t.ref }, el("td", {}, t.ref), el("td", {}, t.type),
-      el("td", {}, num(t.processed)), el("td", { class: t.failed ? "failed" : "" }, num(t.failed)), el("td", {}, num(t.retried)),
-      el("td", {}, num(t.running)), el("td", {}, dur(t.p50)), el("td", {}, dur(t.p99)))));
-    const rows = [...w.running, ...w.recent].slice(0, 30).map((x) => el("tr", { class: "execution", "data-id": x.workflowId, onclick: () => openExecution(c, x.workflowId) },
-      el("td", {}, x.workflowId), el("td", { class: x.status === "COMPLETED" ? "ok" : x.status === "RUNNING" ? "" : "bad" }, x.status), el("td", { class: "err" }, x.reason || "")));
-    c.execs.replaceChildren(rows.length ? el("table", {}, el("tbody", {}, ...rows)) : el("p", { class: "empty" }, "none yet"));
+    setRows(c.tbody, w.tasks, (t) => t.ref, (t) => [[t.ref], [t.type], [num(t.processed)], [num(t.failed), t.failed ? "failed" : ""],
+      [num(t.retried)], [num(t.running)], [dur(t.p50)], [dur(t.p99)]], (t) => ({ "data-ref": t.ref }));
+    const execs = [...w.running, ...w.recent].slice(0, 30);
+    if (!execs.length) { c.execs.replaceChildren(el("p", { class: "empty" }, "none yet")); return; }
+    let tbody = c.execs.querySelector("tbody");
+    if (!tbody) { tbody = el("tbody"); c.execs.replaceChildren(el("table", {}, tbody)); }
+    setRows(tbody, execs, (x) => x.workflowId + " " + x.status, (x) => [[x.workflowId], [x.status, x.status === "COMPLETED" ? "ok" : x.status === "RUNNING" ? "" : "bad"], [x.reason || "", "err"]],
+      (x) => ({ class: "execution", "data-id": x.workflowId, onclick: () => openExecution(c, x.workflowId) }));
   }
 
   async function openExecution(c, id) {
@@ -227,6 +257,11 @@
     const d = detail;
     let x;
     try { x = await getJSON("api/execution?" + q({ workflow: d.workflow, id: d.id })); } catch (err) { show(el("p", { class: "err" }, String(err.message || err))); return; }
+    if (detail !== d) return; // another was opened meanwhile
+    const seen = JSON.stringify(x);
+    if (d.seen === seen) return; // unchanged: leave the panel as the user sees it
+    d.seen = seen;
+    d.running = x.running;
     const json = (v) => el("pre", { class: "json" }, v == null ? "–" : JSON.stringify(v, null, 2));
     const rows = x.tasks.map((t) => el("tr", { class: "st-" + t.status, "data-ref": t.ref },
       el("td", {}, t.ref), el("td", {}, t.type || ""), el("td", { class: "status" }, t.status), el("td", {}, num(t.attempts)),
@@ -260,7 +295,7 @@
       if (!c) { c = workflowCard(w); cards.set("w:" + w.name, c); ws.append(c.root); }
       updateWorkflow(c, w);
     }
-    if (detail && detail.type === "execution") refreshExecution();
+    if (detail && detail.type === "execution" && detail.running) refreshExecution();
     document.body.dataset.updated = state.time;
   }
 
