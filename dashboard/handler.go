@@ -39,7 +39,7 @@ func securityHeaders(h http.Header) {
 // id=N or key=K to find) Messages or Find; "api/execution?workflow=W&id=ID" an Execution;
 // "api/diagram.svg?workflow=W" (with id=ID to colour an execution's path) the Diagram;
 // "api/stream" State as server-sent events every WithInterval; "api/complete" (POST, only
-// WithActions) completes a waiting task. Only GET and HEAD are served but for actions.
+// WithActions) completes or fails a waiting task of an execution started by Start. Only GET and HEAD are served but for actions.
 func (d *Dashboard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	securityHeaders(w.Header())
 	p := r.URL.Path
@@ -121,8 +121,8 @@ func writeJSON(w http.ResponseWriter, v any, err error) {
 			status = http.StatusBadRequest
 		case errors.Is(err, ErrForbidden):
 			status = http.StatusForbidden
-		case errors.Is(err, ErrUnsupported):
-			status = http.StatusNotImplemented
+		case errors.Is(err, ErrConflict):
+			status = http.StatusConflict
 		}
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(status)

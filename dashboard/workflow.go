@@ -21,8 +21,9 @@ type workflowEntry struct {
 	def  *conductor.WorkflowDef
 	name string // name/vN, as the page names it
 
-	mu   sync.Mutex
-	ring []recorded // newest last, at most cfg.executions
+	mu      sync.Mutex
+	ring    []recorded                   // newest last, at most cfg.executions
+	handles map[string]*conductor.Handle // started by Start and not yet seen done, by workflow id
 }
 
 // recorded is a finished execution and when the dashboard was told of it.
@@ -81,6 +82,18 @@ type Execution struct {
 	Variables  map[string]any `json:"variables,omitempty"`
 	Path       []string       `json:"path"`
 	Tasks      []Task         `json:"tasks"`
+	// Pending is the tasks of a running execution started by Start that wait for an update
+	// (WAIT, HUMAN …): the page completes or fails them when actions are enabled.
+	Pending []Pending `json:"pending,omitempty"`
+}
+
+// Pending is a task waiting for an update (conductor.PendingTask).
+type Pending struct {
+	Ref    string         `json:"ref"`
+	TaskID string         `json:"taskId"`
+	Type   string         `json:"type"`
+	Input  map[string]any `json:"input,omitempty"`
+	Output map[string]any `json:"output,omitempty"`
 }
 
 // Task is one task execution of an Execution.
@@ -152,6 +165,56 @@ func (d *Dashboard) Run(ctx context.Context, w *conductor.Workflow, input map[st
 	return e, err
 }
 
+// Start starts w (see conductor.Workflow.Start) and follows the execution: while it runs, its
+// waiting tasks show on the page (and with WithActions can be completed there); once it ends
+// it is recorded as by RecordExecution. w must have been added with AddWorkflow, else Start
+// starts nothing and returns an error matching ErrUnknown.
+func (d *Dashboard) Start(ctx context.Context, w *conductor.Workflow, input map[string]any, opts ...conductor.RunOption) (*conductor.Handle, error) {
+	def := w.Definition()
+	e, ok := d.workflowEntry(fmt.Sprintf("%s/v%d", def.Name, def.Version))
+	if !ok || e.w != w {
+		return nil, errUnknown("workflow", fmt.Sprintf("%s/v%d", def.Name, def.Version))
+	}
+	h, err := w.Start(ctx, input, opts...)
+	if err != nil {
+		return nil, err
+	}
+	e.mu.Lock()
+	if e.handles == nil {
+		e.handles = map[string]*conductor.Handle{}
+	}
+	e.handles[h.ID()] = h
+	e.mu.Unlock()
+	return h, nil
+}
+
+// sweep records the executions started by Start that have ended.
+func (d *Dashboard) sweep(e *workflowEntry) {
+	e.mu.Lock()
+	var ended []*conductor.Handle
+	for id, h := range e.handles {
+		select {
+		case <-h.Done():
+			ended = append(ended, h)
+			delete(e.handles, id)
+		default:
+		}
+	}
+	e.mu.Unlock()
+	for _, h := range ended {
+		if x, _ := h.Wait(context.Background()); x != nil { // done: returns at once
+			d.RecordExecution(x)
+		}
+	}
+}
+
+// handle returns the running execution id started by Start.
+func (e *workflowEntry) handle(id string) *conductor.Handle {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.handles[id]
+}
+
 func (d *Dashboard) workflowEntries() []*workflowEntry {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -176,6 +239,7 @@ func (d *Dashboard) levelTracker(ws conductor.WorkflowStats) *tracker {
 }
 
 func (d *Dashboard) workflowState(w *workflowEntry) WorkflowState {
+	d.sweep(w)
 	ws := w.w.Stats()
 	st := WorkflowState{Name: w.name, Workflow: ws.Name, Version: ws.Version, Strategy: ws.Strategy.String(),
 		InFlight: ws.InFlight, Tasks: []TaskState{}, Levels: []string{}, Running: []ExecutionSummary{}, Recent: []ExecutionSummary{}}
@@ -209,9 +273,21 @@ func (d *Dashboard) Execution(name, workflowID string) (Execution, error) {
 	if !ok {
 		return Execution{}, errUnknown("workflow", name)
 	}
+	d.sweep(w)
 	if t := d.levelTracker(w.w.Stats()); t != nil {
 		if ms := t.find(0, workflowID, 1); len(ms) == 1 && !ms[0].Done {
-			return runningExecution(name, ms[0]), nil
+			x := runningExecution(name, ms[0])
+			if h := w.handle(workflowID); h != nil {
+				for _, p := range h.Pending() {
+					x.Pending = append(x.Pending, Pending{Ref: p.Ref, TaskID: p.TaskID, Type: p.Type, Input: p.Input, Output: p.Output})
+					for i := range x.Tasks {
+						if x.Tasks[i].Ref == p.Ref && x.Tasks[i].Status == "IN_PROGRESS" {
+							x.Tasks[i].Type, x.Tasks[i].Input, x.Tasks[i].Output = p.Type, p.Input, p.Output
+						}
+					}
+				}
+			}
+			return x, nil
 		}
 	}
 	w.mu.Lock()

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -178,4 +180,58 @@ func TestDiagram(t *testing.T) {
 	assert.Contains(t, svg, `class="edge back arrow"`, "the loop's arrow back")
 	assert.Contains(t, svg, `>express</text>`, "the switch's case")
 	assert.Contains(t, svg, `>branch 2</text>`, "the fork's branch")
+}
+
+// A waiting HUMAN task of an execution started by Start is completed from the page's action,
+// with an output, when actions are enabled; the execution then ends and is recorded.
+func TestCompleteWaitingTask(t *testing.T) {
+	for _, s := range strategies {
+		t.Run(s.String(), func(t *testing.T) {
+			d := newDashboard(t, WithActions())
+			rt, err := conductor.New(conductor.WithStrategy(s), conductor.WithPipelineOptions(baton.WithObserver(d.Observer())))
+			require.NoError(t, err)
+			w, err := rt.Load([]byte(`{"name": "approve", "version": 1, "tasks": [
+				{"name": "ask", "taskReferenceName": "ask", "type": "HUMAN", "inputParameters": {"who": "${workflow.input.who}"}}],
+				"outputParameters": {"ok": "${ask.output.approved}"}}`))
+			require.NoError(t, err)
+			defer w.Close()
+			require.NoError(t, d.AddWorkflow(w))
+			h, err := d.Start(context.Background(), w, map[string]any{"who": hostile}, conductor.WithWorkflowID("ap-1"))
+			require.NoError(t, err)
+			_, err = h.AwaitTask(context.Background(), "ask")
+			require.NoError(t, err)
+
+			x, err := d.Execution("approve/v1", "ap-1")
+			require.NoError(t, err)
+			require.True(t, x.Running)
+			require.Len(t, x.Pending, 1)
+			assert.Equal(t, "HUMAN", x.Pending[0].Type)
+			assert.Equal(t, hostile, x.Pending[0].Input["who"])
+
+			post := func(query, body string) (int, string) {
+				req := httptest.NewRequest(http.MethodPost, "/api/complete?"+query, strings.NewReader(body))
+				req.Header.Set(actionHeader, "1")
+				rec := httptest.NewRecorder()
+				d.ServeHTTP(rec, req)
+				return rec.Code, rec.Body.String()
+			}
+			code, body := post("workflow=approve/v1&id=ap-1&task=ask&status=COMPLETED", `[1]`)
+			assert.Equal(t, http.StatusBadRequest, code, body)
+			code, body = post("workflow=approve/v1&id=ap-1&task=nope&status=COMPLETED", ``)
+			assert.Equal(t, http.StatusConflict, code, body)
+			code, body = post("workflow=approve/v1&id=ap-1&task=ask&status=COMPLETED", `{"approved": true}`)
+			require.Equal(t, http.StatusOK, code, body)
+			e, err := h.Wait(context.Background())
+			require.NoError(t, err)
+			assert.Equal(t, map[string]any{"ok": true}, e.Output)
+			st := d.State() // records the ended execution
+			assert.Equal(t, []ExecutionSummary{{WorkflowID: "ap-1", Status: "COMPLETED"}}, st.Workflows[0].Recent)
+			x, err = d.Execution("approve/v1", "ap-1")
+			require.NoError(t, err)
+			assert.Equal(t, "COMPLETED", x.Status)
+			assert.Equal(t, map[string]any{"approved": true}, x.Tasks[0].Output)
+			code, _ = post("workflow=approve/v1&id=ap-1&task=ask&status=COMPLETED", ``)
+			assert.Equal(t, http.StatusNotFound, code, "no longer running")
+		})
+	}
 }

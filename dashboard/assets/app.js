@@ -271,7 +271,36 @@
       el("p", {}, el("b", { class: "status" }, x.status), x.reason ? el("span", { class: "err" }, " " + x.reason) : null),
       el("p", { class: "path" }, "path: ", x.path.join(" → ") || "–"),
       el("div", {}, "input:", json(x.input)), el("div", {}, "output:", json(x.output)),
+      pendingForms(d, x),
       el("table", { class: "exec-tasks" }, el("thead", {}, el("tr", {}, ...["task", "type", "status", "attempts", "input", "output", "reason"].map((h) => el("th", {}, h)))), el("tbody", {}, ...rows))));
+  }
+
+  // pendingForms offers, for each task of x waiting for an update, to complete it (with an
+  // output given as JSON) or fail it: only when the program enabled actions.
+  function pendingForms(d, x) {
+    if (!x.pending || !x.pending.length) return null;
+    const box = el("div", { class: "pending" }, el("h3", {}, "waiting for an update"));
+    for (const p of x.pending) {
+      const out = el("textarea", { class: "output", rows: 2, placeholder: '{"approved": true}' });
+      const msg = el("span", { class: "err" });
+      const send = async (status) => {
+        const params = { workflow: d.workflow, id: d.id, task: p.ref, status };
+        if (status === "FAILED") params.reason = out.value || "failed from the dashboard";
+        const r = await fetch("api/complete?" + q(params), { method: "POST", headers: { "X-Baton-Action": "1", "Content-Type": "application/json" },
+          body: status === "COMPLETED" ? out.value : "" });
+        const body = await r.json();
+        msg.textContent = r.ok ? "sent" : body.error;
+        d.seen = null;
+        refreshExecution();
+      };
+      box.append(el("div", { class: "task-wait", "data-ref": p.ref }, el("code", {}, p.ref), " ", p.type, " ",
+        el("pre", { class: "json" }, JSON.stringify(p.input || {}, null, 2)),
+        state.actions ? el("div", { class: "actions" }, out, " ",
+          el("button", { type: "button", class: "complete", onclick: () => send("COMPLETED") }, "complete"), " ",
+          el("button", { type: "button", class: "fail", onclick: () => send("FAILED") }, "fail"), " ", msg)
+          : el("p", { class: "empty" }, "read-only: the program did not enable actions")));
+    }
+    return box;
   }
 
   // ---- page ----
