@@ -25,7 +25,9 @@ type Order struct {
 	Paid   bool
 }
 
-func (o Order) String() string { return fmt.Sprintf("order %d: %d €, paid %t", o.ID, o.Amount, o.Paid) }
+func (o Order) String() string {
+	return fmt.Sprintf("order %d: %d €, paid %t", o.ID, o.Amount, o.Paid)
+}
 
 var (
 	errOutOfStock = errors.New("warehouse busy, try again")
