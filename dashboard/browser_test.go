@@ -214,3 +214,33 @@ func noScriptRan(t *testing.T, ctx context.Context) {
 	assert.Zero(t, eval[int](t, ctx, `document.querySelectorAll("img, script:not([src]):not([type='application/json'])").length`),
 		"a hostile string made an element")
 }
+
+// With actions enabled, a waiting HUMAN task is completed from the page, with the output
+// typed there, and the execution ends with it.
+func TestBrowserCompletesWaitingTask(t *testing.T) {
+	ctx := browser(t)
+	d := newDashboard(t, WithActions(), WithInterval(100*time.Millisecond))
+	rt, err := conductor.New(conductor.WithPipelineOptions(baton.WithObserver(d.Observer())))
+	require.NoError(t, err)
+	w, err := rt.Load([]byte(`{"name": "approve", "version": 1, "tasks": [
+		{"name": "ask", "taskReferenceName": "ask", "type": "HUMAN"}], "outputParameters": {"ok": "${ask.output.approved}"}}`))
+	require.NoError(t, err)
+	t.Cleanup(func() { w.Close() })
+	require.NoError(t, d.AddWorkflow(w))
+	h, err := d.Start(context.Background(), w, nil, conductor.WithWorkflowID("ap-1"))
+	require.NoError(t, err)
+	_, err = h.AwaitTask(context.Background(), "ask")
+	require.NoError(t, err)
+	srv := httptest.NewServer(d)
+	t.Cleanup(func() { d.Close(); srv.Close() })
+
+	wf := `article.workflow[data-name="approve/v1"]`
+	do(t, ctx, chromedp.Navigate(srv.URL), click(wf+` tr.execution[data-id="ap-1"]`),
+		visible(`#detail .task-wait[data-ref="ask"] textarea.output`),
+		chromedp.SendKeys(chromedp.CSS(`#detail textarea.output`), `{"approved": true}`),
+		click(`#detail button.complete`))
+	e, err := h.Wait(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, map[string]any{"ok": true}, e.Output)
+	do(t, ctx, click(wf+` tr.execution[data-id="ap-1"]`), until(`document.querySelector("#detail .execution-detail b.status")?.textContent === "COMPLETED"`))
+}
