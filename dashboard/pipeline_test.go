@@ -1,6 +1,7 @@
 package dashboard
 
 import (
+	"context"
 	"encoding/json"
 	"testing"
 
@@ -122,4 +123,28 @@ func TestRingsAndFind(t *testing.T) {
 	require.Len(t, res.Found, 1)
 	assert.Equal(t, uint64(30), res.Found[0].ID)
 	assert.Contains(t, res.Found[0].Error, hostile, "the error's text, intact")
+}
+
+// panicky is an error whose Error method panics.
+type panicky struct{}
+
+func (panicky) Error() string { panic("Error panicked") }
+
+// An error whose Error method panics shows as that panic, and leaves the dashboard and the
+// pipeline working.
+func TestPanickingErrorText(t *testing.T) {
+	d := newDashboard(t)
+	p, err := baton.New([]baton.Stage[int]{baton.Func("bad", func(_ context.Context, v int) (int, error) { return v, panicky{} })},
+		baton.WithName("p"), baton.WithObserver(d.Observer()))
+	require.NoError(t, err)
+	defer p.Close()
+	require.NoError(t, d.AddPipeline("p", p))
+	p.ProcessResult(context.Background(), 1)
+	m, err := d.Messages("p", 10)
+	require.NoError(t, err)
+	require.Len(t, m.Failed, 1)
+	assert.Contains(t, m.Failed[0].Timeline[1].Error, "Error panicked")
+	p.ProcessResult(context.Background(), 2) // the shard's lock was released
+	m, _ = d.Messages("p", 10)
+	assert.Len(t, m.Failed, 2)
 }

@@ -1,6 +1,7 @@
 package dashboard
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/baton-go/baton"
@@ -100,7 +101,7 @@ func (r *record) message() Message {
 	m := Message{ID: r.id, Key: r.key, Accepted: r.accepted, Finished: r.finished, Done: r.done,
 		Value: r.value, Dropped: r.dropped, Path: []string{}, Timeline: make([]Step, 0, len(r.timeline))}
 	if r.err != nil {
-		m.Error = r.err.Error()
+		m.Error = errText(r.err)
 	}
 	for _, e := range r.timeline {
 		s := Step{Kind: e.kind.String(), Stage: e.stage, Attempt: e.attempt, At: e.at,
@@ -109,7 +110,7 @@ func (r *record) message() Message {
 			s.Outcome = e.outcome.String()
 		}
 		if e.err != nil {
-			s.Error = e.err.Error()
+			s.Error = errText(e.err)
 		}
 		if e.kind == baton.StepStarted && e.attempt == 1 {
 			m.Path = append(m.Path, e.stage)
@@ -118,3 +119,8 @@ func (r *record) message() Message {
 	}
 	return m
 }
+
+// errText is err's text. It is formatted under the locks that guard records, which a panic
+// must not leave held (the pipeline's observer would then wait for ever): fmt contains a panic
+// of an Error method and prints it instead.
+func errText(err error) string { return fmt.Sprint(err) }
