@@ -130,7 +130,11 @@ func BenchmarkObserverCost(b *testing.B) {
 				b.ReportMetric(float64(m1.Mallocs-m0.Mallocs)/float64(b.N)/benchStages, "allocs/step")
 				b.ReportMetric(0, "ns/op")
 				b.ReportMetric(ns, "ns/step")
-				b.ReportMetric(ns/floor, "x-floor")
+				if floor > 0 {
+					b.ReportMetric(ns/floor, "x-floor")
+				} else {
+					b.Log("no x-floor: run the strategy's floor sub-benchmark in the same run (-bench ObserverCost/" + s.String() + ")")
+				}
 			})
 		}
 	}

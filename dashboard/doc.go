@@ -40,11 +40,11 @@
 // # Cost
 //
 // Measured by BenchmarkObserverCost and BenchmarkStreamTick on a shared, noisy 2-core machine
-// (go test -run '^$' -bench . -benchtime 20000x ./dashboard; two runs): over a no-op observer,
+// (go test -run '^$' -bench . -benchtime 20000x ./dashboard; three runs): over a no-op observer,
 // which turns on the same step timing, the dashboard's observer adds 0.1 to 0.3 µs per step to
 // an orchestrated pipeline of four no-op stages (0.6-1.0 µs against 0.5-0.7 µs per step), and
-// 0.9 to 2 µs under choreography, where a message's events come from the goroutines of its
-// stages (1.7-2.5 µs against 0.5-0.8 µs). It adds almost no allocation (0.003 per step
+// 0.4 to 2 µs under choreography, where a message's events come from the goroutines of its
+// stages (1.3-2.5 µs against 0.5-0.9 µs). It adds almost no allocation (0.003 per step
 // orchestrated, 0.01 choreographed): a finished message's record is recycled from the rings.
 // Against stages doing real work (a millisecond) that is well under one percent. A stream's
 // tick — a State and its JSON — costs about 90-105 µs for two four-stage
