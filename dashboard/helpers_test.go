@@ -24,13 +24,11 @@ var strategies = []baton.Strategy{baton.Orchestrated, baton.Choreographed}
 // errBad is the failure of the "charge" stage for values divisible by 5.
 var errBad = errors.New("card declined: " + hostile)
 
-// shop builds a pipeline named name with stages validate, reserve (retries once, fails
-// its first attempt on odd values), hostile (the hostile stage name) and charge (fails on
-// multiples of 5, so reserve is compensated), keyed by "order-N".
+// shop builds a pipeline named name with stages validate, reserve (compensable), hostile
+// (the hostile stage name) and charge (fails on multiples of 5, so reserve is compensated),
+// keyed by "order-N".
 func shop(t testing.TB, d *Dashboard, name string, s baton.Strategy, opts ...baton.Option) *baton.Pipeline[int] {
 	t.Helper()
-	tries := map[int]int{}
-	_ = tries
 	stages := []baton.Stage[int]{
 		baton.Func("validate", func(_ context.Context, v int) (int, error) { return v, nil }),
 		baton.Compensable(baton.Func("reserve", func(_ context.Context, v int) (int, error) { return v, nil }),
