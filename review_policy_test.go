@@ -2,6 +2,7 @@ package baton_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 
 	"github.com/baton-go/baton"
@@ -24,6 +25,48 @@ func TestReviewStepPoliciesOfDoneStepsDoNotCount(t *testing.T) {
 				}
 			}
 			return v, nil
+		})
+		p, err := baton.New([]baton.Stage[int]{loop}, baton.WithStrategy(s), baton.WithHopLimit(2*passes))
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := p.Process(context.Background(), 0)
+		p.Close()
+		if err != nil || v != passes {
+			t.Errorf("%v: got %d, %v; want %d, nil", s, v, err, passes)
+		}
+	}
+}
+
+// The same loop, each pass's step needing the policy given to it two passes before (2 to 4
+// attempts, by pass) — so that a step still to run, not only the current one, holds a policy
+// across the bound — and each failed attempt's revision undone: the policies kept across the
+// bound must stay those of the steps still to run, and a rollback around it must undo only its
+// own revision.
+func TestReviewStepPoliciesKeptAcrossTheBoundStayTheirSteps(t *testing.T) {
+	const passes = 140_000
+	want := func(pass int) int { return 2 + pass%3 } // the attempts pass needs
+	for _, s := range []baton.Strategy{baton.Orchestrated, baton.Choreographed} {
+		loop := baton.SlipFunc("loop", func(_ context.Context, v int, slip *baton.Slip) (int, error) {
+			plan := func(pass int) error {
+				if pass >= passes {
+					return nil
+				}
+				return slip.AppendWith(baton.StepPolicy{Retry: baton.RetryPolicy{MaxAttempts: want(pass)}}, "loop")
+			}
+			_ = slip.InsertNext() // revises nothing, but opens the attempt's revision before plan
+			if v == 0 {
+				if err := plan(1); err != nil {
+					return v, err
+				}
+			}
+			if err := plan(v + 2); err != nil {
+				return v, err
+			}
+			if v > 0 && slip.Attempt() < want(v) {
+				return v, errors.New("not yet") // its revision is undone; its policy retries it
+			}
+			return v + 1, nil
 		})
 		p, err := baton.New([]baton.Stage[int]{loop}, baton.WithStrategy(s), baton.WithHopLimit(2*passes))
 		if err != nil {
