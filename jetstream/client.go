@@ -22,6 +22,7 @@ func (e *Engine) consumeResults(ctx context.Context) error {
 		AckWait:       e.cfg.AckWait,
 		MaxAckPending: -1,
 		Replicas:      e.cfg.Replicas,
+		MemoryStorage: e.cfg.Memory,
 	}
 	if e.cfg.Client == "" {
 		cc.InactiveThreshold = time.Hour // a random name is never used again

@@ -50,6 +50,9 @@ type Config struct {
 	// NoDedup turns deduplication off. Only for measuring what it costs: without it a step run
 	// again after a crash may hand its message on twice.
 	NoDedup bool
+	// Memory keeps the stream in the server's memory instead of on disk: faster, but a server
+	// restart loses the messages in flight. For tests and measurements.
+	Memory bool
 	// Replicas is the stream's replication factor (default 1; 3 on a three-node cluster).
 	Replicas int
 	// OnOrphan is called for a result that arrives for no message in flight here: a message
@@ -183,6 +186,9 @@ func (e *Engine) Attach(h baton.Host) error {
 		Storage:    jetstream.FileStorage,
 		Replicas:   e.cfg.Replicas,
 		Duplicates: e.cfg.Duplicates,
+	}
+	if e.cfg.Memory {
+		sc.Storage = jetstream.MemoryStorage
 	}
 	if _, err := e.js.CreateOrUpdateStream(ctx, sc); err != nil {
 		return fmt.Errorf("jetstream: creating stream %s: %w", e.stream, err)

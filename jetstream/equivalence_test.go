@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -220,53 +221,61 @@ func TestEquivalentToInProcess(t *testing.T) {
 	}
 	total := 0
 	kinds := map[string]int{}
-	for seed := range uint64(pipelines) {
-		r := rand.New(rand.NewPCG(seed, 13))
-		specs := genSpecs(r)
-		in := make([]Job, perPipeline)
-		for i := range in {
-			in[i] = Job{ID: r.IntN(1000)}
-		}
-		opts := []baton.Option{baton.WithHopLimit(8 + r.IntN(8)), baton.WithSentinels(errDisk, errRefused)}
+	var mu sync.Mutex
+	t.Run("group", func(t *testing.T) {
+		for seed := range uint64(pipelines) {
+			t.Run(fmt.Sprint(seed), func(t *testing.T) {
+				t.Parallel()
+				r := rand.New(rand.NewPCG(seed, 13))
+				specs := genSpecs(r)
+				in := make([]Job, perPipeline)
+				for i := range in {
+					in[i] = Job{ID: r.IntN(1000)}
+				}
+				opts := []baton.Option{baton.WithHopLimit(8 + r.IntN(8)), baton.WithSentinels(errDisk, errRefused)}
 
-		local, err := baton.New(build(specs), append([]baton.Option{baton.WithStrategy(baton.Choreographed)}, opts...)...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		want := runAll(t, local, in)
-		_ = local.Close()
+				local, err := baton.New(build(specs), append([]baton.Option{baton.WithStrategy(baton.Choreographed)}, opts...)...)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := runAll(t, local, in)
+				_ = local.Close()
 
-		name := uniqueName(t)
-		worker, err := baton.New(build(specs), append([]baton.Option{baton.WithEngine(newEngine(t, jetstream.Config{Name: name, HostAll: true}))}, opts...)...)
-		if err != nil {
-			t.Fatal(err)
+				name := uniqueName(t)
+				worker, err := baton.New(build(specs), append([]baton.Option{baton.WithEngine(newEngine(t, jetstream.Config{Name: name, HostAll: true, Memory: true}))}, opts...)...)
+				if err != nil {
+					t.Fatal(err)
+				}
+				client, err := baton.New(build(specs), append([]baton.Option{baton.WithEngine(newEngine(t, jetstream.Config{Name: name, Memory: true}))}, opts...)...)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got := runAll(t, client, in)
+				_ = client.Close()
+				_ = worker.Close()
+				deleteStream(name)
+				for i := range want {
+					if !reflect.DeepEqual(want[i], got[i]) {
+						t.Fatalf("seed %d, message %d (job %d), stages %+v:\nin process: %+v\nengine:     %+v", seed, i, in[i].ID, specs, want[i], got[i])
+					}
+				}
+				mu.Lock()
+				defer mu.Unlock()
+				total += len(in)
+				for _, o := range want {
+					kinds["failed"] += b2i(o.Err != "")
+					kinds["compensated"] += b2i(o.Comp != "")
+					kinds["step error"] += b2i(o.Step != "")
+					kinds["panic"] += b2i(strings.Contains(o.Step, "panic"))
+					kinds["timeout"] += b2i(len(o.Is) > 1 && o.Is[1])
+					kinds["hop limit"] += b2i(len(o.Is) > 3 && o.Is[3])
+					kinds["tolerated or retried"] += b2i(slices.ContainsFunc(o.Log, func(l string) bool {
+						return strings.Contains(l, "tolerated") || !strings.Contains(l, ":1")
+					}))
+				}
+			})
 		}
-		client, err := baton.New(build(specs), append([]baton.Option{baton.WithEngine(newEngine(t, jetstream.Config{Name: name}))}, opts...)...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got := runAll(t, client, in)
-		_ = client.Close()
-		_ = worker.Close()
-		deleteStream(name)
-		for i := range want {
-			if !reflect.DeepEqual(want[i], got[i]) {
-				t.Fatalf("seed %d, message %d (job %d), stages %+v:\nin process: %+v\nengine:     %+v", seed, i, in[i].ID, specs, want[i], got[i])
-			}
-		}
-		total += len(in)
-		for _, o := range want {
-			kinds["failed"] += b2i(o.Err != "")
-			kinds["compensated"] += b2i(o.Comp != "")
-			kinds["step error"] += b2i(o.Step != "")
-			kinds["panic"] += b2i(strings.Contains(o.Step, "panic"))
-			kinds["timeout"] += b2i(len(o.Is) > 1 && o.Is[1])
-			kinds["hop limit"] += b2i(len(o.Is) > 3 && o.Is[3])
-			kinds["tolerated or retried"] += b2i(slices.ContainsFunc(o.Log, func(l string) bool {
-				return strings.Contains(l, "tolerated") || !strings.Contains(l, ":1")
-			}))
-		}
-	}
+	})
 	t.Logf("%d pipelines, %d messages: identical; among them %v", pipelines, total, kinds)
 	for k, n := range kinds {
 		if n == 0 {

@@ -29,6 +29,7 @@ func (e *Engine) serve(ctx context.Context, stage string) error {
 		MaxDeliver:    e.cfg.MaxDeliver,
 		MaxAckPending: e.cfg.MaxPending,
 		Replicas:      e.cfg.Replicas,
+		MemoryStorage: e.cfg.Memory,
 	})
 	if err != nil {
 		return fmt.Errorf("jetstream: consumer of stage %q: %w", stage, err)
