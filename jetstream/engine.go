@@ -95,6 +95,8 @@ type Engine struct {
 	closed   sync.Once
 
 	pending map[string]*atomic.Int64 // hand-offs waiting for each hosted stage, for Inbox
+
+	afterPublish func(stage string, out baton.Envelope) // tests: between the publish and the ack
 }
 
 // Header names. Nats-Msg-Id is JetStream's deduplication key.

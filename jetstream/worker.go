@@ -90,6 +90,9 @@ func (e *Engine) handle(stage string, m jetstream.Msg) {
 		_ = m.NakWithDelay(100 * time.Millisecond)
 		return
 	}
+	if e.afterPublish != nil {
+		e.afterPublish(stage, out)
+	}
 	_ = m.Ack()
 }
 
