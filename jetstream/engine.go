@@ -241,10 +241,23 @@ func (e *Engine) publish(ctx context.Context, subject string, env baton.Envelope
 	if !e.cfg.NoDedup {
 		opts = append(opts, jetstream.WithMsgID(env.Origin+"/"+strconv.FormatUint(env.ID, 10)+"/"+strconv.Itoa(env.Step)))
 	}
+	// A publish that fails (a node lost, a leader being elected) is tried again for up to
+	// 10s: deduplication makes that safe, as a second store of the same hand-off is dropped.
 	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	_, err := e.js.PublishMsg(pctx, m, opts...)
-	return err
+	wait := 20 * time.Millisecond
+	for {
+		_, err := e.js.PublishMsg(pctx, m, opts...)
+		if err == nil || e.cfg.NoDedup {
+			return err
+		}
+		select {
+		case <-pctx.Done():
+			return err
+		case <-time.After(wait):
+			wait = min(2*wait, time.Second)
+		}
+	}
 }
 
 // Close implements baton.Engine: it stops consuming, lets the steps running finish and hand
