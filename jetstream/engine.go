@@ -211,16 +211,24 @@ func (e *Engine) Attach(h baton.Host) error {
 func (e *Engine) stageSubject(stage string) string   { return e.prefix + ".s." + token(stage) }
 func (e *Engine) resultSubject(origin string) string { return e.prefix + ".r." + token(origin) }
 
-// Send implements baton.Engine: it publishes the message's first hand-off and waits for the
-// server to store it.
+// Send implements baton.Engine: it publishes the message's first hand-off without waiting
+// for the server: when the server does not store it (after retries for up to 10s), the
+// message ends with an error matching baton.ErrEngine, having taken no step.
 func (e *Engine) Send(ctx context.Context, env baton.Envelope) error {
 	env.Origin = e.origin
-	return e.publish(ctx, e.stageSubject(env.Stage), env, nil)
+	e.publish(ctx, e.stageSubject(env.Stage), env, nil, func(err error) {
+		if err != nil {
+			_ = e.host.Lost(env.ID, fmt.Errorf("%w: jetstream: sending the message to stage %q: %w", baton.ErrEngine, env.Stage, err))
+		}
+	})
+	return nil
 }
 
-// publish publishes env to subject, deduplicated by origin, ID and step, and waits for the
-// server's acknowledgement. lost, when set, makes it a lost-message report.
-func (e *Engine) publish(ctx context.Context, subject string, env baton.Envelope, lost error) error {
+// publish publishes env to subject, deduplicated by origin, ID and step, and calls then with
+// the outcome once the server has stored it, or failed to. lost, when set, makes it a
+// lost-message report. Publishing is asynchronous, so a worker goes on with its next
+// hand-off while the server stores this one.
+func (e *Engine) publish(ctx context.Context, subject string, env baton.Envelope, lost error, then func(error)) {
 	m := nats.NewMsg(subject)
 	m.Header.Set(hdrOrigin, env.Origin)
 	m.Header.Set(hdrID, strconv.FormatUint(env.ID, 10))
@@ -241,18 +249,37 @@ func (e *Engine) publish(ctx context.Context, subject string, env baton.Envelope
 	if !e.cfg.NoDedup {
 		opts = append(opts, jetstream.WithMsgID(env.Origin+"/"+strconv.FormatUint(env.ID, 10)+"/"+strconv.Itoa(env.Step)))
 	}
-	// A publish that fails (a node lost, a leader being elected) is tried again for up to
-	// 10s: deduplication makes that safe, as a second store of the same hand-off is dropped.
-	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	f, err := e.js.PublishMsgAsync(m, opts...)
+	e.wg.Go(func() {
+		if err == nil {
+			select {
+			case <-f.Ok():
+				then(nil)
+				return
+			case err = <-f.Err():
+			}
+		}
+		if e.cfg.NoDedup {
+			then(err) // without deduplication a retry could store it twice
+			return
+		}
+		then(e.retry(m, opts))
+	})
+}
+
+// retry publishes m again, and again, for up to 10s (a node lost, a leader being elected):
+// deduplication makes that safe, as a second store of the same hand-off is dropped.
+func (e *Engine) retry(m *nats.Msg, opts []jetstream.PublishOpt) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	wait := 20 * time.Millisecond
 	for {
-		_, err := e.js.PublishMsg(pctx, m, opts...)
-		if err == nil || e.cfg.NoDedup {
-			return err
+		_, err := e.js.PublishMsg(ctx, m, opts...)
+		if err == nil {
+			return nil
 		}
 		select {
-		case <-pctx.Done():
+		case <-ctx.Done():
 			return err
 		case <-time.After(wait):
 			wait = min(2*wait, time.Second)

@@ -86,14 +86,16 @@ func (e *Engine) handle(stage string, m jetstream.Msg) {
 	if lost != nil {
 		out.Step = env.Step + 1
 	}
-	if err := e.publish(context.WithoutCancel(ctx), subject, out, lost); err != nil {
-		_ = m.NakWithDelay(100 * time.Millisecond)
-		return
-	}
-	if e.afterPublish != nil {
-		e.afterPublish(stage, out)
-	}
-	_ = m.Ack()
+	e.publish(context.WithoutCancel(ctx), subject, out, lost, func(err error) {
+		if err != nil {
+			_ = m.NakWithDelay(100 * time.Millisecond) // it runs again; its hand-off is deduplicated
+			return
+		}
+		if e.afterPublish != nil {
+			e.afterPublish(stage, out)
+		}
+		_ = m.Ack()
+	})
 }
 
 // step runs env's step, or fails it when this is its last allowed delivery. lost is why the
