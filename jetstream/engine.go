@@ -141,7 +141,7 @@ func New(nc *nats.Conn, cfg Config) (*Engine, error) {
 	case cfg.MaxPending < 1 || cfg.Replicas < 1 || cfg.Duplicates < 0:
 		return nil, errors.New("jetstream: MaxPending, Replicas and Duplicates must be positive")
 	}
-	js, err := jetstream.New(nc)
+	js, err := jetstream.New(nc, jetstream.WithPublishAsyncTimeout(10*time.Second))
 	if err != nil {
 		return nil, fmt.Errorf("jetstream: %w", err)
 	}
