@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"sync"
 )
 
@@ -61,6 +62,9 @@ func builtinSentinels() map[string]error {
 func newSentinels(user []error) (*sentinels, error) {
 	s := &sentinels{byName: builtinSentinels(), names: map[error]string{}}
 	for _, e := range user {
+		if !reflect.TypeOf(e).Comparable() {
+			return nil, fmt.Errorf("WithSentinels: %T is not comparable: a sentinel must be a value errors.Is can compare with ==", e)
+		}
 		name := "user:" + errText(e)
 		if _, dup := s.byName[name]; dup {
 			return nil, fmt.Errorf("WithSentinels: two sentinels read %q", errText(e))
