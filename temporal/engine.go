@@ -161,6 +161,7 @@ func (e *Engine) await(run client.WorkflowRun, id uint64) {
 		return
 	}
 	out.Env.ID = id // a message whose workflow existed gets that workflow's result
+	out.Env.Local = true
 	_ = e.host.Deliver(out.Env)
 }
 

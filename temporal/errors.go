@@ -3,9 +3,9 @@ package temporal
 import (
 	"context"
 
-	"github.com/baton-go/baton"
 	"errors"
 	"fmt"
+	"github.com/baton-go/baton"
 
 	sdktemporal "go.temporal.io/sdk/temporal"
 )

@@ -1,9 +1,9 @@
 package temporal
 
 import (
-	"github.com/baton-go/baton"
 	"errors"
 	"fmt"
+	"github.com/baton-go/baton"
 	"time"
 
 	"go.temporal.io/sdk/worker"

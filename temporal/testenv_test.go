@@ -3,10 +3,11 @@ package temporal
 import (
 	"context"
 	"errors"
+	"go.temporal.io/sdk/log"
+	"log/slog"
 	"sync/atomic"
 	"testing"
 
-	"github.com/baton-go/baton"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
@@ -42,8 +43,9 @@ type testRun struct {
 	runs  *atomic.Int64
 }
 
-func (r *testRun) GetID() string    { return r.id }
-func (r *testRun) GetRunID() string { return "" }
+func (r *testRun) GetID() string                  { return r.id }
+func (r *testRun) GetRunID() string               { return "" }
+func (r *testRun) GetFirstExecutionRunID() string { return "" }
 
 func (r *testRun) Get(ctx context.Context, valuePtr any) error {
 	return r.GetWithOptions(ctx, valuePtr, client.WorkflowRunGetOptions{})
@@ -54,6 +56,7 @@ func (r *testRun) GetWithOptions(_ context.Context, valuePtr any, _ client.Workf
 	for {
 		r.runs.Add(1)
 		var s testsuite.WorkflowTestSuite
+		s.SetLogger(log.NewStructuredLogger(slog.New(slog.DiscardHandler)))
 		env := s.NewTestWorkflowEnvironment()
 		env.RegisterWorkflowWithOptions(r.e.message, workflow.RegisterOptions{Name: WorkflowName})
 		env.RegisterActivityWithOptions(r.e.step, activity.RegisterOptions{Name: ActivityName})
