@@ -157,7 +157,7 @@ func (e *Engine) execute(ctx context.Context, o client.StartWorkflowOptions, in 
 func (e *Engine) await(run client.WorkflowRun, id uint64) {
 	var out messageOutput
 	if err := run.Get(e.ctx, &out); err != nil {
-		_ = e.host.Lost(id, fmt.Errorf("%w: %w", baton.ErrEngine, fromWorkflow(err)))
+		_ = e.host.Lost(id, WorkflowError(err))
 		return
 	}
 	out.Env.ID = id // a message whose workflow existed gets that workflow's result

@@ -23,13 +23,16 @@ func badInput(err error) error {
 	return sdktemporal.NewNonRetryableApplicationError(err.Error(), errBadInputType, nil)
 }
 
-// fromWorkflow turns the error a message's workflow ended with into the message's error.
-func fromWorkflow(err error) error {
+// WorkflowError turns the error a message's workflow ended with (client.WorkflowRun.Get's)
+// into the error its message gets: matching ErrBadInput and baton.ErrEngine for a message
+// that could not be run, baton.ErrEngine otherwise. The engine calls it itself; it is exported
+// for programs that run a message's workflow by its ID.
+func WorkflowError(err error) error {
 	var app *sdktemporal.ApplicationError
 	if errors.As(err, &app) && app.Type() == errBadInputType {
-		return fmt.Errorf("%w: %s", ErrBadInput, app.Error())
+		return fmt.Errorf("%w: %w: %s", baton.ErrEngine, ErrBadInput, app.Error())
 	}
-	return fmt.Errorf("baton/temporal: the message's workflow failed: %w", err)
+	return fmt.Errorf("%w: the message's workflow failed: %w", baton.ErrEngine, err)
 }
 
 // The reasons an action fails with when it is not run (baton.Host.Fail).
