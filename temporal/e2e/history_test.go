@@ -12,8 +12,8 @@ import (
 	"github.com/baton-go/baton"
 	batontemporal "github.com/baton-go/baton/temporal"
 	"github.com/baton-go/baton/temporal/internal/fixture"
-	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
 	"google.golang.org/protobuf/encoding/protojson"
 )
 

@@ -45,7 +45,7 @@ func runWorkerProcess(role string) int {
 		fmt.Fprintln(os.Stderr, "worker:", err)
 		return 1
 	}
-	p, err := baton.New(build(dir), baton.WithEngine(eng))
+	p, err := baton.New(build(dir), baton.WithEngine(eng), baton.WithSentinels(errDeclined))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "worker:", err)
 		return 1
