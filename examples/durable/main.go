@@ -14,6 +14,7 @@ import (
 	"flag"
 	"fmt"
 	"log"
+	"log/slog"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -25,6 +26,9 @@ import (
 	"github.com/baton-go/baton"
 	batontemporal "github.com/baton-go/baton/temporal"
 	"go.temporal.io/sdk/client"
+	sdklog "go.temporal.io/sdk/log"
+	"go.temporal.io/server/common/dynamicconfig"
+	"go.temporal.io/server/temporal"
 	"go.temporal.io/server/temporaltest"
 )
 
@@ -92,7 +96,7 @@ func main() {
 
 // runWorker hosts the stages until SIGTERM (or SIGKILL).
 func runWorker(hostport, namespace string) error {
-	c, err := client.Dial(client.Options{HostPort: hostport, Namespace: namespace})
+	c, err := dial(hostport, namespace)
 	if err != nil {
 		return err
 	}
@@ -114,11 +118,15 @@ func runWorker(hostport, namespace string) error {
 func run(hostport, namespace string, n int) error {
 	if hostport == "" {
 		fmt.Println("starting a Temporal server in this process (go.temporal.io/server/temporaltest)…")
-		ts := temporaltest.NewServer()
+		// Temporal postpones a timer due sooner than now + history.timerProcessorMaxTimeShift
+		// (1 s by default) to then; 10 ms lets a dead worker's step be retried sooner.
+		ts := temporaltest.NewServer(temporaltest.WithBaseServerOptions(temporal.WithDynamicConfigClient(dynamicconfig.StaticClient{
+			dynamicconfig.TimerProcessorMaxTimeShift.Key(): []dynamicconfig.ConstrainedValue{{Value: 10 * time.Millisecond}},
+		})))
 		defer ts.Stop()
 		hostport, namespace = ts.GetFrontendHostPort(), ts.GetDefaultNamespace()
 	}
-	c, err := client.Dial(client.Options{HostPort: hostport, Namespace: namespace})
+	c, err := dial(hostport, namespace)
 	if err != nil {
 		return err
 	}
@@ -194,4 +202,10 @@ func startWorker(hostport, namespace string) (*exec.Cmd, error) {
 	cmd := exec.Command(os.Args[0], "-worker", "-server", hostport, "-namespace", namespace)
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
 	return cmd, cmd.Start()
+}
+
+// dial connects to the server, logging the SDK's warnings and errors only.
+func dial(hostport, namespace string) (client.Client, error) {
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	return client.Dial(client.Options{HostPort: hostport, Namespace: namespace, Logger: sdklog.NewStructuredLogger(logger)})
 }
