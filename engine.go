@@ -71,7 +71,8 @@ type Envelope struct {
 	// Local is set by the engine when the message was submitted through this very pipeline: its
 	// step then runs under its submitter's context (its values and its cancellation), as it
 	// would in process. A step arriving from another process runs under a context with the
-	// message's deadline only.
+	// message's deadline, and the values of the ctx given to Step (a trace context the engine
+	// carried in its message's headers, say), but not its cancellation.
 	Local bool
 	// Stage is the stage that acts on the message next; "" when the message is finished and
 	// goes back to its submitter (Host.Deliver).

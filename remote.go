@@ -22,6 +22,7 @@ type remote[T any] struct {
 	mu      sync.Mutex
 	pending map[uint64]*inflight[T]
 	closed  bool
+	wg      sync.WaitGroup // finish's goroutines
 }
 
 // inflight is a submitted message waiting for its result, and the original values of the
@@ -90,6 +91,7 @@ func (r *remote[T]) stop() {
 	r.mu.Lock()
 	r.closed = true
 	r.mu.Unlock()
+	r.wg.Wait()
 	_ = r.e.Close() // the pipeline has no message in flight: nothing is lost if it fails
 }
 
@@ -194,6 +196,9 @@ func (r *remote[T]) nameOf(i int32) string {
 func (r *remote[T]) context(ctx context.Context, m *message[T], env Envelope, d decoded) context.CancelFunc {
 	p := r.p
 	base := p.base
+	if ctx != nil && ctx != context.Background() {
+		base = &joinedContext{Context: p.base, values: ctx} // the engine's values: a trace it carried
+	}
 	if env.Local {
 		r.mu.Lock()
 		if f := r.pending[env.ID]; f != nil {
@@ -259,8 +264,14 @@ func (r *remote[T]) Deliver(env Envelope) error {
 	if _, err := r.p.decode(env.State, m, tab); err != nil { // leaves m as it was submitted
 		m.err = fmt.Errorf("%w (its result could not be read)", err)
 	}
-	r.p.finish(m)
+	r.finish(m)
 	return nil
+}
+
+// finish finishes m in a goroutine of its own: an observer that calls runtime.Goexit as the
+// message finishes (unsupported, but contained) ends that goroutine, never the engine's.
+func (r *remote[T]) finish(m *message[T]) {
+	r.wg.Go(func() { r.p.finish(m) })
 }
 
 // Lost implements Host.
@@ -274,7 +285,7 @@ func (r *remote[T]) Lost(id uint64, reason error) error {
 		reason = ErrEngine
 	}
 	m.err = reason
-	r.p.finish(m)
+	r.finish(m)
 	return nil
 }
 

@@ -121,7 +121,7 @@ func (p *Pipeline[T]) decode(data []byte, m *message[T], tab *errTable) (decoded
 	for i, h := range w.Route {
 		idx, ok := p.reg.index[h.Stage]
 		if !ok {
-			return bad("%s %q (the processes of this pipeline have different stages)", ErrUnknownStage.Error(), h.Stage)
+			return decoded{}, fmt.Errorf("%w: message %d: its itinerary names %w %q (the processes of this pipeline have different stages)", ErrEngine, w.ID, ErrUnknownStage, h.Stage)
 		}
 		route[i] = hop{stage: idx, optional: h.Optional}
 	}
@@ -130,7 +130,7 @@ func (p *Pipeline[T]) decode(data []byte, m *message[T], tab *errTable) (decoded
 	for i, e := range w.Log {
 		idx, ok := p.reg.index[e.Stage]
 		if !ok {
-			return bad("%s %q in its log (the processes of this pipeline have different stages)", ErrUnknownStage.Error(), e.Stage)
+			return decoded{}, fmt.Errorf("%w: message %d: its log names %w %q (the processes of this pipeline have different stages)", ErrEngine, w.ID, ErrUnknownStage, e.Stage)
 		}
 		if e.Outcome < Succeeded || e.Outcome > CompensationFailed {
 			return bad("log record %d has outcome %d", i, e.Outcome)
