@@ -16,8 +16,8 @@
 //
 // The process that submits a message accepts it and gives it its slip (Baton's begin), then
 // starts the message's workflow with its encoded state; the workflow ID is the message's
-// identity (Engine.WorkflowID: its key, or the pipeline's origin and its ID), so starting the
-// same message twice gives one run. The workflow runs the message's pending action — a step,
+// identity (Engine.WorkflowID: the pipeline's origin and its ID, or its key under
+// WithKeyAsIdentity), so starting the same message twice gives one run. The workflow runs the message's pending action — a step,
 // or a compensation — as an activity; the activity runs Baton's own step code on the state
 // (attempts, backoff, per-attempt and per-step timeouts, panics, optional steps, the slip's
 // revisions) and asks Baton's next-step logic where the message goes, and the workflow applies

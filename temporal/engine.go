@@ -119,8 +119,9 @@ const DefaultStopTimeout = 30 * time.Second
 
 // Send implements baton.Engine: it starts the message's workflow, whose ID is the message's
 // identity (WorkflowID), and waits for its result in a goroutine of its own, which gives it to
-// the pipeline. Starting a message whose workflow exists already — running or finished, the
-// same key submitted twice — starts nothing: the message gets that workflow's result.
+// the pipeline. Starting a message whose workflow exists already — running or finished: the
+// same key submitted twice under WithKeyAsIdentity — starts nothing: the message gets that
+// workflow's result.
 func (e *Engine) Send(ctx context.Context, env baton.Envelope) error {
 	env.Origin = e.origin
 	info, err := baton.Inspect(e.host, env)
@@ -166,12 +167,12 @@ func (e *Engine) await(run client.WorkflowRun, id uint64) {
 }
 
 // WorkflowID returns the workflow ID of the message with the given ID and key (Result.ID,
-// Result.Key): the prefix (WithWorkflowIDPrefix) and the key, or, without a key, the
-// pipeline's origin (WithOrigin) and the ID. Cancelling that workflow
+// Result.Key): the prefix (WithWorkflowIDPrefix), the pipeline's origin (WithOrigin) and the
+// ID — or, with WithKeyAsIdentity and a key, the prefix and the key. Cancelling that workflow
 // (client.CancelWorkflow) stops the message as a cancelled context does in process: its
 // running step is cut short and its completed steps compensated.
 func (e *Engine) WorkflowID(id uint64, key string) string {
-	if key != "" {
+	if key != "" && e.opts.keyIdentity {
 		return e.opts.idPrefix + "key/" + key
 	}
 	return e.opts.idPrefix + e.origin + "/" + strconv.FormatUint(id, 10)

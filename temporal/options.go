@@ -21,6 +21,7 @@ type options struct {
 	attempts      int
 	origin        string
 	noWorker      bool
+	keyIdentity   bool
 	worker        worker.Options
 	errs          []error
 }
@@ -75,8 +76,8 @@ func WithTaskQueue(q string) Option {
 }
 
 // WithWorkflowIDPrefix sets the prefix of the message workflows' IDs ("baton-" by default):
-// a message's workflow ID is the prefix and its key (baton.WithKey), or, without a key, the
-// prefix, the pipeline's instance and the message's ID.
+// a message's workflow ID is the prefix, the pipeline's origin and the message's ID (or its
+// key: WithKeyAsIdentity).
 func WithWorkflowIDPrefix(p string) Option {
 	return func(o *options) { o.idPrefix = p }
 }
@@ -111,6 +112,15 @@ func WithContinueAsNewAfter(n int) Option {
 // stop timeout, interceptors …). It has no effect on New.
 func WithWorkerOptions(w worker.Options) Option {
 	return func(o *options) { o.worker = w }
+}
+
+// WithKeyAsIdentity makes a message's key (baton.WithKey) its identity: its workflow ID is
+// the prefix and the key, so submitting a message whose key was submitted before — from any
+// process — starts nothing and gives the result of that first workflow (running or finished,
+// as long as the server keeps it). Without it a key is only a label, as in process, and the
+// workflow ID is the pipeline's origin and the message's ID.
+func WithKeyAsIdentity() Option {
+	return func(o *options) { o.keyIdentity = true }
 }
 
 // WithActivityAttempts sets how many times a step's activity is tried when it ends without a
