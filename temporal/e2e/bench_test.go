@@ -7,8 +7,12 @@ import (
 	"testing"
 	"time"
 
+	"sync"
+
 	"github.com/baton-go/baton"
+	"github.com/baton-go/baton/jetstream"
 	batontemporal "github.com/baton-go/baton/temporal"
+	"github.com/nats-io/nats.go"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
@@ -29,7 +33,7 @@ func benchStages() []baton.Stage[job] {
 // ratio to in process.
 func BenchmarkStep(b *testing.B) {
 	var floor float64
-	for _, mode := range []string{"in-process", "temporal"} {
+	for _, mode := range []string{"in-process", "jetstream", "temporal"} {
 		b.Run(mode, func(b *testing.B) {
 			p := benchPipeline(b, mode)
 			ctx := context.Background()
@@ -52,7 +56,7 @@ func BenchmarkStep(b *testing.B) {
 
 // BenchmarkThroughput measures messages through three stages with 64 in flight (Run).
 func BenchmarkThroughput(b *testing.B) {
-	for _, mode := range []string{"in-process", "temporal"} {
+	for _, mode := range []string{"in-process", "jetstream", "temporal"} {
 		b.Run(mode, func(b *testing.B) {
 			p := benchPipeline(b, mode, baton.WithMaxInFlight(64))
 			in := make([]job, b.N)
@@ -70,6 +74,14 @@ func BenchmarkThroughput(b *testing.B) {
 
 func benchPipeline(b *testing.B, mode string, opts ...baton.Option) *baton.Pipeline[job] {
 	b.Helper()
+	if mode == "jetstream" {
+		nc := natsConn(b)
+		eng, err := jetstream.New(nc, jetstream.Config{Name: fmt.Sprintf("bench%d", queues.Add(1)), HostAll: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		opts = append(opts, baton.WithEngine(eng))
+	}
 	if mode == "temporal" {
 		eng, err := batontemporal.New(defaultClient(), batontemporal.WithTaskQueue(newQueue("bench")),
 			batontemporal.WithWorkerOptions(worker.Options{MaxConcurrentActivityExecutionSize: 64, MaxConcurrentWorkflowTaskExecutionSize: 64}))
@@ -122,4 +134,25 @@ func BenchmarkTimer(b *testing.B) {
 			b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/workflow")
 		})
 	}
+}
+
+var (
+	natsOnce sync.Once
+	natsNC   *nats.Conn
+	natsSrv  *jetstream.Server // shut down by TestMain
+	natsErr  error
+)
+
+// natsConn connects to an embedded NATS server (the jetstream module's), started once for the
+// benchmarks that compare the engines; TestMain shuts it down.
+func natsConn(b *testing.B) *nats.Conn {
+	natsOnce.Do(func() {
+		if natsSrv, natsErr = jetstream.StartServer(jetstream.ServerConfig{}); natsErr == nil {
+			natsNC, natsErr = nats.Connect(natsSrv.ClientURL())
+		}
+	})
+	if natsErr != nil {
+		b.Fatal(natsErr)
+	}
+	return natsNC
 }

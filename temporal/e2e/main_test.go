@@ -35,6 +35,10 @@ func TestMain(m *testing.M) {
 	srv = startServer(timerShift)
 	code := m.Run()
 	srv.Stop()
+	if natsSrv != nil {
+		natsNC.Close()
+		natsSrv.Shutdown()
+	}
 	os.Exit(code)
 }
 
