@@ -21,10 +21,12 @@ type Pipeline[T any] struct {
 	// Read by every step, written only at New (or, aborted, once at Shutdown's deadline).
 	cfg    config
 	stages []stage[T]
+	hot    []hotStage[T] // what every step reads of each stage, packed: see hotStage
 	reg    registry
 	route  []hop // the default itinerary: every stage in declaration order
 	router func(T) []string
-	keyFn  func(T) string // WithKey's
+	plan   func(T, *Slip) error // WithItinerary's, instead of router
+	keyFn  func(T) string       // WithKey's
 	strat  strategy[T]
 	sent   *sentinels // engine.go: errors known across processes; nil without an engine
 	obs    *observers // nil without WithObserver
@@ -64,6 +66,7 @@ type stage[T any] struct {
 	stage         Stage[T]
 	name          string
 	comp          Compensator[T]
+	tol           Tolerator[T] // nil: a tolerated step leaves the message unchanged
 	cfg           stageConfig
 	defaultPolicy bool          // one attempt, no timeouts: the short step path
 	sem           chan struct{} // orchestration's cap on concurrent steps, when Workers is set
@@ -138,13 +141,13 @@ func New[T any](stages []Stage[T], opts ...Option) (*Pipeline[T], error) {
 		}
 		st := &p.stages[i]
 		st.stage, st.name = s, name
-		if err := safely(func() { st.comp, st.cfg = compensatorOf(s), stageConfigOf(s) }); err != nil {
+		if err := safely(func() { st.comp, st.tol, st.cfg = compensatorOf(s), toleratorOf(s), stageConfigOf(s) }); err != nil {
 			errs = append(errs, fmt.Errorf("stage %q: Unwrap panicked: %w", name, err))
 		}
 		if err := st.cfg.validate(); err != nil {
 			errs = append(errs, fmt.Errorf("stage %q: %w", name, err))
 		}
-		st.defaultPolicy = st.cfg.retry.MaxAttempts <= 1 && st.cfg.attemptTimeout == 0 && st.cfg.stepTimeout == 0
+		st.defaultPolicy = st.cfg.step.isDefault()
 		if st.cfg.workers > 0 {
 			st.sem = make(chan struct{}, st.cfg.workers)
 		}
@@ -154,12 +157,14 @@ func New[T any](stages []Stage[T], opts ...Option) (*Pipeline[T], error) {
 		p.defaultLog = append(p.defaultLog, StepRecord{Stage: name, Attempts: 1, Outcome: Succeeded})
 	}
 	p.defaultLog = slices.Clip(p.defaultLog) // shared by results: an append must copy, not overwrite
-	if cfg.router != nil {
-		r, ok := cfg.router.(func(T) []string)
-		if !ok {
-			errs = append(errs, fmt.Errorf("WithRouter: got %T, want func(%T) []string", cfg.router, *new(T)))
-		}
+	switch r := cfg.router.(type) {
+	case nil:
+	case func(T) []string:
 		p.router = r
+	case func(T, *Slip) error:
+		p.plan = r
+	default:
+		errs = append(errs, fmt.Errorf("WithRouter or WithItinerary: got %T, want func(%T) []string or func(%T, *Slip) error", cfg.router, *new(T), *new(T)))
 	}
 	if cfg.key != nil {
 		k, ok := cfg.key.(func(T) string)
@@ -180,6 +185,7 @@ func New[T any](stages []Stage[T], opts ...Option) (*Pipeline[T], error) {
 		p.obs.ctx, _ = cfg.observer.(ContextObserver)
 	}
 	p.baseContext()
+	p.hot = hotStages(p)
 	p.pool.New = func() any { return &message[T]{reply: make(chan *message[T], 1), handoff: make(chan struct{}, 1)} }
 	switch {
 	case cfg.engine != nil:

@@ -81,10 +81,9 @@ func (r *remote[T]) take(id uint64) bool {
 // process sends m on its way and waits for its result. Its steps run where the engine takes
 // them; its context's cancellation reaches the steps run by this process.
 func (r *remote[T]) process(m *message[T]) {
-	m.sink = m.reply
+	m.replies = true
 	r.dispatch(m)
 	<-m.reply
-	m.sink = nil
 }
 
 func (r *remote[T]) stop() {

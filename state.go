@@ -30,6 +30,8 @@ type wireState[T any] struct {
 	CompAt    int         `json:"compAt,omitempty"`    // the compensation cursor
 	CompStart int         `json:"compStart,omitempty"` // the log length when compensation began
 	Err       *wireError  `json:"err,omitempty"`
+	// Policies are the steps' own policies (Slip.InsertNextWith, AppendWith), which hops name.
+	Policies []wirePolicy `json:"policies,omitempty"`
 	// Deadline is the message's own deadline (the caller's, or WithMessageTimeout's when
 	// MessageTimeout is set); zero without one.
 	Deadline       time.Time `json:"deadline,omitzero"`
@@ -41,6 +43,21 @@ type wireState[T any] struct {
 type wireHop struct {
 	Stage    string `json:"stage"`
 	Optional bool   `json:"optional,omitempty"`
+	Policy   int    `json:"policy,omitempty"` // 0: the stage's; else Policies[Policy-1]
+}
+
+// wirePolicy is a step's own StepPolicy. A Retryable function cannot cross a process
+// boundary: a policy with one fails the message's encoding (ErrEngine).
+type wirePolicy struct {
+	MaxAttempts    int           `json:"maxAttempts,omitempty"`
+	InitialBackoff time.Duration `json:"initialBackoff,omitempty"`
+	Multiplier     float64       `json:"multiplier,omitempty"`
+	MaxBackoff     time.Duration `json:"maxBackoff,omitempty"`
+	Jitter         float64       `json:"jitter,omitempty"`
+	Linear         bool          `json:"linear,omitempty"`
+	AttemptTimeout time.Duration `json:"attemptTimeout,omitempty"`
+	StepTimeout    time.Duration `json:"stepTimeout,omitempty"`
+	Optional       bool          `json:"optional,omitempty"`
 }
 
 // wireEntry is a record of the log.
@@ -65,6 +82,7 @@ func (s *sentinels) decodeRecord(w wireEntry, tab *errTable) (StepRecord, error)
 // encode returns m's state, encoded by the pipeline's codec.
 func (p *Pipeline[T]) encode(m *message[T], tab *errTable) ([]byte, error) {
 	s := &m.slip
+	s.flush() // the log's implied entries are written: the state carries them
 	w := wireState[T]{
 		Version: StateVersion, ID: m.id, Key: m.key, Value: m.value,
 		Route: make([]wireHop, len(s.route)), Pos: s.pos, Hops: s.hops,
@@ -73,7 +91,15 @@ func (p *Pipeline[T]) encode(m *message[T], tab *errTable) ([]byte, error) {
 		Err: p.sent.encodeError(m.err, tab, 0),
 	}
 	for i, h := range s.route {
-		w.Route[i] = wireHop{Stage: p.reg.names[h.stage], Optional: h.optional}
+		w.Route[i] = wireHop{Stage: p.reg.names[h.stage], Optional: h.optional, Policy: int(h.policy)}
+	}
+	for _, sp := range s.policies {
+		if sp.Retry.Retryable != nil {
+			return nil, fmt.Errorf("%w: encoding message %d: a step policy's Retryable function cannot cross a process boundary", ErrEngine, m.id)
+		}
+		r := sp.Retry
+		w.Policies = append(w.Policies, wirePolicy{MaxAttempts: r.MaxAttempts, InitialBackoff: r.InitialBackoff, Multiplier: r.Multiplier,
+			MaxBackoff: r.MaxBackoff, Jitter: r.Jitter, Linear: r.Linear, AttemptTimeout: sp.AttemptTimeout, StepTimeout: sp.StepTimeout, Optional: sp.Optional})
 	}
 	if len(s.log) > 0 {
 		w.Log = make([]wireEntry, len(s.log))
@@ -117,13 +143,27 @@ func (p *Pipeline[T]) decode(data []byte, m *message[T], tab *errTable) (decoded
 	bad := func(format string, args ...any) (decoded, error) {
 		return decoded{}, fmt.Errorf("%w: message %d: %s", ErrEngine, w.ID, fmt.Sprintf(format, args...))
 	}
+	if len(w.Policies) > maxStepPolicies {
+		return bad("%d step policies, at most %d", len(w.Policies), maxStepPolicies)
+	}
 	route := make([]hop, len(w.Route))
 	for i, h := range w.Route {
 		idx, ok := p.reg.index[h.Stage]
 		if !ok {
 			return decoded{}, fmt.Errorf("%w: message %d: its itinerary names %w %q (the processes of this pipeline have different stages)", ErrEngine, w.ID, ErrUnknownStage, h.Stage)
 		}
-		route[i] = hop{stage: idx, optional: h.Optional}
+		if h.Policy < 0 || h.Policy > len(w.Policies) {
+			return bad("hop %d names policy %d of %d", i, h.Policy, len(w.Policies))
+		}
+		route[i] = hop{stage: idx, optional: h.Optional, policy: uint16(h.Policy)}
+	}
+	policies := make([]StepPolicy, len(w.Policies))
+	for i, wp := range w.Policies {
+		policies[i] = StepPolicy{Retry: RetryPolicy{MaxAttempts: wp.MaxAttempts, InitialBackoff: wp.InitialBackoff, Multiplier: wp.Multiplier,
+			MaxBackoff: wp.MaxBackoff, Jitter: wp.Jitter, Linear: wp.Linear}, AttemptTimeout: wp.AttemptTimeout, StepTimeout: wp.StepTimeout, Optional: wp.Optional}
+		if err := policies[i].validate(); err != nil {
+			return bad("policy %d: %v", i+1, err)
+		}
 	}
 	log := make([]entry, len(w.Log))
 	var times []span
@@ -159,6 +199,7 @@ func (p *Pipeline[T]) decode(data []byte, m *message[T], tab *errTable) (decoded
 	s.route = append(s.route, route...)
 	s.log = append(s.log, log...)
 	s.times = append(s.times, times...)
+	s.policies = append(s.policies, policies...)
 	s.pos, s.hops, s.untouched = w.Pos, w.Hops, !w.Touched
 	for i := range log {
 		s.errs = s.errs || log[i].err != nil

@@ -62,6 +62,14 @@ type WorkflowTask struct {
 	DynamicTaskNameParam           string `json:"dynamicTaskNameParam,omitempty"`
 	DynamicForkTasksParam          string `json:"dynamicForkTasksParam,omitempty"`
 	DynamicForkTasksInputParamName string `json:"dynamicForkTasksInputParamName,omitempty"`
+
+	// EVENT: where the event goes ("conductor", "conductor:name", or the EventSink's own).
+	Sink string `json:"sink,omitempty"`
+	// HTTP and EVENT: the task waits, after its request or event, until an update from outside
+	// completes it (see Handle.UpdateTask).
+	AsyncComplete bool `json:"asyncComplete,omitempty"`
+	// EXCLUSIVE_JOIN: the tasks to take the output of when none of joinOn ran.
+	DefaultExclusiveJoinTask []string `json:"defaultExclusiveJoinTask,omitempty"`
 }
 
 // SubWorkflowParams names the child of a SUB_WORKFLOW task. Name may be an expression, resolved

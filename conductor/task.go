@@ -38,7 +38,8 @@ type kind interface {
 	checkDynamic(w *Workflow, t *WorkflowTask) error
 	// runDynamic makes one attempt of a task of this type that a dynamic fork runs, in the
 	// hidden stage dynamicStage, on x, its execution (its input resolved), and returns the
-	// branch's state with it recorded. Errors that retrying cannot change are permanent.
+	// branch's state with it recorded. Errors that retrying cannot change are permanent; the
+	// step's policy (its task definition's) is Baton's to carry out.
 	runDynamic(ctx context.Context, w *Workflow, s *state, slip *baton.Slip, t *WorkflowTask, x *execution) (*state, error)
 }
 
@@ -98,8 +99,8 @@ func (w *Workflow) begin(ct *ctask, s *state) (execution, error) {
 	return execution{ref: ct.ref, name: ct.name, typ: ct.typ, id: id, iter: iter, in: in}, err
 }
 
-// done returns s with the execution recorded as completed with output out, logged as the
-// slip's step.
+// done returns s with the execution recorded as completed with output out, logged with the
+// attempts the slip's step made.
 func (x *execution) done(s *state, slip *baton.Slip, out map[string]any) *state {
 	if out == nil {
 		out = map[string]any{}
@@ -107,7 +108,7 @@ func (x *execution) done(s *state, slip *baton.Slip, out map[string]any) *state 
 	return s.withTask(&taskState{
 		ref: x.ref, name: x.name, typ: x.typ, taskID: x.id, status: TaskCompleted,
 		input: x.in, output: out, iteration: x.iter,
-	}, slip.Hops())
+	}, slip.Attempt())
 }
 
 // resolve evaluates ct's inputParameters on s. Its errors are permanent: retrying cannot

@@ -100,7 +100,7 @@ func (t *doWhileTask) next(w *Workflow) stageFn {
 		ts.input, ts.output = in, out
 		if !truthy(v) {
 			ts.status = TaskCompleted
-			return s.withTask(&ts, slip.Hops()), nil
+			return s.withTask(&ts, slip.Attempt()), nil
 		}
 		if iter >= w.cfg.maxIterations {
 			return nil, baton.Permanent(fmt.Errorf("%w: %s %q reached %d iterations (WithMaxIterations)", ErrLimit, TypeDoWhile, ct.ref, w.cfg.maxIterations))

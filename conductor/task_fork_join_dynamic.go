@@ -3,7 +3,6 @@ package conductor
 import (
 	"context"
 	"fmt"
-	"math"
 
 	"github.com/baton-go/baton"
 )
@@ -11,9 +10,9 @@ import (
 // forkJoinDynamicTask is a FORK_JOIN_DYNAMIC task: the input parameter dynamicForkTasksParam
 // holds a list of task definitions, and dynamicForkTasksInputParamName a map from their
 // reference names to their inputs. The list is checked first (types, fields, engines,
-// policies: see dynamicTasks); then each task runs as a branch of its own, as in FORK_JOIN, in
-// the hidden stage dynamicStage one fork level down, with its task definition's policies (see
-// dynamic.go). The fork waits for them all; the JOIN that follows outputs them all.
+// policies: see dynamicTasks); then each task runs as a branch of its own, as in FORK_JOIN, a
+// step of the hidden stage dynamicStage one fork level down with its task definition's policy
+// (see dynamic.go). The fork waits for them all; the JOIN that follows outputs them all.
 type forkJoinDynamicTask struct{ ctask }
 
 func (t *forkJoinDynamicTask) compile(c *compiler, at place) {
@@ -24,10 +23,10 @@ func (t *forkJoinDynamicTask) compile(c *compiler, at place) {
 }
 
 // hiddenStages adds the stage that runs the forked tasks, one level down, once for all the
-// dynamic forks of a level. It runs tasks of many policies: it carries out each one's itself
-// (see dynamicStep), and Baton retries it for as long as the stage says.
+// dynamic forks of a level. Its own policy is the default: each task's step has its own (see
+// planOf).
 func (t *forkJoinDynamicTask) hiddenStages(w *Workflow, b *stageSet) {
-	b.share(t.depth+1, dynamicStage, w.dynamicStep, baton.Retry(baton.RetryPolicy{MaxAttempts: math.MaxInt32}))
+	b.share(t.depth+1, dynamicStage, w.dynamicStep)
 }
 
 func (t *forkJoinDynamicTask) process(w *Workflow) stageFn {
@@ -47,6 +46,7 @@ func (t *forkJoinDynamicTask) process(w *Workflow) stageFn {
 		for i, dt := range tasks {
 			b := s.branch([]string{dynamicStage}, t.depth+1)
 			b.dyn, b.dynIter = dt, x.iter
+			b.dynPol, _, _ = w.dynamicPolicy(dt) // checked by dynamicTasks
 			b.dynIn, _ = inputs[dt.TaskReferenceName].(map[string]any)
 			branches[i] = b
 			refs[i] = dt.TaskReferenceName

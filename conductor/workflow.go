@@ -38,6 +38,7 @@ type Workflow struct {
 	mu      sync.Mutex
 	dynamic map[string]*Workflow // sub-workflows compiled at run time, by name@version
 	closed  atomic.Bool
+	quit    quitSignal // stops the waits at Close (see handle.go)
 }
 
 // taskStage is a task and the index of its stage in the pipeline of its fork level.
@@ -117,38 +118,16 @@ func (b *stageSet) share(level int, name string, fn stageFn, opts ...baton.Stage
 // few stages would run few branches at once, however many runs fork. The top level's steps run
 // in Run's goroutine under orchestration.
 func (b *stageSet) stage(level int, name string, fn stageFn, opts []baton.StageOption) baton.Stage[*state] {
-	opts = slices.Clip(opts)
 	if level > 0 || b.w.cfg.strategy == baton.Choreographed {
-		opts = append(opts, baton.Workers(b.w.cfg.concurrency))
+		// First, so that a kind's own Workers (a waiting task's) wins.
+		opts = append([]baton.StageOption{baton.Workers(b.w.cfg.concurrency)}, opts...)
 	}
-	return baton.SlipFunc(name, b.w.step(fn), opts...)
+	return baton.Tolerating(baton.SlipFunc(name, fn, opts...), b.w.tolerated)
 }
 
 func (w *Workflow) sortedTasks() []kind {
 	c := compiler{w: w}
 	return c.sorted()
-}
-
-// step wraps the Process function of every stage. It first records in the state the steps
-// Baton tolerated since the state was made (optional tasks that failed: their stage's state
-// was dropped), so that later expressions see them as COMPLETED_WITH_ERRORS, as in Conductor;
-// then it runs fn and stamps the state fn returns with the step that made it. Cost: a
-// comparison per step; the slip's log is read only after a tolerated failure.
-func (w *Workflow) step(fn stageFn) stageFn {
-	return func(ctx context.Context, s *state, slip *baton.Slip) (*state, error) {
-		if s.hop < slip.Hops()-1 {
-			s = w.recordTolerated(s, slip.Log())
-		}
-		n, err := fn(ctx, s, slip)
-		if err != nil {
-			return nil, err
-		}
-		if n == s {
-			n = s.clone()
-		}
-		n.hop = slip.Hops()
-		return n, nil
-	}
 }
 
 // Name returns the definition's name.
@@ -163,6 +142,7 @@ func (w *Workflow) Definition() *WorkflowDef { return w.def }
 // it always returns nil.
 func (w *Workflow) Close() error {
 	first := !w.closed.Swap(true)
+	w.stopWaits() // the waiting tasks stop, so that the runs end (see handle.go)
 	for _, p := range w.pipes {
 		p.Close()
 	}
@@ -175,6 +155,7 @@ func (w *Workflow) Close() error {
 	for _, c := range dyn {
 		c.Close()
 	}
+	w.quit.wait()
 	if first {
 		w.releaseNames()
 	}
@@ -208,7 +189,7 @@ func (w *Workflow) child(name string, version int) (*Workflow, error) {
 }
 
 // runSlip runs s along its slip in the pipeline of its fork level, and returns the state as its
-// last successful step left it, with its log completed from the slip's, and the run's error.
+// last step left it, with the entry of a step that failed added to its log, and the run's error.
 func (w *Workflow) runSlip(ctx context.Context, s *state) (final *state, err error) {
 	r := w.pipes[s.depth].ProcessResult(ctx, s)
 	return w.settle(s, r)
@@ -246,10 +227,7 @@ func (w *Workflow) settle(s *state, r baton.Result[*state]) (*state, error) {
 	if v == nil {
 		v = s
 	}
-	if v.hop < len(r.Log) {
-		v = w.recordTolerated(v, r.Log) // the optional tasks that failed at the end
-	}
-	final := w.completeLog(s, v, r.Log)
+	final := w.logFailure(v, r.Log)
 	return final, w.runError(r.Err, final)
 }
 
@@ -263,8 +241,8 @@ func (w *Workflow) runError(err error, final *state) error {
 		return ff.err
 	}
 	if se.Stage == dynamicStage && final != nil && final.dyn != nil {
-		pol, _ := w.dynamicPolicy(final.dyn)
-		return &TaskError{Task: final.dyn.TaskReferenceName, Type: taskType(final.dyn), Attempts: se.Attempts, Err: se.Err, timeoutWF: pol.timeoutWF}
+		_, timeoutWF, _ := w.dynamicPolicy(final.dyn)
+		return &TaskError{Task: final.dyn.TaskReferenceName, Type: taskType(final.dyn), Attempts: se.Attempts, Err: se.Err, timeoutWF: timeoutWF}
 	}
 	ct := w.stageTask(se.Stage)
 	if ct == nil {

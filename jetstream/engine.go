@@ -37,8 +37,9 @@ type Config struct {
 	// compensated and gets its result.
 	MaxDeliver int
 	// AckWait is how long a worker may hold a hand-off without acknowledging it before it is
-	// delivered again (default 30s); a running step keeps extending it, so only a worker that
-	// stopped (crashed, or cut off) lets it pass.
+	// delivered again (default 5s); a running step keeps extending it, so only a worker that
+	// stopped (crashed, or cut off) lets it pass. It is also the longest a hand-off waits when
+	// the client library drops one it had fetched (a pull that expired under load).
 	AckWait time.Duration
 	// MaxPending bounds the hand-offs given to a stage's workers and not yet acknowledged, over
 	// all its processes (default 256): with the pipeline's WithMaxInFlight, which bounds each
@@ -122,7 +123,7 @@ func New(nc *nats.Conn, cfg Config) (*Engine, error) {
 		cfg.MaxDeliver = 5
 	}
 	if cfg.AckWait == 0 {
-		cfg.AckWait = 30 * time.Second
+		cfg.AckWait = 5 * time.Second
 	}
 	if cfg.MaxPending == 0 {
 		cfg.MaxPending = 256
@@ -141,7 +142,7 @@ func New(nc *nats.Conn, cfg Config) (*Engine, error) {
 	case cfg.MaxPending < 1 || cfg.Replicas < 1 || cfg.Duplicates < 0:
 		return nil, errors.New("jetstream: MaxPending, Replicas and Duplicates must be positive")
 	}
-	js, err := jetstream.New(nc)
+	js, err := jetstream.New(nc, jetstream.WithPublishAsyncTimeout(10*time.Second))
 	if err != nil {
 		return nil, fmt.Errorf("jetstream: %w", err)
 	}

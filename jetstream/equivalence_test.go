@@ -62,7 +62,7 @@ func genSpecs(r *rand.Rand) []stageSpec {
 			s.panics = r.IntN(6) == 0
 			s.optional = r.IntN(4) == 0
 			if r.IntN(20) == 0 && !s.panics {
-				s.timeout = 15 * time.Millisecond
+				s.timeout = 80 * time.Millisecond
 			}
 		}
 		s.compensate = r.IntN(2) == 0
@@ -131,7 +131,7 @@ func build(specs []stageSpec) []baton.Stage[Job] {
 			opts = append(opts, baton.Optional())
 		}
 		if sp.timeout > 0 {
-			opts = append(opts, baton.AttemptTimeout(sp.timeout))
+			opts = append(opts, baton.AttemptTimeout(sp.timeout), baton.Workers(8)) // its timeouts overlap
 		}
 		st := baton.SlipFunc(sp.name, fn, opts...)
 		if sp.compensate {
