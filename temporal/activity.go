@@ -1,0 +1,95 @@
+package temporal
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/baton-go/baton"
+	"go.temporal.io/sdk/activity"
+	sdktemporal "go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+)
+
+// This file is the step activity: one action of Baton's step code (a step with its attempts,
+// backoff and timeouts, or a compensation) on one message. Everything the action decides —
+// retries, timeouts, a panic to an error, an optional step tolerated, the slip's revisions,
+// the next stage — is decided by the core inside the activity and returned in the hand-off, so
+// Temporal retries an activity only when it ended without a result (its worker was lost).
+
+// step runs the pending action of in.Env and returns the next hand-off. It heartbeats while
+// the action runs, so that a killed worker is noticed within the heartbeat timeout and the
+// action run again on another; the heartbeats also bring the workflow's cancellation, which
+// ends the context the host's Step is given.
+func (e *Engine) step(ctx context.Context, in stepInput) (stepOutput, error) {
+	env := in.Env
+	env.Local = env.Origin == e.origin // submitted through this very pipeline: its context applies
+	sctx, cancel := context.WithCancelCause(context.WithoutCancel(ctx))
+	defer cancel(nil)
+	var wg sync.WaitGroup
+	done := make(chan struct{})
+	defer func() { close(done); wg.Wait() }()
+	wg.Go(func() { e.watch(ctx, done, cancel) })
+	var next baton.Envelope
+	var err error
+	switch in.Fail {
+	case "":
+		next, err = e.host.Step(sctx, env)
+	case failCancelled:
+		next, err = e.host.Fail(sctx, env, errCancelled)
+	default:
+		next, err = e.host.Fail(sctx, env, errLost)
+	}
+	if err != nil {
+		if errors.Is(err, baton.ErrEngine) {
+			return stepOutput{}, badInput(err)
+		}
+		return stepOutput{}, err
+	}
+	next.Local = false // the process that runs the next action decides
+	return stepOutput{Env: next}, nil
+}
+
+// watch heartbeats for the running action until done, and ends the action's context when the
+// activity's ends — a cancellation by the workflow — but not when it ends because the worker
+// stops: the action is then left to finish within the worker's stop timeout.
+func (e *Engine) watch(ctx context.Context, done <-chan struct{}, cancel context.CancelCauseFunc) {
+	tick := time.NewTicker(max(e.opts.heartbeat/4, 10*time.Millisecond))
+	defer tick.Stop()
+	stopping := activity.GetWorkerStopChannel(ctx)
+	for {
+		select {
+		case <-done:
+			return
+		case <-tick.C:
+			activity.RecordHeartbeat(ctx)
+		case <-stopping:
+			stopping = nil
+			<-done // the worker stops: let the action finish (or be abandoned at the stop timeout)
+			return
+		case <-ctx.Done():
+			cancel(errCancelled)
+			return
+		}
+	}
+}
+
+// activityOptions are the options of every step activity. A step's own retries, backoff and
+// timeouts are Baton's, inside the activity; Temporal retries the activity only when it ended
+// without a result — its worker died or stopped (the heartbeat timeout) — and never on bad
+// input.
+func (e *Engine) activityOptions() workflow.ActivityOptions {
+	return workflow.ActivityOptions{
+		StartToCloseTimeout: 24 * time.Hour,
+		HeartbeatTimeout:    e.opts.heartbeat,
+		WaitForCancellation: true,
+		RetryPolicy: &sdktemporal.RetryPolicy{
+			InitialInterval:        100 * time.Millisecond,
+			BackoffCoefficient:     2,
+			MaximumAttempts:        int32(e.opts.attempts),
+			MaximumInterval:        2 * time.Second,
+			NonRetryableErrorTypes: []string{errBadInputType},
+		},
+	}
+}

@@ -1,0 +1,52 @@
+// Package temporal runs Baton's orchestrated strategy on Temporal (https://temporal.io): each
+// message is a durable workflow, each step an activity, so a crashed process — the submitter's
+// or a worker's — loses nothing: the server keeps every message's progress and another worker
+// resumes it where it was.
+//
+// It is an engine (baton.WithEngine): the pipeline stays Baton's, with the same stages, slips,
+// options, results and test kit.
+//
+//	c, _ := client.Dial(client.Options{HostPort: "localhost:7233"})
+//	eng, _ := temporal.New(c, temporal.WithTaskQueue("orders"))
+//	p, _ := baton.New(stages, baton.WithEngine(eng), baton.WithMessageTimeout(time.Minute))
+//	defer p.Close()
+//	out, err := p.Process(ctx, order)
+//
+// # How a message runs
+//
+// The process that submits a message accepts it and gives it its slip (Baton's begin), then
+// starts the message's workflow with its encoded state; the workflow ID is the message's
+// identity (Engine.WorkflowID: the pipeline's origin and its ID, or its key under
+// WithKeyAsIdentity), so starting the same message twice gives one run. The workflow runs the message's pending action — a step,
+// or a compensation — as an activity; the activity runs Baton's own step code on the state
+// (attempts, backoff, per-attempt and per-step timeouts, panics, optional steps, the slip's
+// revisions) and asks Baton's next-step logic where the message goes, and the workflow applies
+// the hand-off it returns. When the message is finished the workflow returns its state, which
+// the submitting pipeline finishes into its Result: the same value, error, log and
+// compensation as in process.
+//
+// A message's deadline (its caller's, or baton.WithMessageTimeout) is carried in its state, so
+// every step sees it, and is a workflow timer; Temporal's own execution timeout is never set,
+// because it would end the workflow without compensation. Cancelling a message's workflow
+// (client.CancelWorkflow with its ID) cuts its running step short and fails its next step
+// with an error matching context.Canceled; its completed steps are compensated, in reverse,
+// each as an activity in a disconnected context. After DefaultContinueAfter actions a run
+// continues as new with the state it reached, so that a long slip keeps its histories short.
+// The loop is guarded by workflow.GetVersion, and recorded histories are replayed by the tests.
+//
+// # Guarantees and differences
+//
+// Every accepted message gets exactly one result, also when worker processes are killed: a
+// step whose worker dies is run again on another worker after the heartbeat timeout
+// (WithHeartbeat), so a step may run more than once — use baton.StepKey for side effects that
+// must happen once. A step whose activity keeps failing without a result
+// (WithActivityAttempts) fails with baton.ErrEngine, and its message is compensated.
+// A message that cannot be run (an undecodable state, a stage a worker does not have) ends at
+// once with an error matching ErrBadInput and baton.ErrEngine; it is not retried.
+//
+// What differs from the in-process strategies: a step run by another process sees its
+// message's deadline but not its submitter's context (values, cancellation); the submitter's
+// cancellation reaches only the steps its own process runs. Stats count, per process, the
+// steps its worker ran. Every action costs a few Temporal round trips (milliseconds, not
+// nanoseconds: see the README's "Across processes").
+package temporal

@@ -1,0 +1,157 @@
+package temporal
+
+import (
+	"errors"
+	"time"
+
+	"github.com/baton-go/baton"
+	sdktemporal "go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+)
+
+// This file is the workflow: one message's journey. It is deterministic: every decision comes
+// from the message's state — the workflow's input and its activities' results, both recorded
+// in its history — through Baton's own step code (the host's Step, which runs the action and
+// asks the core's next-step logic where the message goes, and baton.Inspect, which only reads
+// the state); time is the workflow's (workflow.Now, workflow.NewTimer), never the machine's.
+
+// Names under which the workflow and the step activity are registered.
+const (
+	// WorkflowName is the workflow type of a message.
+	WorkflowName = "baton.Message"
+	// ActivityName is the activity type of a step or a compensation.
+	ActivityName = "baton.Step"
+)
+
+// Change IDs for workflow.GetVersion. A change to what the workflow does between activities
+// that would make an old history replay differently gets a new version here, and the workflow
+// keeps the old path for the histories recorded before it: TestReplay replays histories
+// recorded by every version (testdata/histories).
+const (
+	changeLoop = "baton.loop"
+	loopV1     = workflow.Version(1) // the loop below
+	loopMax    = loopV1
+)
+
+// messageInput is a message workflow's input: the hand-off the client sent (or, after
+// continue-as-new, the one the last run reached), the message's deadline, and what earlier runs
+// of the same workflow ID did.
+type messageInput struct {
+	Env      baton.Envelope
+	Deadline time.Time `json:",omitzero"` // the message's deadline; zero without one
+	Actions  int       `json:",omitzero"` // actions taken by earlier runs
+	Stopped  bool      `json:",omitzero"` // an earlier run was cancelled
+}
+
+// messageOutput is a message workflow's result: the finished message's hand-off (Stage "").
+type messageOutput struct {
+	Env baton.Envelope
+}
+
+// stepInput is the step activity's input: the pending action of Env.
+type stepInput struct {
+	Env baton.Envelope
+	// Fail, when set, says why the pending action is not run but failed (baton.Host.Fail):
+	// failCancelled (never for a compensation), or failLost.
+	Fail string `json:",omitzero"`
+}
+
+// stepOutput is the step activity's result: the next hand-off.
+type stepOutput struct {
+	Env baton.Envelope
+}
+
+// Why a pending action is failed rather than run.
+const (
+	failCancelled = "cancelled" // the message's workflow was cancelled
+	failLost      = "lost"      // the action's activity failed on every attempt: its workers kept dying
+)
+
+// message is the workflow function of a message: it runs the message's pending action as an
+// activity, applies the hand-off the activity returns (the slip's revisions and the next stage
+// with it), and repeats until the message is finished. A cancellation of the workflow, or the
+// message's deadline (a workflow timer, not Temporal's execution timeout, which would skip
+// compensation), cuts the running step short (its activity is cancelled and its result
+// awaited); after a cancellation the next forward step fails with it instead of running.
+// Compensation then runs, in reverse, each as an activity in a context disconnected from the
+// cancellation. After opts.continueAfter actions a run continues as new with the hand-off it
+// reached, so a long slip does not grow one history without bound.
+func (e *Engine) message(ctx workflow.Context, in messageInput) (messageOutput, error) {
+	if workflow.GetVersion(ctx, changeLoop, workflow.DefaultVersion, loopMax) == workflow.DefaultVersion {
+		// No history predates loopV1; a change to the loop adds loopV2 and keeps this path.
+		return messageOutput{}, badInput(errors.New("baton/temporal: a message workflow of no known version"))
+	}
+	// Activities run in a context the workflow's cancellation does not reach: the workflow
+	// decides when to cut a running step short, and compensation runs whatever happens.
+	base, _ := workflow.NewDisconnectedContext(ctx)
+	base = workflow.WithActivityOptions(base, e.activityOptions())
+
+	var timer workflow.Future
+	if !in.Deadline.IsZero() {
+		tctx, cancelTimer := workflow.WithCancel(ctx)
+		defer cancelTimer()
+		timer = workflow.NewTimer(tctx, max(in.Deadline.Sub(workflow.Now(ctx)), time.Millisecond))
+	}
+	env, stopped := in.Env, in.Stopped
+	for actions := 0; env.Stage != ""; actions++ {
+		info, err := baton.Inspect(e.host, env)
+		if err != nil {
+			return messageOutput{}, badInput(err)
+		}
+		if ctx.Err() != nil {
+			stopped = true
+		}
+		if actions >= e.opts.continueAfter {
+			return messageOutput{}, workflow.NewContinueAsNewError(ctx, WorkflowName,
+				messageInput{Env: env, Deadline: in.Deadline, Actions: in.Actions + actions, Stopped: stopped})
+		}
+		forward := !info.Compensating
+		actx, cancel := workflow.WithCancel(base)
+		in := stepInput{Env: env}
+		if stopped && forward {
+			in.Fail = failCancelled
+		}
+		fut := workflow.ExecuteActivity(actx, ActivityName, in)
+		if forward && !stopped {
+			cut := false
+			sel := workflow.NewSelector(base)
+			sel.AddFuture(fut, func(workflow.Future) {})
+			sel.AddReceive(ctx.Done(), func(workflow.ReceiveChannel, bool) { stopped, cut = true, true })
+			if timer != nil && !timer.IsReady() {
+				sel.AddFuture(timer, func(workflow.Future) { cut = true })
+			}
+			for !fut.IsReady() && !cut {
+				sel.Select(base)
+			}
+			if cut {
+				cancel() // the step sees its context end; its result is awaited below
+			}
+		}
+		var out stepOutput
+		err = fut.Get(base, &out)
+		cancel()
+		var canceled *sdktemporal.CanceledError
+		var app *sdktemporal.ApplicationError
+		switch {
+		case err == nil:
+			env = out.Env
+		case errors.As(err, &canceled):
+			// The step's activity ended without a result: the message is as before it, and the
+			// next action runs it again (after a cancellation: fails it).
+		case errors.As(err, &app) && app.Type() == errBadInputType:
+			return messageOutput{}, err
+		case in.Fail == "":
+			// Every attempt of the activity failed without a result (its workers kept dying):
+			// the action fails, so that the message is compensated and gets its result rather
+			// than being stranded.
+			in.Fail = failLost
+			if err = workflow.ExecuteActivity(base, ActivityName, in).Get(base, &out); err != nil {
+				return messageOutput{}, err
+			}
+			env = out.Env
+		default:
+			return messageOutput{}, err
+		}
+	}
+	return messageOutput{Env: env}, nil
+}
