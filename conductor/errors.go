@@ -30,8 +30,9 @@ var (
 	// ErrBadExpression reports an expression that does not parse: ${…} syntax, a JSONPath,
 	// a script or a jq program.
 	ErrBadExpression = errors.New("malformed expression")
-	// ErrNoEngine reports a task that needs a JavaScript or jq engine none was given for.
-	ErrNoEngine = errors.New("no engine for this task (see WithJavaScript, WithJQ)")
+	// ErrNoEngine reports a task that needs a JavaScript or jq engine none was given for, or
+	// an expression that needs a JSONPath engine.
+	ErrNoEngine = errors.New("no engine (see WithJavaScript, WithJQ, WithJSONPath)")
 	// ErrUnknownWorkflow reports a SUB_WORKFLOW naming a definition that is not registered.
 	ErrUnknownWorkflow = errors.New("unknown sub-workflow")
 )

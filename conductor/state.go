@@ -64,6 +64,9 @@ type taskState struct {
 	iteration      int
 	reason         string
 	err            error // the last attempt's error, for COMPLETED_WITH_ERRORS
+	// scheduled, started and ended are the task's times in epoch milliseconds (0: not yet).
+	scheduled, started, ended int64
+	attempts                  int // attempts made, when known (0: one)
 }
 
 // termination is what a TERMINATE task decided.

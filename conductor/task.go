@@ -3,7 +3,9 @@ package conductor
 import (
 	"context"
 	"fmt"
+	"maps"
 	"strings"
+	"time"
 
 	"github.com/baton-go/baton"
 )
@@ -52,7 +54,9 @@ type ctask struct {
 	depth          int    // fork nesting: the pipeline whose messages run it
 	input          *mapTmpl
 	opts           []baton.StageOption
-	timeoutWF      bool // a timeout of this task times the workflow out
+	timeoutWF      bool           // a timeout of this task times the workflow out
+	timeout        time.Duration  // its attempts' timeoutSeconds (0: none)
+	template       map[string]any // its task definition's inputTemplate: the values of inputs that resolve to null
 }
 
 func (t *ctask) base() *ctask                      { return t }
@@ -88,6 +92,8 @@ type execution struct {
 	id             string // the task id
 	iter           int    // the iteration of its innermost loop (0 outside loops)
 	in             map[string]any
+	lit            map[string]any // in, with ${workflow.secrets.…} as written (nil: in): what is recorded
+	start          int64          // when it began, in epoch milliseconds
 }
 
 // begin begins ct's execution on s: its iteration and id, and its resolved input.
@@ -95,7 +101,9 @@ func (w *Workflow) begin(ct *ctask, s *state) (execution, error) {
 	iter := s.iteration(ct)
 	id := taskID(s, ct.ref, iter)
 	in, err := w.resolve(ct, s, id)
-	return execution{ref: ct.ref, name: ct.name, typ: ct.typ, id: id, iter: iter, in: in}, err
+	x := execution{ref: ct.ref, name: ct.name, typ: ct.typ, id: id, iter: iter, in: in, start: nowMillis()}
+	x.lit, x.in = w.secretsIn(in)
+	return x, err
 }
 
 // done returns s with the execution recorded as completed with output out, logged as the
@@ -104,10 +112,34 @@ func (x *execution) done(s *state, slip *baton.Slip, out map[string]any) *state 
 	if out == nil {
 		out = map[string]any{}
 	}
-	return s.withTask(&taskState{
-		ref: x.ref, name: x.name, typ: x.typ, taskID: x.id, status: TaskCompleted,
-		input: x.in, output: out, iteration: x.iter,
-	}, slip.Hops())
+	return s.withTask(x.state(TaskCompleted, out), slip.Hops())
+}
+
+// addInput adds the input parameter k, as Conductor adds some to its system tasks' inputs (a
+// JOIN's joinOn, a SWITCH's case).
+func (x *execution) addInput(k string, v any) {
+	x.in = maps.Clone(x.in)
+	if x.in == nil {
+		x.in = map[string]any{}
+	}
+	x.in[k] = v
+	if x.lit != nil {
+		x.lit = maps.Clone(x.lit)
+		x.lit[k] = v
+	}
+}
+
+// state is the task state of the execution, ended now with status and output out.
+func (x *execution) state(status TaskStatus, out map[string]any) *taskState {
+	in := x.in
+	if x.lit != nil {
+		in = x.lit
+	}
+	return &taskState{
+		ref: x.ref, name: x.name, typ: x.typ, taskID: x.id, status: status,
+		input: in, output: out, iteration: x.iter,
+		scheduled: x.start, started: x.start, ended: nowMillis(),
+	}
 }
 
 // resolve evaluates ct's inputParameters on s. Its errors are permanent: retrying cannot
@@ -117,7 +149,13 @@ func (w *Workflow) resolve(ct *ctask, s *state, id string) (map[string]any, erro
 	if err != nil {
 		return nil, baton.Permanent(fmt.Errorf("inputParameters: %w", err))
 	}
-	return v.(map[string]any), nil
+	in := v.(map[string]any)
+	for k, d := range ct.template {
+		if x, ok := in[k]; ok && x == nil {
+			in[k] = deepCopy(d) // Conductor: an input that resolves to null takes the template's value
+		}
+	}
+	return in, nil
 }
 
 // callWorker calls worker (nil: echo the input) with its own copy of in, and normalizes the

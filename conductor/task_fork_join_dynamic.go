@@ -14,7 +14,10 @@ import (
 // policies: see dynamicTasks); then each task runs as a branch of its own, as in FORK_JOIN, in
 // the hidden stage dynamicStage one fork level down, with its task definition's policies (see
 // dynamic.go). The fork waits for them all; the JOIN that follows outputs them all.
-type forkJoinDynamicTask struct{ ctask }
+type forkJoinDynamicTask struct {
+	ctask
+	join *joinTask // its JOIN
+}
 
 func (t *forkJoinDynamicTask) compile(c *compiler, at place) {
 	c.needParam(&t.ctask, "dynamicForkTasksParam", t.wt.DynamicForkTasksParam)
@@ -51,13 +54,15 @@ func (t *forkJoinDynamicTask) process(w *Workflow) stageFn {
 			branches[i] = b
 			refs[i] = dt.TaskReferenceName
 		}
-		return w.fork(ctx, x.done(s, slip, map[string]any{"forkedTasks": refs}), slip, branches, nil)
+		out := map[string]any{"forkedTasks": refs}
+		n, err := w.fork(ctx, x.done(s, slip, out), slip, branches, nil)
+		return n, forkFailed(err, &x, out, t.join)
 	}
 }
 
 // checkJoin: the JOIN waits for every forked task, whatever its joinOn says (as in Conductor,
 // which replaces it), so that joinOn is not checked.
-func (t *forkJoinDynamicTask) checkJoin(*compiler, *joinTask) {}
+func (t *forkJoinDynamicTask) checkJoin(_ *compiler, j *joinTask) { t.join = j }
 
 // joinedTasks: the JOIN outputs the forked tasks.
 func (t *forkJoinDynamicTask) joinedTasks(s *state, _ []string) []string {

@@ -71,11 +71,7 @@ func (t *subWorkflowTask) exprs(yield func(field string, p *path)) {
 	if t.subName == nil {
 		return
 	}
-	for _, p := range t.subName.parts {
-		if p.expr != nil {
-			yield("subWorkflowParam.name", p.expr)
-		}
-	}
+	t.subName.paths(func(p *path) { yield("subWorkflowParam.name", p) })
 }
 
 func (t *subWorkflowTask) process(w *Workflow) stageFn {

@@ -68,11 +68,17 @@ func (t *switchTask) process(w *Workflow) stageFn {
 		if !ok {
 			next = t.deflt
 		}
+		x.addInput("case", c) // as Conductor records it
 		if len(next) > 0 {
 			if err := slip.InsertNext(next...); err != nil {
 				return nil, baton.Permanent(err)
 			}
+			x.addInput("hasChildren", "true")
 		}
-		return x.done(s, slip, map[string]any{t.key: []any{c}}), nil
+		out := map[string]any{t.key: []any{c}}
+		if t.typ == TypeSwitch {
+			out["selectedCase"] = c
+		}
+		return x.done(s, slip, out), nil
 	}
 }

@@ -63,8 +63,12 @@ func (w *Workflow) completeLog(start, final *state, steps []baton.StepRecord) *s
 				}
 			}
 		case baton.Failed:
-			push(w.failedEntry(final, rec))
 			var ff *forkFailure
+			if errors.As(rec.Err, &ff) && ff.head != nil {
+				push(*ff.head) // the fork itself completed (see forkFailed)
+			} else {
+				push(w.failedEntry(final, rec))
+			}
 			if errors.As(rec.Err, &ff) {
 				for _, e := range ff.entries {
 					push(e)
@@ -100,7 +104,7 @@ func (w *Workflow) failedEntry(s *state, rec baton.StepRecord) TaskRun {
 	}
 	switch {
 	case rec.Outcome == baton.Tolerated:
-		e.Status = TaskCompletedWithErrors
+		e.Status = toleratedStatus(w.stageTask(rec.Stage), rec.Err)
 	case errors.Is(rec.Err, baton.ErrTimeout):
 		e.Status = TaskTimedOut
 	case errors.Is(rec.Err, context.Canceled):
@@ -135,6 +139,7 @@ func (w *Workflow) toleratedTask(s *state, rec baton.StepRecord) *taskState {
 	}
 	if ct := w.stageTask(rec.Stage); ct != nil {
 		ts.ref, ts.name, ts.typ = ct.ref, ct.name, ct.typ
+		ts.status = toleratedStatus(ct, rec.Err)
 		ts.iteration = s.iteration(ct)
 		ts.taskID = taskID(s, ct.ref, ts.iteration)
 		if in, err := w.resolve(ct, s, ts.taskID); err == nil {

@@ -26,6 +26,9 @@ type Workflow struct {
 	tasks    map[string]kind // by ref
 	top      []string
 	output   *mapTmpl
+	// hasOutput: the definition has outputParameters (else the output is the last task's).
+	hasOutput bool
+	warnings  []error // see Warnings
 	depth    int // fork nesting: pipelines[0..depth]
 	pipes    []*baton.Pipeline[*state]
 	children []*Workflow // sub-workflows compiled at load
@@ -60,8 +63,19 @@ func compileWorkflow(cfg *config, def *WorkflowDef, stack []string) (*Workflow, 
 		w.Close()
 		return nil, joinErrs(c.errs)
 	}
+	w.warnings = c.warns
+	for _, child := range w.children {
+		w.warnings = append(w.warnings, child.warnings...)
+	}
 	return w, nil
 }
+
+// Warnings returns the problems found at load that Conductor tolerates and that did not stop
+// the definition loading, each a *DefinitionError naming the workflow, task and field: an
+// expression naming a task the definition does not have (null when it runs, as in Conductor;
+// such an expression is an error under WithStrictExpressions). Those of the sub-workflows
+// compiled with it follow its own. The slice is the caller's.
+func (w *Workflow) Warnings() []error { return slices.Clone(w.warnings) }
 
 // build makes the stages and one pipeline per fork level, holding the stages of that level
 // alone: the tasks there, and the hidden stages their kinds add there.
