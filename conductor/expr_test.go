@@ -15,8 +15,8 @@ func exprState() *state {
 			workflowID: "wf-1", correlationID: "corr", created: time.UnixMilli(1000),
 			input: map[string]any{
 				"name": "cat", "n": float64(5), "half": 0.5, "ok": true, "nothing": nil,
-				"list":   []any{"a", "b", map[string]any{"deep": "x"}},
-				"key":    "name", "which": "list",
+				"list": []any{"a", "b", map[string]any{"deep": "x"}},
+				"key":  "name", "which": "list",
 				"nested": map[string]any{"a": map[string]any{"b": []any{float64(1), float64(2)}}, "dot.key": "dotted"},
 			},
 		},

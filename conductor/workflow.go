@@ -21,18 +21,18 @@ import (
 //
 // A Workflow is safe for concurrent use: many runs may go on at once. Close it when done.
 type Workflow struct {
-	cfg      *config
-	def      *WorkflowDef
-	tasks    map[string]kind // by ref
-	top      []string
-	output   *mapTmpl
+	cfg    *config
+	def    *WorkflowDef
+	tasks  map[string]kind // by ref
+	top    []string
+	output *mapTmpl
 	// hasOutput: the definition has outputParameters (else the output is the last task's).
 	hasOutput bool
 	warnings  []error // see Warnings
-	depth    int // fork nesting: pipelines[0..depth]
-	pipes    []*baton.Pipeline[*state]
-	children []*Workflow // sub-workflows compiled at load
-	names    []string    // of the pipelines, one per fork level (see claimNames)
+	depth     int     // fork nesting: pipelines[0..depth]
+	pipes     []*baton.Pipeline[*state]
+	children  []*Workflow // sub-workflows compiled at load
+	names     []string    // of the pipelines, one per fork level (see claimNames)
 	// taskStages are the tasks in definition order, each with the index of its stage in the
 	// pipeline of its level.
 	taskStages []taskStage
