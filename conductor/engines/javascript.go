@@ -14,7 +14,8 @@ const DefaultMaxCallStackSize = 1024
 
 // JavaScript is a conductor.JavaScript on goja. The zero value is ready to use; it is safe for
 // concurrent use. Cost: compiling happens once, at load; each evaluation makes a fresh goja
-// runtime (tens of microseconds) so that no state leaks between runs.
+// runtime (tens of microseconds) so that no state leaks between runs. Arrays and objects have
+// the Java List and Map methods that Conductor's scripts call (see the package doc).
 type JavaScript struct {
 	// MaxCallStackSize caps the call depth (DefaultMaxCallStackSize when 0).
 	MaxCallStackSize int
@@ -47,7 +48,10 @@ func (p *jsProgram) Run(ctx context.Context, input any) (any, error) {
 	}
 	vm := goja.New()
 	vm.SetMaxCallStackSize(p.stack)
-	if err := vm.Set("$", input); err != nil {
+	if err := vm.Set("$", toJS(vm, input)); err != nil {
+		return nil, err
+	}
+	if err := installJavaMethods(vm); err != nil {
 		return nil, err
 	}
 	stop := context.AfterFunc(ctx, func() { vm.Interrupt(ctx.Err()) })
