@@ -73,6 +73,8 @@ type WorkflowTask struct {
 	DynamicTaskNameParam           string `json:"dynamicTaskNameParam,omitempty"`
 	DynamicForkTasksParam          string `json:"dynamicForkTasksParam,omitempty"`
 	DynamicForkTasksInputParamName string `json:"dynamicForkTasksInputParamName,omitempty"`
+	// DynamicForkJoinTasksParam is Conductor's legacy dynamic fork, refused at load.
+	DynamicForkJoinTasksParam string `json:"dynamicForkJoinTasksParam,omitempty"`
 }
 
 // SubWorkflowParams names the child of a SUB_WORKFLOW task. Name may be an expression, resolved

@@ -35,7 +35,21 @@ var (
 	ErrNoEngine = errors.New("no engine (see WithJavaScript, WithJQ, WithJSONPath)")
 	// ErrUnknownWorkflow reports a SUB_WORKFLOW naming a definition that is not registered.
 	ErrUnknownWorkflow = errors.New("unknown sub-workflow")
+	// ErrUnsupported reports a Conductor feature Baton does not support; the error says
+	// "Conductor feature X is not supported", and its DefinitionError names the task and field.
+	ErrUnsupported = errors.New("unsupported Conductor feature")
 )
+
+// unsupported is the error of a Conductor feature Baton does not support.
+func unsupported(feature string) error { return &unsupportedError{feature} }
+
+type unsupportedError struct{ feature string }
+
+func (e *unsupportedError) Error() string {
+	return "Conductor feature " + e.feature + " is not supported"
+}
+
+func (e *unsupportedError) Is(target error) bool { return target == ErrUnsupported }
 
 // Sentinel errors of running. A run that does not complete returns an error matching one of
 // these; a failed task's error is also a *TaskError.
