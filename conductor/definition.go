@@ -84,6 +84,51 @@ type SubWorkflowParams struct {
 	Version int    `json:"version,omitempty"`
 	// WorkflowDefinition, when set, is the child itself (an inline definition).
 	WorkflowDefinition *WorkflowDef `json:"workflowDefinition,omitempty"`
+	// WorkflowDefinitionExpr is a workflowDefinition given as a string: an expression
+	// ("${builder.output.definition}") whose value, when the task runs, is the child's
+	// definition, as in Conductor. It is compiled at each run.
+	WorkflowDefinitionExpr string `json:"-"`
+}
+
+// UnmarshalJSON decodes the params, with a workflowDefinition given as a definition or as an
+// expression (a string: WorkflowDefinitionExpr).
+func (p *SubWorkflowParams) UnmarshalJSON(data []byte) error {
+	type plain SubWorkflowParams
+	var probe struct {
+		Def json.RawMessage `json:"workflowDefinition"`
+	}
+	if err := json.Unmarshal(data, &probe); err != nil {
+		return err
+	}
+	var expr string
+	if len(probe.Def) > 0 && probe.Def[0] == '"' {
+		if err := json.Unmarshal(probe.Def, &expr); err != nil {
+			return err
+		}
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal(data, &m); err != nil {
+			return err
+		}
+		delete(m, "workflowDefinition")
+		data, _ = json.Marshal(m)
+	}
+	if err := json.Unmarshal(data, (*plain)(p)); err != nil {
+		return err
+	}
+	p.WorkflowDefinitionExpr = expr
+	return nil
+}
+
+// MarshalJSON encodes the params, with WorkflowDefinitionExpr as the workflowDefinition.
+func (p SubWorkflowParams) MarshalJSON() ([]byte, error) {
+	type plain SubWorkflowParams
+	if p.WorkflowDefinitionExpr == "" || p.WorkflowDefinition != nil {
+		return json.Marshal(plain(p))
+	}
+	return json.Marshal(struct {
+		plain
+		Def string `json:"workflowDefinition"`
+	}{plain(p), p.WorkflowDefinitionExpr})
 }
 
 // TaskDef is a Conductor task definition: the policies of the tasks of one name. Its fields map

@@ -196,7 +196,7 @@ func TestDynamicForkRefusals(t *testing.T) {
 		sentinel error
 		text     string
 	}{
-		{"switch", `[{"name":"s","taskReferenceName":"s","type":"SWITCH"}]`, nil, ErrUnknownTaskType, `"SWITCH" in a dynamic fork`},
+		{"switch", `[{"name":"s","taskReferenceName":"s","type":"SWITCH"}]`, nil, ErrUnknownTaskType, "Conductor feature task type SWITCH in a dynamic fork"},
 		{"fork", `[{"name":"f","taskReferenceName":"f2","type":"FORK_JOIN"}]`, nil, ErrUnknownTaskType, "wrap it in a SUB_WORKFLOW"},
 		{"unknown type", `[{"name":"h","taskReferenceName":"h","type":"HTTP"}]`, nil, ErrUnknownTaskType, "supported in a dynamic fork"},
 		{"inline without engine", `[{"name":"i","taskReferenceName":"i","type":"INLINE","inputParameters":{"evaluatorType":"javascript","expression":"1"}}]`, nil, ErrNoEngine, "INLINE needs JavaScript"},

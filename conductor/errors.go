@@ -40,16 +40,33 @@ var (
 	ErrUnsupported = errors.New("unsupported Conductor feature")
 )
 
-// unsupported is the error of a Conductor feature Baton does not support.
-func unsupported(feature string) error { return &unsupportedError{feature} }
+// unsupported is the error of a Conductor feature Baton does not support; it matches
+// ErrUnsupported and also, when given, the sentinel of the kind of problem (ErrMalformed,
+// ErrUnknownTaskType), so that errors.Is finds either.
+func unsupported(feature string, also ...error) error {
+	return &unsupportedError{feature: feature, also: also}
+}
 
-type unsupportedError struct{ feature string }
+type unsupportedError struct {
+	feature string
+	also    []error
+}
 
 func (e *unsupportedError) Error() string {
 	return "Conductor feature " + e.feature + " is not supported"
 }
 
-func (e *unsupportedError) Is(target error) bool { return target == ErrUnsupported }
+func (e *unsupportedError) Is(target error) bool {
+	if target == ErrUnsupported {
+		return true
+	}
+	for _, a := range e.also {
+		if target == a {
+			return true
+		}
+	}
+	return false
+}
 
 // Sentinel errors of running. A run that does not complete returns an error matching one of
 // these; a failed task's error is also a *TaskError.

@@ -65,8 +65,8 @@ func (t *ctask) exprs(func(string, *path))         {}
 func (t *ctask) hiddenStages(*Workflow, *stageSet) {}
 
 func (t *ctask) checkDynamic(_ *Workflow, wt *WorkflowTask) error {
-	return fmt.Errorf("%w %q in a dynamic fork: it needs stages compiled at load (supported there: %s; wrap it in a %s)",
-		ErrUnknownTaskType, taskType(wt), strings.Join(dynamicTypes, ", "), TypeSubWorkflow)
+	return unsupported(fmt.Sprintf("task type %s in a dynamic fork (it needs stages compiled at load; supported there: %s; wrap it in a %s)",
+		taskType(wt), strings.Join(dynamicTypes, ", "), TypeSubWorkflow), ErrUnknownTaskType)
 }
 
 func (t *ctask) runDynamic(_ context.Context, _ *Workflow, _ *state, _ *baton.Slip, wt *WorkflowTask, _ *execution) (*state, error) {

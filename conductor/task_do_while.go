@@ -37,7 +37,10 @@ func (t *doWhileTask) compile(c *compiler, at place) {
 	case isItems(wt.InputParameters["_items"]):
 		t.items = compileValue(wt.InputParameters["_items"], "inputParameters._items", func(string, error) {}) // reported with the input
 	}
-	if t.items == nil || wt.LoopCondition != "" {
+	switch {
+	case t.items == nil && wt.LoopCondition == "":
+		c.fail(t.ref, "loopCondition", fmt.Errorf("%w: a %s needs a loopCondition, or items to iterate over", ErrMalformed, TypeDoWhile))
+	case wt.LoopCondition != "":
 		t.program = c.javascript(&t.ctask, "loopCondition", wt.LoopCondition)
 	}
 	if _, dup := c.w.tasks[loopStage(t.ref)]; dup {
@@ -49,6 +52,18 @@ func (t *doWhileTask) compile(c *compiler, at place) {
 // hiddenStages adds the stage that ends each iteration, at the loop's level.
 func (t *doWhileTask) hiddenStages(w *Workflow, b *stageSet) {
 	b.add(t.depth, loopStage(t.ref), &t.ctask, t.next(w))
+}
+
+// conductorBool is a loop condition's result as Conductor reads it: a boolean, or a number
+// above 0; anything else stops the loop.
+func conductorBool(v any) bool {
+	switch v := v.(type) {
+	case bool:
+		return v
+	case float64:
+		return v > 0
+	}
+	return false
 }
 
 // isItems reports whether an _items input parameter makes a loop over items, as Conductor
@@ -167,7 +182,7 @@ func (t *doWhileTask) next(w *Workflow) stageFn {
 			if err != nil {
 				return nil, fmt.Errorf("loopCondition: %w", err)
 			}
-			goOn = truthy(v)
+			goOn = conductorBool(v)
 		}
 		ts := *prev
 		ts.input, ts.output = in, out

@@ -30,7 +30,7 @@ func (t *switchTask) compile(c *compiler, at place) {
 	case "javascript", "graaljs":
 		t.program = c.javascript(&t.ctask, "expression", wt.Expression)
 	default:
-		c.fail(t.ref, "evaluatorType", fmt.Errorf("%w: evaluatorType %q (want value-param, javascript or graaljs)", ErrMalformed, wt.EvaluatorType))
+		c.fail(t.ref, "evaluatorType", unsupported(fmt.Sprintf("%s evaluatorType %q (supported: value-param, javascript, graaljs)", t.typ, wt.EvaluatorType), ErrMalformed))
 	}
 	t.key = "evaluationResult"
 	t.compileCases(c, at)
