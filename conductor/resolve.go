@@ -71,9 +71,7 @@ func (r *resolver) value(p *path, src string) (any, error) {
 	if p.root == "workflow" && len(p.steps) > 0 && !p.steps[0].isIdx {
 		switch p.steps[0].key {
 		case "secrets":
-			if r.cfg() != nil && r.cfg().secrets != nil {
-				return src, nil // kept as written; substituted when the task gets its input (see secretsIn)
-			}
+			return src, nil // kept as written, as Conductor does; substituted in the task's input (see secretsIn)
 		case "env":
 			if c := r.cfg(); c != nil && c.env != nil {
 				return r.lookup(c.env, p)

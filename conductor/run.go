@@ -150,6 +150,10 @@ func (w *Workflow) run(ctx context.Context, input map[string]any, ri *runInfo) (
 		default:
 			e.Status = StatusFailed
 		}
+		var pe *permissiveError
+		if errors.As(err, &pe) {
+			e.Reason = pe.reason
+		}
 		if e.Reason == "" {
 			e.Reason = err.Error()
 		}
@@ -172,7 +176,7 @@ func (w *Workflow) run(ctx context.Context, input map[string]any, ri *runInfo) (
 // scheduled (see lastTask).
 func (w *Workflow) outputs(s *state) (map[string]any, error) {
 	if !w.hasOutput {
-		if last, ok := w.lastTask(s.log.slice()); ok {
+		if last, ok := w.lastTask(s.log.slice()); ok && last.Output != nil {
 			return copyMap(last.Output), nil
 		}
 		return map[string]any{}, nil
@@ -214,7 +218,7 @@ func (w *Workflow) lastTask(log []TaskRun) (TaskRun, bool) {
 // permissiveFailure is the error of a run whose permissive tasks failed (in their latest
 // executions), which Conductor fails when it would end: nil when none did.
 func (w *Workflow) permissiveFailure(s *state) error {
-	var first *TaskError
+	var first *TaskError // the first of them, in definition order
 	var reasons []string
 	for _, k := range w.sortedTasks() {
 		ct := k.base()
@@ -234,12 +238,21 @@ func (w *Workflow) permissiveFailure(s *state) error {
 		return nil
 	}
 	if first.Err == nil {
-		first.Err = errors.New(strings.Join(reasons, ". "))
-	} else if len(reasons) > 1 {
-		first.Err = fmt.Errorf("%w (and: %s)", first.Err, strings.Join(reasons[1:], ". "))
+		first.Err = errors.New(reasons[0])
 	}
-	return first
+	return &permissiveError{reason: strings.Join(reasons, ". "), task: first}
 }
+
+// permissiveError is the end of a run whose permissive tasks failed: its text is Conductor's
+// reason ("Task ID failed with status: FAILED and reason: '…'", one per task), and it unwraps to
+// the first task's *TaskError.
+type permissiveError struct {
+	reason string
+	task   *TaskError
+}
+
+func (e *permissiveError) Error() string { return "conductor: " + e.reason }
+func (e *permissiveError) Unwrap() error { return e.task }
 
 // timedOut reports whether err is a task's timeout: under TIME_OUT_WF at once, under RETRY
 // after its retries, the run times out (TIMED_OUT), as in Conductor.

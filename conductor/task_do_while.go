@@ -37,10 +37,8 @@ func (t *doWhileTask) compile(c *compiler, at place) {
 	case isItems(wt.InputParameters["_items"]):
 		t.items = compileValue(wt.InputParameters["_items"], "inputParameters._items", func(string, error) {}) // reported with the input
 	}
-	switch {
-	case t.items == nil && wt.LoopCondition == "":
-		c.fail(t.ref, "loopCondition", fmt.Errorf("%w: a %s needs a loopCondition, or items to iterate over", ErrMalformed, TypeDoWhile))
-	case wt.LoopCondition != "":
+	if strings.TrimSpace(wt.LoopCondition) != "" {
+		// Without one, Conductor's condition is false: the body runs once (or once per item).
 		t.program = c.javascript(&t.ctask, "loopCondition", wt.LoopCondition)
 	}
 	if _, dup := c.w.tasks[loopStage(t.ref)]; dup {
@@ -165,7 +163,7 @@ func (t *doWhileTask) next(w *Workflow) stageFn {
 		out["iteration"] = float64(iter)
 		out[strconv.Itoa(iter)] = done
 		cond[ct.ref] = out
-		goOn := true
+		goOn := t.program != nil || t.items != nil
 		var items []any
 		if t.items != nil {
 			if items, err = t.itemList(w, s, prev.taskID); err != nil {
