@@ -227,7 +227,10 @@ func TestDynamicForkSimpleForm(t *testing.T) {
 // log and reaches the worker.
 func TestEnvAndSecrets(t *testing.T) {
 	var got map[string]any
-	spy := func(_ context.Context, in map[string]any) (map[string]any, error) { got = in; return map[string]any{"ok": true}, nil }
+	spy := func(_ context.Context, in map[string]any) (map[string]any, error) {
+		got = in
+		return map[string]any{"ok": true}, nil
+	}
 	def := `{"name":"w","tasks":[` + task("spy", "a", `{"pwd":"${workflow.secrets.DB_PASSWORD}","dsn":"u:${workflow.secrets.DB_PASSWORD}@h","region":"${workflow.env.REGION}","port":"${workflow.env.CFG.port}"}`) + `],
 	  "outputParameters":{"in":"${a.input.pwd}"}}`
 	e := runBoth(t, def, nil, WithWorker("spy", spy),
