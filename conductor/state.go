@@ -74,7 +74,8 @@ type termination struct {
 	status Status
 	reason string
 	output map[string]any
-	task   string
+	task   string // its reference name
+	taskID string
 }
 
 // logNode is a persistent list of task log entries: appending shares the tail, so a state can
