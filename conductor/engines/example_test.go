@@ -9,7 +9,7 @@ import (
 )
 
 // Options installs JavaScript (goja) and jq (gojq) for DO_WHILE, SWITCH javascript, INLINE,
-// LAMBDA and JSON_JQ_TRANSFORM tasks.
+// LAMBDA and JSON_JQ_TRANSFORM tasks, and JSONPath (theory/jsonpath) for expressions.
 func ExampleOptions() {
 	rt, _ := conductor.New(engines.Options()...)
 	wf, err := rt.Load([]byte(`{"name": "scripts", "tasks": [
@@ -39,4 +39,17 @@ func ExampleJQ() {
 	v, err := p.Run(context.Background(), []any{1.0, 2.0, 3.0})
 	fmt.Println(v, err)
 	// Output: [2 3] <nil>
+}
+
+// JSONPath answers Conductor's JSONPath queries: wildcards, filters, deep scan, slices.
+func ExampleJSONPath() {
+	rt, _ := conductor.New(conductor.WithEcho(), conductor.WithJSONPath(engines.JSONPath{}))
+	wf, _ := rt.Load([]byte(`{"name": "shop", "tasks": [{"name": "a", "taskReferenceName": "a",
+	  "inputParameters": {"cheap": "${workflow.input.items[?(@.price < 10)].name}",
+	                      "count": "${workflow.input.items.length()}"}}]}`))
+	defer wf.Close()
+	run, _ := wf.Run(context.Background(), map[string]any{"items": []any{
+		map[string]any{"name": "pen", "price": 2}, map[string]any{"name": "book", "price": 20}}})
+	fmt.Println(run.Output["cheap"], run.Output["count"])
+	// Output: [pen] 2
 }
