@@ -61,7 +61,15 @@ func (s step) String() string {
 // literal part (with "$${" unescaped). Expressions may nest: the inside of ${…} runs to its
 // matching "}", and the expressions inside it are resolved first, as text, to make its path (as
 // in Conductor).
-func parseTemplate(s string) (*template, error) {
+func parseTemplate(s string) (*template, error) { return parseNested(s, 0) }
+
+// maxNesting bounds how deep expressions nest, so that a hostile string costs O(len) to parse.
+const maxNesting = 16
+
+func parseNested(s string, depth int) (*template, error) {
+	if depth > maxNesting {
+		return nil, fmt.Errorf("%w: expressions nested more than %d deep", ErrBadExpression, maxNesting)
+	}
 	t := &template{}
 	if !strings.Contains(s, "${") {
 		t.parts = []part{{lit: s}}
@@ -92,7 +100,7 @@ func parseTemplate(s string) (*template, error) {
 		inner := s[i+2 : end]
 		pt := part{src: s[i : end+1]}
 		if strings.Contains(inner, "${") {
-			n, err := parseTemplate(inner)
+			n, err := parseNested(inner, depth+1)
 			if err != nil {
 				return nil, err
 			}

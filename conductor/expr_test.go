@@ -1,6 +1,7 @@
 package conductor
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -130,4 +131,12 @@ func TestExpressionSyntaxErrors(t *testing.T) {
 		_, err := parseTemplate(in)
 		assert.ErrorIs(t, err, ErrBadExpression, in)
 	}
+}
+
+func TestDeeplyNestedExpressionIsRefused(t *testing.T) {
+	s := strings.Repeat("${", 100000) + "x" + strings.Repeat("}", 100000)
+	_, err := parseTemplate(s)
+	assert.ErrorIs(t, err, ErrBadExpression)
+	_, err = parseTemplate(strings.Repeat("${a.", 10) + "b" + strings.Repeat("}", 10))
+	assert.NoError(t, err)
 }

@@ -83,8 +83,8 @@ func (r *resolver) value(p *path, src string) (any, error) {
 	if p.query != "" {
 		v, ok = r.query(p)
 	} else {
-		v, ok = r.root(p)
-		for i := 0; ok && i < len(p.steps); i++ {
+		v, ok = r.rootField(p)
+		for i := 1; ok && i < len(p.steps); i++ {
 			v, ok = walk(v, p.steps[i])
 		}
 	}
@@ -160,8 +160,30 @@ func (r *resolver) query(p *path) (any, bool) {
 	return append([]any{}, vals...), true
 }
 
-// root finds the value of the path's root and, for workflow and task roots, its first field
-// (consumed from p.steps by returning the value of the field; see walk).
+// rootField is the value of the path's root and its first step, if any: a task's or the
+// workflow's field read without making the whole map (the cost of every ${ref.output…}).
+func (r *resolver) rootField(p *path) (any, bool) {
+	if len(p.steps) > 0 && !p.steps[0].isIdx && r.s != nil {
+		if ts, isTask := r.s.tasks[p.root]; isTask && p.root != "workflow" && !envNames[p.root] {
+			switch k := p.steps[0].key; k {
+			case "output":
+				return ts.output, true
+			case "input":
+				return ts.input, true
+			case "status":
+				return string(ts.status), true
+			}
+		}
+	}
+	v, ok := r.root(p)
+	if ok && len(p.steps) > 0 {
+		v, ok = walk(v, p.steps[0])
+	}
+	return v, ok
+}
+
+// root finds the value of the path's root: the workflow's or a task's map, or an environment
+// name's value.
 func (r *resolver) root(p *path) (any, bool) {
 	if r.s == nil {
 		return nil, false

@@ -176,6 +176,13 @@ func (w *Workflow) run(ctx context.Context, input map[string]any, ri *runInfo) (
 // scheduled (see lastTask).
 func (w *Workflow) outputs(s *state) (map[string]any, error) {
 	if !w.hasOutput {
+		if n := s.log; n != nil && n.entry.Type != TypeDoWhile && n.entry.Type != TypeJoin {
+			// The common case: the newest entry, without the log's slice.
+			if out := copyMap(n.entry.Output); out != nil {
+				return out, nil
+			}
+			return map[string]any{}, nil
+		}
 		if last, ok := w.lastTask(s.log.slice()); ok && last.Output != nil {
 			return copyMap(last.Output), nil
 		}
