@@ -19,18 +19,20 @@ var (
 	errCompensationTimeout = &timeoutError{what: "compensation attempt", cause: context.DeadlineExceeded}
 )
 
-// policedStep is a step with the stage's policies: attempts, backoff, timeouts, timing, events.
+// policedStep is a step with its policy (the stage's, or the step's own: see policyOf):
+// attempts, backoff, timeouts, timing, events.
 func (p *Pipeline[T]) policedStep(st *stage[T], m *message[T]) {
+	pol := p.policyOf(st, &m.slip)
 	ctx := m.ctx
-	if st.cfg.stepTimeout > 0 {
-		ctx, m.stepCancel = context.WithTimeoutCause(ctx, st.cfg.stepTimeout, errStepTimeout)
+	if pol.StepTimeout > 0 {
+		ctx, m.stepCancel = context.WithTimeoutCause(ctx, pol.StepTimeout, errStepTimeout)
 	}
 	if p.timing {
 		m.stepStart = time.Now()
 		st.stats.running.Add(1)
 		m.running = true
 	}
-	err := p.attempts(ctx, st, m)
+	err := p.attempts(ctx, st, pol, m)
 	if m.stepCancel != nil {
 		m.stepCancel()
 		m.stepCancel = nil
@@ -38,10 +40,10 @@ func (p *Pipeline[T]) policedStep(st *stage[T], m *message[T]) {
 	p.endStep(st, m, err)
 }
 
-// attempts runs the step's attempts until one succeeds or the retry policy gives up, and returns
+// attempts runs the step's attempts until one succeeds or its retry policy gives up, and returns
 // the last error; m.slip.attempt is the number made.
-func (p *Pipeline[T]) attempts(ctx context.Context, st *stage[T], m *message[T]) error {
-	pol := &st.cfg.retry
+func (p *Pipeline[T]) attempts(ctx context.Context, st *stage[T], sp *StepPolicy, m *message[T]) error {
+	pol := &sp.Retry
 	for n := 1; ; n++ {
 		m.slip.attempt = n
 		m.attemptEnded = false
@@ -57,7 +59,7 @@ func (p *Pipeline[T]) attempts(ctx context.Context, st *stage[T], m *message[T])
 		if p.obs != nil && p.obs.ctx != nil {
 			actx = p.stepContext(ctx, m, Event{Kind: StepStarted, Stage: st.name, Attempt: n, Time: m.attemptStart})
 		}
-		v, err := p.attempt(actx, st, m)
+		v, err := p.attempt(actx, st, sp.AttemptTimeout, m)
 		if err == nil && m.deadline {
 			err = p.missedDeadline(m)
 		}
@@ -89,15 +91,15 @@ func (p *Pipeline[T]) attempts(ctx context.Context, st *stage[T], m *message[T])
 	}
 }
 
-// attempt makes one attempt, in its own deadline when the stage sets one.
-func (p *Pipeline[T]) attempt(ctx context.Context, st *stage[T], m *message[T]) (T, error) {
-	if st.cfg.attemptTimeout <= 0 {
+// attempt makes one attempt, in its own deadline d when the step's policy sets one.
+func (p *Pipeline[T]) attempt(ctx context.Context, st *stage[T], d time.Duration, m *message[T]) (T, error) {
+	if d <= 0 {
 		m.inStage = true
 		v, err := st.stage.Process(ctx, m.value, &m.slip)
 		m.inStage = false
 		return v, err
 	}
-	actx, cancel := context.WithTimeoutCause(ctx, st.cfg.attemptTimeout, errAttemptTimeout)
+	actx, cancel := context.WithTimeoutCause(ctx, d, errAttemptTimeout)
 	defer cancel()
 	m.inStage = true
 	v, err := st.stage.Process(actx, m.value, &m.slip)

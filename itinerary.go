@@ -2,8 +2,8 @@ package baton
 
 import "fmt"
 
-// This file is the itinerary: the slip a message is given when it is accepted (from the router, or
-// every stage in order), its key, and the decision of what it does next.
+// This file is the itinerary: the slip a message is given when it is accepted (from the router or
+// the planner, or every stage in order), its key, and the decision of what it does next.
 
 // begin gives an accepted message its itinerary.
 func (p *Pipeline[T]) begin(m *message[T]) {
@@ -15,16 +15,25 @@ func (p *Pipeline[T]) begin(m *message[T]) {
 			return
 		}
 	}
-	if p.router == nil {
+	var err error
+	switch {
+	case p.plan != nil:
+		err = p.callPlan(m)
+		if err == nil && len(m.slip.route) == 0 && !p.cfg.allowEmpty {
+			err = fmt.Errorf("%w: the planner planned no step", ErrEmptyItinerary)
+		}
+	case p.router == nil:
 		m.slip.route = append(m.slip.route, p.route...)
 		return
-	}
-	names, err := p.callRouter(m.value)
-	if err == nil && len(names) == 0 && !p.cfg.allowEmpty {
-		err = fmt.Errorf("%w: the router returned no stage", ErrEmptyItinerary)
-	}
-	if err == nil {
-		m.slip.route, err = p.reg.resolve(m.slip.route, names, false)
+	default:
+		var names []string
+		names, err = p.callRouter(m.value)
+		if err == nil && len(names) == 0 && !p.cfg.allowEmpty {
+			err = fmt.Errorf("%w: the router returned no stage", ErrEmptyItinerary)
+		}
+		if err == nil {
+			m.slip.route, err = p.reg.resolve(m.slip.route, names, hop{})
+		}
 	}
 	if err != nil {
 		m.slip.route = m.slip.route[:0]

@@ -24,7 +24,8 @@ type Pipeline[T any] struct {
 	reg    registry
 	route  []hop // the default itinerary: every stage in declaration order
 	router func(T) []string
-	keyFn  func(T) string // WithKey's
+	plan   func(T, *Slip) error // WithItinerary's, instead of router
+	keyFn  func(T) string       // WithKey's
 	strat  strategy[T]
 	obs    *observers // nil without WithObserver
 	timing bool
@@ -63,6 +64,7 @@ type stage[T any] struct {
 	stage         Stage[T]
 	name          string
 	comp          Compensator[T]
+	tol           Tolerator[T] // nil: a tolerated step leaves the message unchanged
 	cfg           stageConfig
 	defaultPolicy bool          // one attempt, no timeouts: the short step path
 	sem           chan struct{} // orchestration's cap on concurrent steps, when Workers is set
@@ -137,13 +139,13 @@ func New[T any](stages []Stage[T], opts ...Option) (*Pipeline[T], error) {
 		}
 		st := &p.stages[i]
 		st.stage, st.name = s, name
-		if err := safely(func() { st.comp, st.cfg = compensatorOf(s), stageConfigOf(s) }); err != nil {
+		if err := safely(func() { st.comp, st.tol, st.cfg = compensatorOf(s), toleratorOf(s), stageConfigOf(s) }); err != nil {
 			errs = append(errs, fmt.Errorf("stage %q: Unwrap panicked: %w", name, err))
 		}
 		if err := st.cfg.validate(); err != nil {
 			errs = append(errs, fmt.Errorf("stage %q: %w", name, err))
 		}
-		st.defaultPolicy = st.cfg.retry.MaxAttempts <= 1 && st.cfg.attemptTimeout == 0 && st.cfg.stepTimeout == 0
+		st.defaultPolicy = st.cfg.step.isDefault()
 		if st.cfg.workers > 0 {
 			st.sem = make(chan struct{}, st.cfg.workers)
 		}
@@ -153,12 +155,14 @@ func New[T any](stages []Stage[T], opts ...Option) (*Pipeline[T], error) {
 		p.defaultLog = append(p.defaultLog, StepRecord{Stage: name, Attempts: 1, Outcome: Succeeded})
 	}
 	p.defaultLog = slices.Clip(p.defaultLog) // shared by results: an append must copy, not overwrite
-	if cfg.router != nil {
-		r, ok := cfg.router.(func(T) []string)
-		if !ok {
-			errs = append(errs, fmt.Errorf("WithRouter: got %T, want func(%T) []string", cfg.router, *new(T)))
-		}
+	switch r := cfg.router.(type) {
+	case nil:
+	case func(T) []string:
 		p.router = r
+	case func(T, *Slip) error:
+		p.plan = r
+	default:
+		errs = append(errs, fmt.Errorf("WithRouter or WithItinerary: got %T, want func(%T) []string or func(%T, *Slip) error", cfg.router, *new(T), *new(T)))
 	}
 	if cfg.key != nil {
 		k, ok := cfg.key.(func(T) string)

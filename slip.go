@@ -29,14 +29,22 @@ type Slip struct {
 	untouched bool // no revision, no retry and no tolerated failure so far: see Pipeline.countSteps
 	errs      bool // some log entry holds an error (to be cleared before reuse)
 
-	reg   *registry
-	times []span // log[i]'s timing, when the pipeline times steps
-	saved []hop  // route[pos+1:] before the current attempt's first revision
+	reg      *registry
+	times    []span       // log[i]'s timing, when the pipeline times steps
+	saved    []hop        // route[pos+1:] before the current attempt's first revision
+	policies []StepPolicy // the steps' own policies (see InsertNextWith); hop.policy-1 indexes it
+	nsaved   int          // len(policies) before the current attempt's first revision
+
+	tolerating bool  // the stage's Tolerate is running (see Pipeline.tolerateExited)
+	tolErr     error // the error of the step whose Tolerate called runtime.Goexit
 }
 
+// hop is one planned step: the stage it runs at, and how. Eight bytes, so that itineraries copy
+// cheaply.
 type hop struct {
 	stage    int32
-	optional bool
+	policy   uint16 // 0: the stage's; else the step's own, policies[policy-1]
+	optional bool   // tolerated when it fails, with the stage's policy otherwise (InsertNextOptional)
 }
 
 // entry is a log record as the step path writes it: small, so that writing it costs little.
@@ -108,20 +116,22 @@ type registry struct {
 	index map[string]int32
 }
 
-func (r *registry) resolve(dst []hop, names []string, optional bool) ([]hop, error) {
+// resolve appends to dst a hop like proto for each of names, at that name's stage.
+func (r *registry) resolve(dst []hop, names []string, proto hop) ([]hop, error) {
 	for _, n := range names {
 		i, ok := r.index[n]
 		if !ok {
 			return dst, fmt.Errorf("%w %q", ErrUnknownStage, n)
 		}
-		dst = append(dst, hop{stage: i, optional: optional})
+		proto.stage = i
+		dst = append(dst, proto)
 	}
 	return dst, nil
 }
 
 // Stage returns the name of the stage running now ("" before the first step).
 func (s *Slip) Stage() string {
-	if s.pos < len(s.route) {
+	if s.pos >= 0 && s.pos < len(s.route) {
 		return s.reg.names[s.route[s.pos].stage]
 	}
 	return ""
@@ -147,16 +157,18 @@ func (s *Slip) Attempt() int { return s.attempt }
 
 // InsertNext makes names the next stages to run, before the rest of the itinerary. An unknown
 // name is an error matching ErrUnknownStage and revises nothing.
-func (s *Slip) InsertNext(names ...string) error { return s.insert(names, false) }
+func (s *Slip) InsertNext(names ...string) error { return s.insert(names, hop{}) }
 
 // InsertNextOptional is InsertNext for optional steps: their failure is tolerated (see Optional).
-func (s *Slip) InsertNextOptional(names ...string) error { return s.insert(names, true) }
+func (s *Slip) InsertNextOptional(names ...string) error {
+	return s.insert(names, hop{optional: true})
+}
 
 // Append adds names at the end of the itinerary.
-func (s *Slip) Append(names ...string) error { return s.append(names, false) }
+func (s *Slip) Append(names ...string) error { return s.append(names, hop{}) }
 
 // AppendOptional is Append for optional steps: their failure is tolerated (see Optional).
-func (s *Slip) AppendOptional(names ...string) error { return s.append(names, true) }
+func (s *Slip) AppendOptional(names ...string) error { return s.append(names, hop{optional: true}) }
 
 // Replace replaces everything after the current step with names.
 func (s *Slip) Replace(names ...string) error {
@@ -165,7 +177,7 @@ func (s *Slip) Replace(names ...string) error {
 	}
 	s.snapshot()
 	s.route = s.route[:s.pos+1]
-	s.route, _ = s.reg.resolve(s.route, names, false)
+	s.route, _ = s.reg.resolve(s.route, names, hop{})
 	return nil
 }
 
@@ -192,13 +204,18 @@ func (s *Slip) check(names []string) error {
 	return nil
 }
 
-func (s *Slip) insert(names []string, optional bool) error {
+func (s *Slip) insert(names []string, proto hop) error {
 	if err := s.check(names); err != nil {
 		return err
 	}
+	return s.insertAt(names, proto)
+}
+
+// insertAt is insert of checked names.
+func (s *Slip) insertAt(names []string, proto hop) error {
 	s.snapshot()
 	tail := len(s.route)
-	s.route, _ = s.reg.resolve(s.route, names, optional)
+	s.route, _ = s.reg.resolve(s.route, names, proto)
 	// rotate the new hops from the end to just after the current step
 	slices.Reverse(s.route[s.pos+1 : tail])
 	slices.Reverse(s.route[tail:])
@@ -206,12 +223,17 @@ func (s *Slip) insert(names []string, optional bool) error {
 	return nil
 }
 
-func (s *Slip) append(names []string, optional bool) error {
+func (s *Slip) append(names []string, proto hop) error {
 	if err := s.check(names); err != nil {
 		return err
 	}
+	return s.appendAt(names, proto)
+}
+
+// appendAt is append of checked names.
+func (s *Slip) appendAt(names []string, proto hop) error {
 	s.snapshot()
-	s.route, _ = s.reg.resolve(s.route, names, optional)
+	s.route, _ = s.reg.resolve(s.route, names, proto)
 	return nil
 }
 
@@ -219,6 +241,7 @@ func (s *Slip) append(names []string, optional bool) error {
 func (s *Slip) snapshot() {
 	if !s.revised {
 		s.saved = append(s.saved[:0], s.route[s.pos+1:]...)
+		s.nsaved = len(s.policies)
 		s.revised = true
 		s.untouched = false
 	}
@@ -228,6 +251,8 @@ func (s *Slip) snapshot() {
 func (s *Slip) rollback() {
 	if s.revised {
 		s.route = append(s.route[:s.pos+1], s.saved...)
+		clear(s.policies[s.nsaved:]) // the policies of undone revisions: no hop refers to them
+		s.policies = s.policies[:s.nsaved]
 		s.revised = false
 	}
 }
@@ -244,4 +269,9 @@ func (s *Slip) reset(reg *registry) {
 	s.revised = false
 	s.untouched = true
 	s.errs = false
+	s.tolerating, s.tolErr = false, nil
+	if len(s.policies) > 0 {
+		clear(s.policies) // drops their Retryable functions
+		s.policies = s.policies[:0]
+	}
 }

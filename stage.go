@@ -233,15 +233,12 @@ var (
 type StageOption func(*stageConfig)
 
 type stageConfig struct {
-	workers        int  // 0: the default (see Workers)
-	workersSet     bool // Workers was given: its n must be at least 1
-	retry          RetryPolicy
-	attemptTimeout time.Duration
-	stepTimeout    time.Duration
-	optional       bool
-	compRetry      RetryPolicy
-	compTimeout    time.Duration
-	err            error // the first misuse met applying options (a nil StageOption), reported at New
+	workers     int        // 0: the default (see Workers)
+	workersSet  bool       // Workers was given: its n must be at least 1
+	step        StepPolicy // every step's at the stage, unless a revision gave it its own
+	compRetry   RetryPolicy
+	compTimeout time.Duration
+	err         error // the first misuse met applying options (a nil StageOption), reported at New
 }
 
 func applyStageOptions(opts []StageOption) stageConfig {
@@ -283,10 +280,10 @@ func (c stageConfig) validate() error {
 		return c.err
 	case c.workersSet && c.workers < 1:
 		return fmt.Errorf("Workers(%d): must be at least 1 (leave Workers out for the default)", c.workers)
-	case c.attemptTimeout < 0 || c.stepTimeout < 0 || c.compTimeout < 0:
+	case c.compTimeout < 0:
 		return errors.New("negative timeout")
 	}
-	if err := c.retry.validate(); err != nil {
+	if err := c.step.validate(); err != nil {
 		return err
 	}
 	return c.compRetry.validate()
@@ -307,14 +304,14 @@ func Workers(n int) StageOption {
 }
 
 // Retry sets the stage's retry policy (default: one attempt).
-func Retry(p RetryPolicy) StageOption { return func(c *stageConfig) { c.retry = p } }
+func Retry(p RetryPolicy) StageOption { return func(c *stageConfig) { c.step.Retry = p } }
 
 // AttemptTimeout gives each attempt of the stage its own deadline d. An attempt that runs out is
 // a failure matching ErrTimeout and context.DeadlineExceeded, and is retried as the policy says;
 // so is an attempt that ignores its context and returns success after its deadline. Cost: one
 // context per attempt; without it no context is made.
 func AttemptTimeout(d time.Duration) StageOption {
-	return func(c *stageConfig) { c.attemptTimeout = d }
+	return func(c *stageConfig) { c.step.AttemptTimeout = d }
 }
 
 // StepTimeout bounds the whole step, all attempts and backoff waits included: when d passes,
@@ -322,11 +319,12 @@ func AttemptTimeout(d time.Duration) StageOption {
 // step fails with an error matching ErrTimeout and context.DeadlineExceeded. An attempt that
 // ignores its context and still succeeds counts as a success (unlike AttemptTimeout's), unless
 // the message's own deadline has passed too.
-func StepTimeout(d time.Duration) StageOption { return func(c *stageConfig) { c.stepTimeout = d } }
+func StepTimeout(d time.Duration) StageOption { return func(c *stageConfig) { c.step.StepTimeout = d } }
 
 // Optional makes the stage's failures non-fatal: a step that fails after its retries is recorded
-// in the slip's log with outcome Tolerated and the message goes on to its next step.
-func Optional() StageOption { return func(c *stageConfig) { c.optional = true } }
+// in the slip's log with outcome Tolerated and the message goes on to its next step, unchanged
+// unless the stage is a Tolerator.
+func Optional() StageOption { return func(c *stageConfig) { c.step.Optional = true } }
 
 // CompensationRetry sets the retry policy of the stage's Compensate (default: one attempt).
 func CompensationRetry(p RetryPolicy) StageOption { return func(c *stageConfig) { c.compRetry = p } }

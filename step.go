@@ -17,8 +17,8 @@ import (
 )
 
 // act performs the message's pending action at stage i: a compensation, or the slip's current
-// step, which it records. A stage with the default policy (one attempt, no timeout) in an
-// untimed pipeline takes the short path: one call, no context, no defer. A panic in the stage
+// step, which it records. A step with its stage's default policy (one attempt, no timeout, no
+// policy of its own: see StepPolicy) in an untimed pipeline takes the short path: one call, no context, no defer. A panic in the stage
 // unwinds to the strategy's loop, which hands it to stagePanicked.
 func (p *Pipeline[T]) act(i int, m *message[T]) {
 	st := &p.stages[i]
@@ -31,7 +31,7 @@ func (p *Pipeline[T]) act(i int, m *message[T]) {
 	}
 	s := &m.slip
 	s.hops++
-	if !st.defaultPolicy || p.timing {
+	if !st.defaultPolicy || p.timing || s.route[s.pos].policy != 0 {
 		p.policedStep(st, m)
 		return
 	}
@@ -57,20 +57,25 @@ func (p *Pipeline[T]) endStep(st *stage[T], m *message[T], err error) {
 	s := &m.slip
 	h := s.route[s.pos]
 	e := entry{stage: h.stage, attempts: int32(s.attempt), outcome: Succeeded, err: err}
-	switch {
-	case err == nil:
+	if err == nil {
 		// counted in Processed below when timed, else when the message finishes: see countSteps
 		if s.attempt != 1 {
 			s.untouched = false // the shared default log says one attempt
 		}
-	case h.optional || st.cfg.optional:
-		st.stats.failed.Add(1)
-		e.outcome = Tolerated
-		s.untouched = false
-	default:
-		st.stats.failed.Add(1)
+	} else {
 		e.outcome = Failed
-		m.err = &StepError{Stage: st.name, Attempts: s.attempt, Err: err}
+		if h.optional || p.policyOf(st, s).Optional {
+			e.outcome = Tolerated
+			s.untouched = false
+			if st.tol != nil {
+				e.err, e.outcome = p.tolerate(st, m, err) // tolerate.go: the value it goes on with
+				err = e.err
+			}
+		}
+		st.stats.failed.Add(1) // after Tolerate, which may end this goroutine (see stagePanicked)
+		if e.outcome == Failed {
+			m.err = &StepError{Stage: st.name, Attempts: s.attempt, Err: err}
+		}
 	}
 	s.log = append(s.log, e)
 	s.errs = s.errs || err != nil
@@ -123,6 +128,10 @@ func (p *Pipeline[T]) stagePanicked(m *message[T], pe *PanicError) {
 	var err error = ErrGoexit
 	if !goexit {
 		err = pe
+	}
+	if m.slip.tolerating { // Tolerate called runtime.Goexit: its panics are recovered where it is called
+		p.tolerateExited(m)
+		return
 	}
 	if m.compensating { // a Goexit in Compensate: its panics are recovered where it is called
 		p.endCompensation(&p.stages[m.slip.log[m.comp].stage], m, err)

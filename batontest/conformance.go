@@ -160,6 +160,16 @@ var battery = []behaviour{
 	{name: "OptionalStepFailureIsTolerated", run: testOptional},
 	{name: "ToleratedFailureIsCounted", run: testToleratedFailureIsCounted},
 	{name: "ToleratedStepIsNotCompensated", run: testToleratedStepIsNotCompensated},
+	// step policies of their own, and the value a tolerated step leaves
+	{name: "StepPolicyRetriesTheStepAsItSays", virtualTime: true, run: testStepPolicyRetries},
+	{name: "StepPolicyReplacesTheStagesWhole", run: testStepPolicyReplacesTheStages},
+	{name: "StepPolicyOptionalIsTolerated", run: testStepPolicyOptional},
+	{name: "StepPolicyTimeouts", virtualTime: true, run: testStepPolicyTimeouts},
+	{name: "StepPolicyEventsNameTheStageOnePerAttempt", virtualTime: true, run: testStepPolicyEvents},
+	{name: "ItineraryPlannerPlansTheFirstSteps", run: testItineraryPlanner},
+	{name: "InvalidStepPolicyRevisesNothing", run: testInvalidStepPolicy},
+	{name: "ToleratorGivesTheToleratedStepsValue", run: testToleratorGivesTheValue},
+	{name: "ToleratorWithAStepPolicyAndItsPanic", run: testToleratorWithStepPolicyAndPanic},
 	// cancellation
 	{name: "CancelledContextStopsTheMessage", run: testCancelled},
 	{name: "CancelledContextIsRefused", run: testCancelledContextIsRefused},

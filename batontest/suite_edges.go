@@ -147,23 +147,33 @@ func testStoppedMessagesCompensateWithinWorkers(t *testing.T, c *suite) {
 	close(unblockB)
 }
 
-// A router that calls runtime.Goexit (unsupported) ends its message with ErrGoexit: no slot
-// leaks, and Close returns.
+// A router or a planner (WithItinerary) that calls runtime.Goexit (unsupported) ends its message
+// with ErrGoexit: no slot leaks, and Close returns.
 func testRouterGoexitEndsItsMessage(t *testing.T, c *suite) {
-	p, err := c.build(t, []baton.Stage[Msg]{tracer("a")}, baton.WithRouter(func(m Msg) []string {
+	router := baton.WithRouter(func(m Msg) []string {
 		if m.ID == 1 {
 			runtime.Goexit()
 		}
 		return []string{"a"}
-	}))
-	mustNoError(t, err)
-	done := make(chan struct{})
-	go func() { defer close(done); p.Process(context.Background(), Msg{ID: 1}) }()
-	<-done
-	equal(t, 0, p.Stats().InFlight, "the message that exited left nothing in flight")
-	rs := collect(t, p, t.Context(), []Msg{{ID: 2}})
-	mustNoError(t, rs[0].Err)
-	mustNoError(t, p.Close())
+	})
+	planner := baton.WithItinerary(func(m Msg, s *baton.Slip) error {
+		if m.ID == 1 {
+			runtime.Goexit()
+		}
+		return s.Append("a")
+	})
+	for _, opt := range []baton.Option{router, planner} {
+		p, err := c.build(t, []baton.Stage[Msg]{tracer("a")}, opt)
+		mustNoError(t, err)
+		done := make(chan struct{})
+		go func() { defer close(done); p.Process(context.Background(), Msg{ID: 1}) }()
+		<-done
+		equal(t, 0, p.Stats().InFlight, "the message that exited left nothing in flight")
+		rs := collect(t, p, t.Context(), []Msg{{ID: 2}})
+		mustNoError(t, rs[0].Err)
+		equal(t, []string{"a"}, rs[0].Value.Trace)
+		mustNoError(t, p.Close())
+	}
 }
 
 // An observer that calls runtime.Goexit (unsupported: t.FailNow in a test's observer) during a

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"math/rand/v2"
 	"strings"
 	"time"
 
@@ -14,29 +13,30 @@ import (
 )
 
 // The tasks of a dynamic fork (FORK_JOIN_DYNAMIC) are known only when it runs, so they cannot
-// have stages of their own: each runs in the hidden stage dynamicStage, which carries out the
-// task's policies itself (see dynamicStep), and what its kind does there (kind.checkDynamic,
-// kind.runDynamic).
+// have stages of their own: each runs as a step of the hidden stage dynamicStage, with a policy
+// of its own (baton.StepPolicy: its task definition's retries and timeout, its optional flag),
+// which Baton carries out as for any step (see planOf); what its kind does there is
+// kind.checkDynamic and kind.runDynamic.
+//
+// Their events and stats are the stage's, "~dynamic", as for any step at a stage: a task name of
+// a dynamic fork comes from the workflow's input, so naming counters or events by it would give
+// them an unbounded set of names. The task's own name and reference are in its log entry
+// (TaskRun) and its TaskError.
 
 // dynamicStage is the name of the hidden stage that runs the tasks of dynamic forks.
 const dynamicStage = "~dynamic"
 
-// dynPolicy is the policy of a task of a dynamic fork, from its task definition (inline, or
-// registered by its name), its retryCount and its optional flag.
-type dynPolicy struct {
-	retry     baton.RetryPolicy
-	timeout   time.Duration
-	optional  bool
-	timeoutWF bool
-}
-
-func (w *Workflow) dynamicPolicy(t *WorkflowTask) (dynPolicy, error) {
+// dynamicPolicy is the policy of the step of a task of a dynamic fork, from its task definition
+// (inline, or registered by its name), its retryCount and its optional flag, and whether its
+// timeout times the workflow out.
+func (w *Workflow) dynamicPolicy(t *WorkflowTask) (pol baton.StepPolicy, timeoutWF bool, err error) {
 	td := t.TaskDefinition
 	if td == nil {
 		td = w.cfg.taskDefs[t.Name]
 	}
-	pol, timeout, err := retryPolicy(td, t.RetryCount, time.Second)
-	return dynPolicy{retry: pol, timeout: timeout, optional: t.Optional, timeoutWF: timesOutWorkflow(td)}, err
+	retry, timeout, err := retryPolicy(td, t.RetryCount, time.Second)
+	pol = baton.StepPolicy{Retry: retry, AttemptTimeout: timeout, Optional: t.Optional}
+	return pol, timesOutWorkflow(td), err
 }
 
 // dynamicTasks decodes and checks the task list of a dynamic fork: everything that can be
@@ -81,7 +81,7 @@ func (w *Workflow) checkDynamic(t *WorkflowTask) error {
 	if err := k.checkDynamic(w, t); err != nil {
 		return err
 	}
-	if _, err := w.dynamicPolicy(t); err != nil {
+	if _, _, err := w.dynamicPolicy(t); err != nil {
 		return err
 	}
 	var errs []error
@@ -115,84 +115,19 @@ func (w *Workflow) dynamicInput(s *state, id string) (map[string]any, error) {
 	return in, nil
 }
 
-// attemptTimeout is the error of an attempt of a dynamic fork's task that ran out of its
-// timeoutSeconds. It matches baton.ErrTimeout and context.DeadlineExceeded, as Baton's own.
-type attemptTimeout struct{ d time.Duration }
-
-func (e *attemptTimeout) Error() string {
-	return fmt.Sprintf("attempt timed out after %v (timeoutSeconds)", e.d)
-}
-
-func (e *attemptTimeout) Is(target error) bool {
-	return target == baton.ErrTimeout || target == context.DeadlineExceeded
-}
-
-// dynamicStep is the hidden stage that runs one task of a dynamic fork, described by the
-// branch's state. It carries out the task's policy as a stage of its own would have it: Baton
-// retries the stage for as long as it returns a retryable error, so the stage makes each
-// attempt under the task's timeoutSeconds, waits the task's backoff after a failed one, and
-// makes its last failure permanent — or, for an optional task, records it as
-// COMPLETED_WITH_ERRORS and succeeds. Attempts are counted by Baton, as for any stage.
+// dynamicStep is one attempt of the task of a dynamic fork that the branch's state describes,
+// in the hidden stage dynamicStage: Baton makes the attempts its policy says (see planOf).
 func (w *Workflow) dynamicStep(ctx context.Context, s *state, slip *baton.Slip) (*state, error) {
 	t := s.dyn
 	if t == nil {
 		return nil, baton.Permanent(fmt.Errorf("conductor: internal error: dynamic stage without a task"))
 	}
-	pol, err := w.dynamicPolicy(t)
-	if err != nil {
-		return nil, baton.Permanent(err) // checked when the fork started: not reached
-	}
 	id := taskID(s, t.TaskReferenceName, s.dynIter)
 	in, err := w.dynamicInput(s, id)
-	if err == nil {
-		actx, cancel := ctx, context.CancelFunc(func() {})
-		if pol.timeout > 0 {
-			actx, cancel = context.WithTimeoutCause(ctx, pol.timeout, &attemptTimeout{pol.timeout})
-		}
-		var n *state
-		n, err = w.runDynamic(actx, s, slip, t, id, in)
-		if err == nil {
-			cancel()
-			return n, nil
-		}
-		if cause := context.Cause(actx); ctx.Err() == nil && errors.Is(cause, baton.ErrTimeout) && !errors.Is(err, baton.ErrTimeout) {
-			err = fmt.Errorf("%w: %w", cause, err)
-		}
-		cancel()
-		if ctx.Err() != nil {
-			return nil, err // the run is stopping: Baton stops the message
-		}
-		if attempt := slip.Attempt(); attempt < pol.retry.MaxAttempts && !baton.IsPermanent(err) {
-			// The task's backoff; Baton makes the next attempt at once (or stops, when ctx ended).
-			_ = sleep(ctx, pol.retry.Backoff(attempt, rand.Float64()))
-			return nil, err
-		}
-	} else {
-		err = baton.Permanent(err)
+	if err != nil {
+		return nil, baton.Permanent(err)
 	}
-	if pol.optional {
-		ts := &taskState{
-			ref: t.TaskReferenceName, name: t.Name, typ: taskType(t), taskID: id, status: TaskCompletedWithErrors,
-			input: in, output: map[string]any{}, iteration: s.dynIter, reason: err.Error(), err: err,
-		}
-		return s.withTask(ts, slip.Hops()), nil
-	}
-	return nil, baton.Permanent(err)
-}
-
-// sleep waits d, or until ctx is done.
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return nil
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return w.runDynamic(ctx, s, slip, t, id, in)
 }
 
 // runDynamic makes one attempt of task t of a dynamic fork on its input, as its kind does

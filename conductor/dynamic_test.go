@@ -9,6 +9,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/baton-go/baton"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -214,6 +215,76 @@ func TestDynamicForkRefusals(t *testing.T) {
 			assert.ErrorIs(t, e.Err, tt.sentinel)
 			assert.ErrorContains(t, e.Err, tt.text)
 			assert.Equal(t, []string{"f:FAILED"}, summary(e))
+		})
+	}
+}
+
+// The tasks of a dynamic fork are steps of the stage "~dynamic" with their task definitions'
+// policies, which Baton carries out: a retried task's attempts are Baton's, each with its own
+// StepStarted and StepEnded (lasting the attempt alone, not the wait after it), a
+// RetryScheduled carrying the task's backoff, and the stage's Retried and Failed counting them;
+// an optional task that fails is a Tolerated step.
+func TestDynamicForkTasksAreRealSteps(t *testing.T) {
+	var flakyCalls atomic.Int32
+	flaky := func(ctx context.Context, in map[string]any) (map[string]any, error) {
+		time.Sleep(100 * time.Millisecond) // each attempt's own time
+		if flakyCalls.Add(1)%3 != 0 {
+			return nil, errors.New("flaky")
+		}
+		return in, nil
+	}
+	down := func(context.Context, map[string]any) (map[string]any, error) { return nil, errors.New("down") }
+	tasks := `[{"name":"flaky","taskReferenceName":"x1","taskDefinition":{"name":"flaky","retryCount":2,"retryDelaySeconds":1,"retryLogic":"LINEAR_BACKOFF"}},
+	  {"name":"down","taskReferenceName":"x2","optional":true}]`
+	for _, s := range strategies {
+		t.Run(s.String(), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				flakyCalls.Store(0)
+				rec := &events{}
+				w := load(t, s, dynDef, WithWorkers(map[string]Worker{"flaky": flaky, "down": down}),
+					WithPipelineOptions(baton.WithObserver(rec)))
+				e, err := w.Run(t.Context(), map[string]any{"tasks": jsonValue(t, tasks), "inputs": map[string]any{}})
+				require.NoError(t, err, e.Reason)
+				assert.Equal(t, []string{"f:COMPLETED", "x1:COMPLETED", "x2:COMPLETED_WITH_ERRORS", "j:COMPLETED_WITH_ERRORS"}, summary(e))
+				x1, _ := e.Task("x1")
+				assert.Equal(t, 3, x1.Attempts)
+
+				var started, ended, tolerated int
+				var backoffs []time.Duration
+				for _, ev := range rec.get() {
+					if ev.Stage != dynamicStage || ev.Key == "" {
+						continue
+					}
+					switch ev.Kind {
+					case baton.StepStarted:
+						started++
+					case baton.StepEnded:
+						ended++
+						if ev.Outcome == baton.Tolerated {
+							tolerated++
+						} else {
+							assert.Equal(t, 100*time.Millisecond, ev.Duration, "attempt %d lasts its own time", ev.Attempt)
+						}
+					case baton.RetryScheduled:
+						backoffs = append(backoffs, ev.Backoff)
+					}
+				}
+				assert.Equal(t, 4, started, "x1's three attempts and x2's one")
+				assert.Equal(t, 4, ended, "one StepEnded per attempt")
+				assert.Equal(t, 1, tolerated, "x2")
+				assert.Equal(t, []time.Duration{time.Second, 2 * time.Second}, backoffs, "x1's LINEAR_BACKOFF")
+
+				st := w.Stats()
+				require.Len(t, st.Levels, 2)
+				var dyn baton.StageStats
+				for _, ss := range st.Levels[1].Stages {
+					if ss.Name == dynamicStage {
+						dyn = ss
+					}
+				}
+				assert.Equal(t, int64(2), dyn.Retried, "x1's retries are the stage's")
+				assert.Equal(t, int64(1), dyn.Failed, "x2's tolerated failure")
+			})
 		})
 	}
 }

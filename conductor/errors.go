@@ -126,7 +126,7 @@ type TaskError struct {
 	Attempts int
 	Err      error
 
-	timeoutWF bool // a task of a dynamic fork whose timeout times the workflow out
+	timeoutWF bool // a task of a dynamic fork with a timeoutSeconds, whose timeout times the workflow out
 }
 
 func (e *TaskError) Error() string {

@@ -77,7 +77,7 @@ func (c *compiler) followedByJoin(ct *ctask, at place) {
 // branch returns the state a fork branch starts from: s, to run route one fork level down.
 func (s *state) branch(route []string, depth int) *state {
 	b := s.clone()
-	b.route, b.depth, b.end, b.hop = route, depth, nil, 0
+	b.route, b.depth, b.end = route, depth, nil
 	return b
 }
 

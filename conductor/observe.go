@@ -15,9 +15,15 @@ import (
 // This file is what makes a workflow observable: the options its pipelines get (the user's,
 // checked, then the engine's), their names, and the workflow's Stats.
 
-// routeOf is the router of a workflow's pipelines: each message starts along the itinerary its
-// state carries (a run's task list, a fork branch's).
-func routeOf(s *state) []string { return s.route }
+// planOf plans the itinerary of a workflow's messages: each starts along the one its state
+// carries (a run's task list, a fork branch's); a dynamic fork's task is a step with its task
+// definition's policy (see dynamic.go).
+func planOf(s *state, slip *baton.Slip) error {
+	if s.dyn != nil {
+		return slip.AppendWith(s.dynPol, s.route...)
+	}
+	return slip.Append(s.route...)
+}
 
 // keyOf is the key of a workflow's messages: the workflowId of their run.
 func keyOf(s *state) string { return s.run.workflowID }
@@ -28,7 +34,7 @@ func (w *Workflow) pipelineOptions(name string) []baton.Option {
 	return append(slices.Clip(w.cfg.pipeOpts),
 		baton.WithName(name),
 		baton.WithStrategy(w.cfg.strategy),
-		baton.WithRouter(routeOf),
+		baton.WithItinerary(planOf),
 		baton.WithKey(keyOf),
 		// Loops are bounded by WithMaxIterations, with a clearer error than the hop limit's.
 		baton.WithHopLimit(math.MaxInt32),
@@ -55,7 +61,7 @@ func checkPipelineOptions(opts []baton.Option) error {
 		}
 		return p, err
 	}
-	router, key := baton.WithRouter(routeOf), baton.WithKey(keyOf)
+	router, key := baton.WithItinerary(planOf), baton.WithKey(keyOf)
 	if _, err := try(baton.WithStrategy(baton.Orchestrated), router, key); err != nil {
 		return fmt.Errorf("WithPipelineOptions: %w", err)
 	}

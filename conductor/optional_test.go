@@ -7,6 +7,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/baton-go/baton"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -117,4 +118,38 @@ func TestOptionalFailureInALoop(t *testing.T) {
 	assert.Equal(t, map[string]any{"st": "COMPLETED_WITH_ERRORS", "it": float64(1)}, loop["1"].(map[string]any)["r"])
 	assert.Equal(t, map[string]any{"st": "COMPLETED", "it": float64(2)}, loop["2"].(map[string]any)["r"])
 	assert.Equal(t, map[string]any{}, loop["3"].(map[string]any)["b"])
+}
+
+// An optional task whose worker panics, or ignores its timeout and succeeds late, is recorded as
+// COMPLETED_WITH_ERRORS too: the record is made when Baton tolerates the step (the stage's
+// Tolerate), whatever ended it, not only when the stage returned an error.
+func TestOptionalFailureWithoutAnError(t *testing.T) {
+	panics := func(context.Context, map[string]any) (map[string]any, error) { panic("worker bug") }
+	late := func(context.Context, map[string]any) (map[string]any, error) {
+		time.Sleep(2 * time.Second) // ignores its context
+		return map[string]any{"late": true}, nil
+	}
+	next := task("work", "next", `{"status":"${b.status}"}`)
+	tests := []struct {
+		name, worker, extra string
+		want                error
+	}{
+		{"panic", "panics", ``, baton.ErrPanic},
+		{"late success", "late", `,"taskDefinition":{"name":"late","timeoutSeconds":1,"timeoutPolicy":"RETRY"}`, baton.ErrTimeout},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				def := `{"name":"w","tasks":[{"name":"` + tt.worker + `","taskReferenceName":"b","optional":true,"inputParameters":{"v":"${workflow.input.v}"}` +
+					tt.extra + `},` + next + `],"outputParameters":{"n":"${next.output}"}}`
+				e := runBoth(t, def, map[string]any{"v": "x"}, WithWorker("panics", panics), WithWorker("late", late), WithWorker("work", echoWorker))
+				require.Equal(t, StatusCompleted, e.Status, e.Reason)
+				assert.Equal(t, map[string]any{"n": map[string]any{"status": "COMPLETED_WITH_ERRORS"}}, e.Output)
+				assert.Equal(t, []string{"b:COMPLETED_WITH_ERRORS", "next:COMPLETED"}, summary(e))
+				b, _ := e.Task("b")
+				assert.ErrorIs(t, b.Err, tt.want)
+				assert.Equal(t, map[string]any{"v": "x"}, b.Input)
+			})
+		})
+	}
 }

@@ -269,8 +269,7 @@ func (w *Workflow) timedOut(err error) bool {
 	if !errors.As(err, &te) || !errors.Is(err, baton.ErrTimeout) {
 		return false
 	}
-	var dyn *attemptTimeout // a dynamic fork's task's timeoutSeconds
-	if te.timeoutWF || errors.As(err, &dyn) {
+	if te.timeoutWF { // a dynamic fork's task with a timeoutSeconds
 		return true
 	}
 	k, ok := w.tasks[te.Task]

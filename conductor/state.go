@@ -5,6 +5,8 @@ import (
 	"maps"
 	"sync"
 	"time"
+
+	"github.com/baton-go/baton"
 )
 
 // state is the message of a compiled workflow's pipelines: one run's view of the workflow. It
@@ -21,15 +23,13 @@ type state struct {
 	route []string              // the itinerary this message starts with (the router reads it)
 	loops map[string]int        // current iteration of each running DO_WHILE; never written in place
 	depth int                   // fork nesting of this message: which pipeline carries it
-	// hop is the step of this message's slip that made the state (0: none yet). A step that
-	// ends with a higher Hops than hop+1 follows steps that were tolerated (optional tasks
-	// that failed), whose states Baton dropped: see Workflow.recordTolerated.
-	hop int
 
-	// A dynamic-fork branch: the task the dynamic stage runs, its input and iteration.
+	// A dynamic-fork branch: the task the dynamic stage runs, its input and iteration, and the
+	// policy of its step (see planOf).
 	dyn     *WorkflowTask
 	dynIn   map[string]any
 	dynIter int
+	dynPol  baton.StepPolicy
 }
 
 // runInfo is what a run knows from its start.
@@ -82,7 +82,6 @@ type termination struct {
 // be copied in O(1) however long its log.
 type logNode struct {
 	entry TaskRun
-	hop   int // the step of the slip that recorded it (0 once its attempts are filled in)
 	prev  *logNode
 }
 
@@ -92,13 +91,16 @@ func (s *state) clone() *state {
 	return &c
 }
 
-// withTask records ts as the latest execution of its ref and logs it as the step hop.
-func (s *state) withTask(ts *taskState, hop int) *state {
+// withTask records ts as the latest execution of its ref and logs it, after attempts attempts
+// (the slip's Attempt: the state is made by the attempt that ends the step).
+func (s *state) withTask(ts *taskState, attempts int) *state {
 	c := s.clone()
 	c.tasks = make(map[string]*taskState, len(s.tasks)+1)
 	maps.Copy(c.tasks, s.tasks)
 	c.tasks[ts.ref] = ts
-	c.log = &logNode{entry: ts.entry(), hop: hop, prev: s.log}
+	e := ts.entry()
+	e.Attempts = max(attempts, 1)
+	c.log = &logNode{entry: e, prev: s.log}
 	return c
 }
 

@@ -40,7 +40,8 @@ type kind interface {
 	checkDynamic(w *Workflow, t *WorkflowTask) error
 	// runDynamic makes one attempt of a task of this type that a dynamic fork runs, in the
 	// hidden stage dynamicStage, on x, its execution (its input resolved), and returns the
-	// branch's state with it recorded. Errors that retrying cannot change are permanent.
+	// branch's state with it recorded. Errors that retrying cannot change are permanent; the
+	// step's policy (its task definition's) is Baton's to carry out.
 	runDynamic(ctx context.Context, w *Workflow, s *state, slip *baton.Slip, t *WorkflowTask, x *execution) (*state, error)
 }
 
@@ -106,13 +107,13 @@ func (w *Workflow) begin(ct *ctask, s *state) (execution, error) {
 	return x, err
 }
 
-// done returns s with the execution recorded as completed with output out, logged as the
-// slip's step.
+// done returns s with the execution recorded as completed with output out, logged with the
+// attempts the slip's step made.
 func (x *execution) done(s *state, slip *baton.Slip, out map[string]any) *state {
 	if out == nil {
 		out = map[string]any{}
 	}
-	return s.withTask(x.state(TaskCompleted, out), slip.Hops())
+	return s.withTask(x.state(TaskCompleted, out), slip.Attempt())
 }
 
 // addInput adds the input parameter k, as Conductor adds some to its system tasks' inputs (a

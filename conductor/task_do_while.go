@@ -187,7 +187,7 @@ func (t *doWhileTask) next(w *Workflow) stageFn {
 		if !goOn {
 			ts.status = TaskCompleted
 			ts.ended = nowMillis()
-			return s.withTask(&ts, slip.Hops()), nil
+			return s.withTask(&ts, slip.Attempt()), nil
 		}
 		if iter >= w.cfg.maxIterations {
 			return nil, baton.Permanent(fmt.Errorf("%w: %s %q reached %d iterations (WithMaxIterations)", ErrLimit, TypeDoWhile, ct.ref, w.cfg.maxIterations))

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"maps"
-	"math"
 	"strconv"
 
 	"github.com/baton-go/baton"
@@ -13,9 +12,9 @@ import (
 // forkJoinDynamicTask is a FORK_JOIN_DYNAMIC task: the input parameter dynamicForkTasksParam
 // holds a list of task definitions, and dynamicForkTasksInputParamName a map from their
 // reference names to their inputs. The list is checked first (types, fields, engines,
-// policies: see dynamicTasks); then each task runs as a branch of its own, as in FORK_JOIN, in
-// the hidden stage dynamicStage one fork level down, with its task definition's policies (see
-// dynamic.go). The fork waits for them all; the JOIN that follows outputs them all.
+// policies: see dynamicTasks); then each task runs as a branch of its own, as in FORK_JOIN, a
+// step of the hidden stage dynamicStage one fork level down with its task definition's policy
+// (see dynamic.go). The fork waits for them all; the JOIN that follows outputs them all.
 type forkJoinDynamicTask struct {
 	ctask
 	join *joinTask // its JOIN
@@ -37,10 +36,10 @@ func (t *forkJoinDynamicTask) compile(c *compiler, at place) {
 }
 
 // hiddenStages adds the stage that runs the forked tasks, one level down, once for all the
-// dynamic forks of a level. It runs tasks of many policies: it carries out each one's itself
-// (see dynamicStep), and Baton retries it for as long as the stage says.
+// dynamic forks of a level. Its own policy is the default: each task's step has its own (see
+// planOf).
 func (t *forkJoinDynamicTask) hiddenStages(w *Workflow, b *stageSet) {
-	b.share(t.depth+1, dynamicStage, w.dynamicStep, baton.Retry(baton.RetryPolicy{MaxAttempts: math.MaxInt32}))
+	b.share(t.depth+1, dynamicStage, w.dynamicStep)
 }
 
 func (t *forkJoinDynamicTask) process(w *Workflow) stageFn {
@@ -70,6 +69,7 @@ func (t *forkJoinDynamicTask) process(w *Workflow) stageFn {
 		for i, dt := range tasks {
 			b := s.branch([]string{dynamicStage}, t.depth+1)
 			b.dyn, b.dynIter = dt, x.iter
+			b.dynPol, _, _ = w.dynamicPolicy(dt) // checked by dynamicTasks
 			switch in := inputs[dt.TaskReferenceName].(type) {
 			case nil:
 			case map[string]any:

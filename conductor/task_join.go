@@ -74,7 +74,7 @@ func (t *joinTask) process(w *Workflow) stageFn {
 			// Conductor: a JOIN after optional tasks that failed completes with errors.
 			ts := x.state(TaskCompletedWithErrors, out)
 			ts.reason = strings.Join(withErrors, " ") + " completed with errors"
-			return s.withTask(ts, slip.Hops()), nil
+			return s.withTask(ts, slip.Attempt()), nil
 		}
 		return x.done(s, slip, out), nil
 	}

@@ -135,34 +135,12 @@ func (b *stageSet) stage(level int, name string, fn stageFn, opts []baton.StageO
 	if level > 0 || b.w.cfg.strategy == baton.Choreographed {
 		opts = append(opts, baton.Workers(b.w.cfg.concurrency))
 	}
-	return baton.SlipFunc(name, b.w.step(fn), opts...)
+	return baton.Tolerating(baton.SlipFunc(name, fn, opts...), b.w.tolerated)
 }
 
 func (w *Workflow) sortedTasks() []kind {
 	c := compiler{w: w}
 	return c.sorted()
-}
-
-// step wraps the Process function of every stage. It first records in the state the steps
-// Baton tolerated since the state was made (optional tasks that failed: their stage's state
-// was dropped), so that later expressions see them as COMPLETED_WITH_ERRORS, as in Conductor;
-// then it runs fn and stamps the state fn returns with the step that made it. Cost: a
-// comparison per step; the slip's log is read only after a tolerated failure.
-func (w *Workflow) step(fn stageFn) stageFn {
-	return func(ctx context.Context, s *state, slip *baton.Slip) (*state, error) {
-		if s.hop < slip.Hops()-1 {
-			s = w.recordTolerated(s, slip.Log())
-		}
-		n, err := fn(ctx, s, slip)
-		if err != nil {
-			return nil, err
-		}
-		if n == s {
-			n = s.clone()
-		}
-		n.hop = slip.Hops()
-		return n, nil
-	}
 }
 
 // Name returns the definition's name.
@@ -222,7 +200,7 @@ func (w *Workflow) child(name string, version int) (*Workflow, error) {
 }
 
 // runSlip runs s along its slip in the pipeline of its fork level, and returns the state as its
-// last successful step left it, with its log completed from the slip's, and the run's error.
+// last step left it, with the entry of a step that failed added to its log, and the run's error.
 func (w *Workflow) runSlip(ctx context.Context, s *state) (final *state, err error) {
 	r := w.pipes[s.depth].ProcessResult(ctx, s)
 	return w.settle(s, r)
@@ -260,10 +238,7 @@ func (w *Workflow) settle(s *state, r baton.Result[*state]) (*state, error) {
 	if v == nil {
 		v = s
 	}
-	if v.hop < len(r.Log) {
-		v = w.recordTolerated(v, r.Log) // the optional tasks that failed at the end
-	}
-	final := w.completeLog(s, v, r.Log)
+	final := w.logFailure(v, r.Log)
 	return final, w.runError(r.Err, final)
 }
 
@@ -277,8 +252,11 @@ func (w *Workflow) runError(err error, final *state) error {
 		return ff.err
 	}
 	if se.Stage == dynamicStage && final != nil && final.dyn != nil {
-		pol, _ := w.dynamicPolicy(final.dyn)
-		return &TaskError{Task: final.dyn.TaskReferenceName, Type: taskType(final.dyn), Attempts: se.Attempts, Err: se.Err, timeoutWF: pol.timeoutWF}
+		pol, timeoutWF, _ := w.dynamicPolicy(final.dyn)
+		// Its timeoutSeconds times the run out: under TIME_OUT_WF at once, under RETRY after
+		// its retries, as in Conductor.
+		return &TaskError{Task: final.dyn.TaskReferenceName, Type: taskType(final.dyn), Attempts: se.Attempts, Err: se.Err,
+			timeoutWF: timeoutWF || pol.AttemptTimeout > 0}
 	}
 	ct := w.stageTask(se.Stage)
 	if ct == nil {
