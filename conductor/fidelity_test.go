@@ -2,6 +2,7 @@ package conductor
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -59,10 +60,10 @@ func TestOutputWithoutOutputParameters(t *testing.T) {
 // Conductor evaluates outputParameters when a run fails too.
 func TestFailedRunHasOutput(t *testing.T) {
 	def := `{"name":"w","tasks":[` + task("a", "a", "") + `,` + task("bad", "b", "") + `],
-	  "outputParameters":{"a":"${a.output.from}","b":"${b.output.x}","in":"${workflow.input.k}"}}`
+	  "outputParameters":{"a":"${a.output.from}","b":"${b.output.x}","in":"${workflow.input.k}","st":"${b.status}"}}`
 	e := runBoth(t, def, map[string]any{"k": "v"}, WithWorker("a", output(map[string]any{"from": "a"})), WithWorker("bad", failing("down")))
 	require.Equal(t, StatusFailed, e.Status)
-	assert.Equal(t, map[string]any{"a": "a", "b": nil, "in": "v"}, e.Output)
+	assert.Equal(t, map[string]any{"a": "a", "b": nil, "in": "v", "st": "FAILED"}, e.Output)
 
 	// Without outputParameters: the failed task's output, empty.
 	e = runBoth(t, wf(task("a", "a", ""), task("bad", "b", "")), nil, WithWorker("a", output(map[string]any{"from": "a"})), WithWorker("bad", failing("down")))
@@ -406,4 +407,41 @@ func TestRefusalMessages(t *testing.T) {
 		require.Equal(t, first.Error(), err.Error())
 	}
 	assert.Equal(t, 5, strings.Count(first.Error(), "conductor:"), first.Error())
+}
+
+// The cases of Conductor's ParametersUtilsTest, on the workflow's input.
+func TestConductorParameterCases(t *testing.T) {
+	input := map[string]any{
+		"name": "conductor", "version": 2, "index": 1, "mapValue": "a", "recordIds": []any{1, 2, 3},
+		"map":        map[string]any{"a": []any{1, 2, 3}, "b": []any{2, 4, 5}, "c": []any{3, 7, 8}},
+		"externalId": `{"taskRefName":"t001","workflowId":"w002"}`,
+		"someString": "conductor",
+		"someNumber": 2,
+	}
+	params := map[string]any{
+		"k1": "${workflow.input.recordIds[${workflow.input.index}]}",
+		"k2": "${workflow.input.map.${workflow.input.mapValue}[${workflow.input.index}]}",
+		"k3": "${workflow.input.map.b[${workflow.input.map.${workflow.input.mapValue}[${workflow.input.index}]}]}",
+		"k4": "${}", "k5": "${    }",
+		"k6":   "${$.workflow.input.externalId}",
+		"k7":   "Name: ${workflow.input.name};\r\nVersion: ${workflow.input.version};",
+		"k8":   "${workflow.input.someString} $${workflow.input.someNumber}${workflow.input.someNumber} ${workflow.input.someNumber}$${workflow.input.someString}",
+		"k9":   "beforeText $${workflow.input.someString}",
+		"map":  map[string]any{"name": "${workflow.input.name}", "c": "$${workflow.input.someString} ${workflow.input.someNumber}"},
+		"list": []any{"${workflow.input.name}", "${workflow.input.version}"},
+	}
+	def := &WorkflowDef{Name: "p", Tasks: []*WorkflowTask{{Name: "work", TaskReferenceName: "a", InputParameters: params}}}
+	data, err := json.Marshal(def)
+	require.NoError(t, err)
+	e := runBoth(t, string(data), input, WithWorker("work", echoWorker))
+	require.Equal(t, StatusCompleted, e.Status, e.Reason)
+	assert.Equal(t, map[string]any{
+		"k1": float64(2), "k2": float64(2), "k3": float64(5), "k4": "", "k5": "",
+		"k6":   `{"taskRefName":"t001","workflowId":"w002"}`,
+		"k7":   "Name: conductor;\r\nVersion: 2;",
+		"k8":   "conductor ${workflow.input.someNumber}2 2${workflow.input.someString}",
+		"k9":   "beforeText ${workflow.input.someString}",
+		"map":  map[string]any{"name": "conductor", "c": "${workflow.input.someString} 2"},
+		"list": []any{"conductor", float64(2)},
+	}, e.Output)
 }

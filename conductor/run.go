@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"maps"
 	"strconv"
 	"strings"
 	"time"
@@ -160,7 +161,7 @@ func (w *Workflow) run(ctx context.Context, input map[string]any, ri *runInfo) (
 		if e.Output == nil {
 			// Conductor evaluates the output of a run that did not complete too, and keeps
 			// what it can: an expression that fails there leaves the output empty.
-			if out, oerr := w.outputs(final); oerr == nil {
+			if out, oerr := w.outputs(withFailures(final)); oerr == nil {
 				e.Output = out
 			} else {
 				e.Output = map[string]any{}
@@ -169,6 +170,32 @@ func (w *Workflow) run(ctx context.Context, input map[string]any, ri *runInfo) (
 	}
 	e.Err = err
 	return e, err
+}
+
+// withFailures returns s with the tasks that failed, timed out or were cancelled at the end of
+// the run (their states were dropped; the log has them) recorded as their latest executions,
+// so that outputParameters see them as Conductor's do (${ref.status}, reasonForIncompletion).
+func withFailures(s *state) *state {
+	var failed []TaskRun
+	for n := s.log; n != nil; n = n.prev {
+		switch n.entry.Status {
+		case TaskFailed, TaskTimedOut, TaskCanceled:
+			if ts, ok := s.tasks[n.entry.Ref]; !ok || ts.taskID != n.entry.TaskID || ts.status != n.entry.Status {
+				failed = append(failed, n.entry)
+			}
+		}
+	}
+	if len(failed) == 0 {
+		return s
+	}
+	c := s.clone()
+	c.tasks = maps.Clone(s.tasks)
+	for i := len(failed) - 1; i >= 0; i-- {
+		e := failed[i] // oldest first: the latest execution wins
+		c.tasks[e.Ref] = &taskState{ref: e.Ref, name: e.Name, typ: e.Type, taskID: e.TaskID, status: e.Status,
+			input: e.Input, output: map[string]any{}, iteration: e.Iteration, reason: e.Reason, err: e.Err, attempts: e.Attempts}
+	}
+	return c
 }
 
 // outputs is the run's output, as Conductor computes it from the final state: the
