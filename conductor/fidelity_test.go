@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/baton-go/baton"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -444,4 +445,30 @@ func TestConductorParameterCases(t *testing.T) {
 		"map":  map[string]any{"name": "conductor", "c": "${workflow.input.someString} 2"},
 		"list": []any{"conductor", float64(2)},
 	}, e.Output)
+}
+
+// SimpleWorkflowSpec "Test simple workflow terminal error condition": a worker fails for good
+// with an output; the run fails, with Conductor's reason, and its outputParameters see the
+// failed task's output.
+func TestTerminalErrorKeepsTheFailedTaskOutput(t *testing.T) {
+	def, err := ParseWorkflow(loadDefs(t)["simple_workflow_1_integration_test"])
+	require.NoError(t, err)
+	def.OutputParameters["validationErrors"] = "${t1.output.ErrorMessage}"
+	data, err := json.Marshal(def)
+	require.NoError(t, err)
+	calls := 0
+	terminal := func(context.Context, map[string]any) (map[string]any, error) {
+		calls++
+		return map[string]any{"TERMINAL_ERROR": "Integration endpoint down: FOOBAR", "ErrorMessage": "There was a terminal error"},
+			baton.Permanent(errors.New("NON TRANSIENT ERROR OCCURRED: An integration point required to complete the task is down"))
+	}
+	e := runBoth(t, string(data), map[string]any{"param1": "p1 value", "param2": "p2 value"},
+		WithWorker("integration_task_1", terminal), WithTaskDefs(&TaskDef{Name: "integration_task_1", RetryCount: 1}), WithEcho())
+	require.Equal(t, StatusFailed, e.Status)
+	assert.Equal(t, 2, calls, "one attempt in each strategy's run: a terminal error is not retried")
+	t1, _ := e.Task("t1")
+	assert.Equal(t, "Task "+t1.TaskID+" failed with status: FAILED and reason: 'NON TRANSIENT ERROR OCCURRED: An integration point required to complete the task is down'", e.Reason)
+	assert.Equal(t, "p1 value", e.Output["o1"])
+	assert.Equal(t, "There was a terminal error", e.Output["validationErrors"])
+	assert.Equal(t, "Integration endpoint down: FOOBAR", t1.Output["TERMINAL_ERROR"])
 }

@@ -12,7 +12,9 @@ import (
 // Worker is the Go function behind SIMPLE tasks of one name. It receives the task's resolved
 // input (its own copy, which it may keep or change) and returns the task's output; an error
 // fails the attempt, and the task is retried as its task definition says (wrap the error with
-// baton.Permanent to fail at once). Workers are called concurrently, by many runs and fork
+// baton.Permanent to fail at once); an output returned with the error is the failed task's
+// output (its log entry's, and what the run's outputParameters see), as a Conductor worker's
+// failed result keeps its output data. Workers are called concurrently, by many runs and fork
 // branches at once, and must be safe for that; ctx is cancelled when the run is cancelled or
 // the task's timeoutSeconds runs out. The output is copied and normalized to JSON values
 // (numbers become float64) before any other task sees it.

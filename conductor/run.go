@@ -152,8 +152,15 @@ func (w *Workflow) run(ctx context.Context, input map[string]any, ri *runInfo) (
 			e.Status = StatusFailed
 		}
 		var pe *permissiveError
-		if errors.As(err, &pe) {
+		var te *TaskError
+		switch {
+		case errors.As(err, &pe):
 			e.Reason = pe.reason
+		case e.Reason == "" && errors.As(err, &te):
+			// As Conductor says it (DeciderService.retry).
+			if tr, ok := e.Task(te.Task); ok && tr.TaskID != "" {
+				e.Reason = fmt.Sprintf("Task %s failed with status: %s and reason: '%s'", tr.TaskID, e.Status, bare(te.Err))
+			}
 		}
 		if e.Reason == "" {
 			e.Reason = err.Error()
@@ -192,8 +199,12 @@ func withFailures(s *state) *state {
 	c.tasks = maps.Clone(s.tasks)
 	for i := len(failed) - 1; i >= 0; i-- {
 		e := failed[i] // oldest first: the latest execution wins
+		out := e.Output
+		if out == nil {
+			out = map[string]any{}
+		}
 		c.tasks[e.Ref] = &taskState{ref: e.Ref, name: e.Name, typ: e.Type, taskID: e.TaskID, status: e.Status,
-			input: e.Input, output: map[string]any{}, iteration: e.Iteration, reason: e.Reason, err: e.Err, attempts: e.Attempts}
+			input: e.Input, output: out, iteration: e.Iteration, reason: e.Reason, err: e.Err, attempts: e.Attempts}
 	}
 	return c
 }

@@ -2,6 +2,7 @@ package conductor
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"strings"
@@ -167,6 +168,13 @@ func callWorker(ctx context.Context, worker Worker, in map[string]any) (map[stri
 	}
 	out, err := worker(ctx, copyMap(in))
 	if err != nil {
+		if out != nil {
+			// A worker that fails with an output: the failed task keeps it, as Conductor's
+			// failed TaskResult keeps its output data.
+			if n, nerr := normalizeMap(out); nerr == nil {
+				err = &failedOutput{err: err, output: n}
+			}
+		}
 		return nil, err
 	}
 	out, err = normalizeMap(out)
@@ -174,6 +182,25 @@ func callWorker(ctx context.Context, worker Worker, in map[string]any) (map[stri
 		return nil, baton.Permanent(fmt.Errorf("worker output: %w", err))
 	}
 	return out, nil
+}
+
+// failedOutput is the error of a worker that failed with an output, which its failed log
+// entry (and the run's outputParameters) show. Its text and matching are its error's.
+type failedOutput struct {
+	err    error
+	output map[string]any
+}
+
+func (e *failedOutput) Error() string { return e.err.Error() }
+func (e *failedOutput) Unwrap() error { return e.err }
+
+// outputOfFailure is the output a failed task's error carries, nil when none.
+func outputOfFailure(err error) map[string]any {
+	var fo *failedOutput
+	if errors.As(err, &fo) {
+		return copyMap(fo.output)
+	}
+	return nil
 }
 
 // truthy is JavaScript's truthiness of a JSON value.

@@ -43,7 +43,7 @@ func forkEntries(err error) []TaskRun {
 
 // failedEntry is the log entry of a step that failed.
 func (w *Workflow) failedEntry(s *state, rec baton.StepRecord) TaskRun {
-	e := TaskRun{Ref: rec.Stage, Attempts: rec.Attempts, Err: rec.Err, Status: TaskFailed}
+	e := TaskRun{Ref: rec.Stage, Attempts: rec.Attempts, Err: rec.Err, Status: TaskFailed, Output: outputOfFailure(rec.Err)}
 	if ct := w.stageTask(rec.Stage); ct != nil {
 		e.Ref, e.Name, e.Type = ct.ref, ct.name, ct.typ
 		e.Iteration = s.iteration(ct)
