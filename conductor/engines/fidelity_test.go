@@ -130,3 +130,19 @@ func TestDoWhileItemsWithCondition(t *testing.T) {
 	}
 	assert.Equal(t, []any{"a", "stop"}, got)
 }
+
+// JsonJQTransformSpec "Test json jq transform task with nested json object succeeds".
+func TestSequentialJQ(t *testing.T) {
+	in := map[string]any{
+		"method": "POST", "body": map[string]any{"name": "Beary Beariston", "title": "the Brown Bear"},
+		"requestTransform":  `{name: (.body.name + " you are " + .body.title) }`,
+		"responseTransform": `{result: "reply: " + .response.body.message}`,
+	}
+	e := runBoth(t, definition(t, "sequential_json_jq_transform_integration_test"), in)
+	require.Equal(t, conductor.StatusCompleted, e.Status, e.Reason)
+	require.Len(t, e.Tasks, 2)
+	r1 := e.Tasks[0].Output["result"].(map[string]any)
+	assert.Equal(t, "POST", r1["method"])
+	assert.Equal(t, in["requestTransform"], r1["requestTransform"])
+	assert.Equal(t, "Beary Beariston you are the Brown Bear", e.Tasks[1].Output["result"].(map[string]any)["name"])
+}
