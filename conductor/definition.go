@@ -169,6 +169,10 @@ func (t *WorkflowTask) UnmarshalJSON(data []byte) error {
 	_ = json.Unmarshal(data, &probe)
 	ref, _ := probe.Ref.(string)
 	name, _ := probe.Name.(string)
+	var ute *json.UnmarshalTypeError
+	if errors.As(err, &ute) {
+		err = fmt.Errorf("field %s: a JSON %s where %s is wanted", ute.Field, ute.Value, ute.Type)
+	}
 	return &taskJSONError{ref: ref, name: name, err: err}
 }
 

@@ -96,3 +96,30 @@ func ExampleLookupMap() {
 	fmt.Println(v, ok)
 	// Output: eu-west-1 true
 }
+
+// A JSON error inside a task names the task.
+func ExampleWorkflowTask_UnmarshalJSON() {
+	_, err := conductor.ParseWorkflow([]byte(`{"name": "w", "tasks": [
+	  {"name": "encode", "taskReferenceName": "e", "retryCount": "three"}]}`))
+	fmt.Println(err)
+	// Output: conductor: workflow "w": task "e": json: malformed definition: field retryCount: a JSON string where int is wanted
+}
+
+// A SUB_WORKFLOW's workflowDefinition may be an expression: the child is its value when the
+// task runs.
+func ExampleSubWorkflowParams_UnmarshalJSON() {
+	rt, _ := conductor.New(conductor.WithWorker("build", func(context.Context, map[string]any) (map[string]any, error) {
+		return map[string]any{"def": map[string]any{"name": "child", "tasks": []any{
+			map[string]any{"name": "greet", "taskReferenceName": "g", "type": "SET_VARIABLE", "inputParameters": map[string]any{"hi": "there"}}}}}, nil
+	}))
+	wf, err := rt.Load([]byte(`{"name": "parent", "tasks": [
+	  {"name": "build", "taskReferenceName": "b"},
+	  {"name": "run", "taskReferenceName": "r", "type": "SUB_WORKFLOW", "subWorkflowParam": {"workflowDefinition": "${b.output.def}"}}]}`))
+	if err != nil {
+		panic(err)
+	}
+	defer wf.Close()
+	run, _ := wf.Run(context.Background(), nil, conductor.WithWorkflowID("p1"))
+	fmt.Println(run.Status, run.Output["subWorkflowId"])
+	// Output: COMPLETED p1/r
+}

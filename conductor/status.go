@@ -34,7 +34,7 @@ type TaskRun struct {
 	Status    TaskStatus
 	Input     map[string]any // resolved input (nil for a task that failed before resolving it)
 	Output    map[string]any
-	Iteration int    // the DO_WHILE iteration it ran in, from 1; 0 outside loops
+	Iteration int    // the DO_WHILE iteration it ran in, from 1; 0 outside loops; a DO_WHILE's own: its last iteration
 	Attempts  int    // attempts made (retries + 1)
 	Reason    string // why it did not complete
 	Err       error  // the last attempt's error, for FAILED, TIMED_OUT and COMPLETED_WITH_ERRORS
