@@ -97,7 +97,7 @@ func (c *compiler) task(wt *WorkflowTask, at place) kind {
 		c.fail(ref, "taskReferenceName", fmt.Errorf("%w: %q is reserved", ErrMalformed, ref))
 	}
 	c.ord++
-	k := newKind(taskType(wt))
+	k := c.cfg.kindFor(taskType(wt))
 	ct := k.base()
 	*ct = ctask{wt: wt, ref: ref, name: wt.Name, typ: taskType(wt), ord: c.ord, loop: at.loop, depth: at.depth}
 	c.w.tasks[ref] = k

@@ -75,6 +75,14 @@ type WorkflowTask struct {
 	DynamicForkTasksInputParamName string `json:"dynamicForkTasksInputParamName,omitempty"`
 	// DynamicForkJoinTasksParam is Conductor's legacy dynamic fork, refused at load.
 	DynamicForkJoinTasksParam string `json:"dynamicForkJoinTasksParam,omitempty"`
+
+	// EVENT: where the event goes ("conductor", "conductor:name", or the EventSink's own).
+	Sink string `json:"sink,omitempty"`
+	// HTTP and EVENT: the task waits, after its request or event, until an update from outside
+	// completes it (see Handle.UpdateTask).
+	AsyncComplete bool `json:"asyncComplete,omitempty"`
+	// EXCLUSIVE_JOIN: the tasks to take the output of when none of joinOn ran.
+	DefaultExclusiveJoinTask []string `json:"defaultExclusiveJoinTask,omitempty"`
 }
 
 // SubWorkflowParams names the child of a SUB_WORKFLOW task. Name may be an expression, resolved

@@ -68,8 +68,9 @@
 // whatever its joinOn says, as in Conductor, which replaces it.
 //
 // A dynamic fork runs tasks of the types that are one step: SIMPLE, DYNAMIC, SUB_WORKFLOW
-// (registered by name), SET_VARIABLE, TERMINATE, and, with an engine, INLINE, LAMBDA and
-// JSON_JQ_TRANSFORM. Each task's input is its own inputParameters, resolved, overlaid with its
+// (registered by name), SET_VARIABLE, TERMINATE, NOOP, WAIT, HUMAN, HTTP, EVENT,
+// START_WORKFLOW, the types given a handler (WithTaskHandler), and, with an engine, INLINE,
+// LAMBDA, JSON_JQ_TRANSFORM and HTTP_POLL. Each task's input is its own inputParameters, resolved, overlaid with its
 // entry of the fork's input map, and each has its task definition's retry, timeout and
 // optional policies. Other types fail the fork, before any task starts, with
 // ErrUnknownTaskType.
@@ -78,17 +79,30 @@
 // expressions see its status, its input, an empty output and its reasonForIncompletion.
 //
 // Task types: SIMPLE, SWITCH (value-param, javascript), DECISION, FORK_JOIN, JOIN, DO_WHILE,
-// SET_VARIABLE, TERMINATE, SUB_WORKFLOW, DYNAMIC, FORK_JOIN_DYNAMIC, and, with an engine,
-// JSON_JQ_TRANSFORM, INLINE and LAMBDA. The engines live in the nested module
-// github.com/baton-go/baton/conductor/engines (goja and gojq), so that this package needs
-// nothing beyond Baton.
+// SET_VARIABLE, TERMINATE, SUB_WORKFLOW, DYNAMIC, FORK_JOIN_DYNAMIC, the system tasks NOOP,
+// WAIT, HUMAN, HTTP (net/http), EVENT (WithEventSink), START_WORKFLOW and EXCLUSIVE_JOIN, and,
+// with an engine, JSON_JQ_TRANSFORM, INLINE, LAMBDA and HTTP_POLL. The engines live in the
+// nested module github.com/baton-go/baton/conductor/engines (goja and gojq), so that this
+// package needs nothing beyond Baton. Any other type runs with the handler WithTaskHandler
+// registers for it (Orkes' AI and integration types among them); without one, loading fails
+// with an error naming the type (ErrNoHandler).
+//
+// # Waiting tasks and execution handles
+//
+// WAIT, HUMAN, the HTTP and EVENT tasks with asyncComplete, and an EXCLUSIVE_JOIN with nothing
+// to join wait for an update from outside the run, as Conductor's task update API gives one:
+// Workflow.Start returns the run's Handle, Runtime.Lookup finds any running execution by its
+// workflow id, and Handle.CompleteTask, FailTask and UpdateTask update a waiting task
+// (Handle.Pending and AwaitTask say which wait). A waiting task holds its stage's goroutine
+// (WithMaxWaiting bounds them); Workflow.Close stops the waits. See wait.go and handle.go.
 //
 // # Policies and safety
 //
 // A task definition's retryCount, retryLogic, retryDelaySeconds, backoffScaleFactor,
 // timeoutSeconds and a task's optional flag become Baton's stage options (see Policy). A loop
-// stops at WithMaxIterations, a script or jq program at WithScriptTimeout, sub-workflow nesting
-// at WithMaxDepth, each with an error matching ErrLimit.
+// stops at WithMaxIterations, a script or jq program at WithScriptTimeout (and at its engine's
+// memory limit), an output at WithMaxOutputSize, a dynamic fork at WithMaxForkWidth,
+// sub-workflow nesting at WithMaxDepth, each with an error matching ErrLimit.
 //
 // # Observing
 //
@@ -139,7 +153,9 @@
 //   - schemaVersion 1 parameters resolve as Conductor's; a task that did not run gives null
 //     rather than leaving the key out.
 //   - responseTimeoutSeconds, startDelay, rate limits, keepLastN and failureWorkflow are
-//     ignored; script memory is bounded by time only.
+//     ignored.
+//   - The system tasks' differences (WAIT's zone, HTTP's timeouts, HTTP_POLL's interval, what
+//     START_WORKFLOW and EVENT ignore) are listed in the README.
 
 // # Cost and concurrency
 //

@@ -46,6 +46,9 @@ func (w *Workflow) dynamicTasks(v any) ([]*WorkflowTask, error) {
 	if !ok {
 		return nil, fmt.Errorf("%w: want a list of tasks, got %s", ErrMalformed, caseText(v))
 	}
+	if len(list) > w.cfg.maxForkWidth {
+		return nil, fmt.Errorf("%w: a dynamic fork of %d tasks (WithMaxForkWidth: %d)", ErrLimit, len(list), w.cfg.maxForkWidth)
+	}
 	data, err := json.Marshal(list)
 	if err != nil {
 		return nil, err
@@ -74,9 +77,9 @@ func (w *Workflow) dynamicTasks(v any) ([]*WorkflowTask, error) {
 // engine it needs (its kind's checkDynamic), its policy and its input's expressions.
 func (w *Workflow) checkDynamic(t *WorkflowTask) error {
 	typ := taskType(t)
-	k, ok := prototypes[typ]
+	k, ok := w.cfg.prototype(typ)
 	if !ok {
-		return fmt.Errorf("%w %q (supported in a dynamic fork: %s)", ErrUnknownTaskType, typ, strings.Join(dynamicTypes, ", "))
+		return fmt.Errorf("%w %q (supported in a dynamic fork: %s, and the types given a handler with WithTaskHandler)", ErrUnknownTaskType, typ, strings.Join(dynamicTypes, ", "))
 	}
 	if err := k.checkDynamic(w, t); err != nil {
 		return err
@@ -134,7 +137,7 @@ func (w *Workflow) dynamicStep(ctx context.Context, s *state, slip *baton.Slip) 
 // (kind.runDynamic), and returns the branch's state with its execution recorded.
 func (w *Workflow) runDynamic(ctx context.Context, s *state, slip *baton.Slip, t *WorkflowTask, id string, in map[string]any) (*state, error) {
 	typ := taskType(t)
-	k, ok := prototypes[typ]
+	k, ok := w.cfg.prototype(typ)
 	if !ok {
 		return nil, baton.Permanent(fmt.Errorf("%w %q", ErrUnknownTaskType, typ)) // checked when the fork started
 	}

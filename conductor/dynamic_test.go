@@ -199,7 +199,7 @@ func TestDynamicForkRefusals(t *testing.T) {
 	}{
 		{"switch", `[{"name":"s","taskReferenceName":"s","type":"SWITCH"}]`, nil, ErrUnknownTaskType, "Conductor feature task type SWITCH in a dynamic fork"},
 		{"fork", `[{"name":"f","taskReferenceName":"f2","type":"FORK_JOIN"}]`, nil, ErrUnknownTaskType, "wrap it in a SUB_WORKFLOW"},
-		{"unknown type", `[{"name":"h","taskReferenceName":"h","type":"HTTP"}]`, nil, ErrUnknownTaskType, "supported in a dynamic fork"},
+		{"unknown type", `[{"name":"h","taskReferenceName":"h","type":"KAFKA_PUBLISH"}]`, nil, ErrUnknownTaskType, "supported in a dynamic fork"},
 		{"inline without engine", `[{"name":"i","taskReferenceName":"i","type":"INLINE","inputParameters":{"evaluatorType":"javascript","expression":"1"}}]`, nil, ErrNoEngine, "INLINE needs JavaScript"},
 		{"jq without engine", `[{"name":"q","taskReferenceName":"q","type":"JSON_JQ_TRANSFORM"}]`, nil, ErrNoEngine, "needs jq"},
 		{"bad retry logic", `[{"name":"work","taskReferenceName":"w1","taskDefinition":{"name":"work","retryLogic":"RANDOM"}}]`, nil, ErrMalformed, "retryLogic"},

@@ -38,6 +38,10 @@ var (
 	// ErrUnsupported reports a Conductor feature Baton does not support; the error says
 	// "Conductor feature X is not supported", and its DefinitionError names the task and field.
 	ErrUnsupported = errors.New("unsupported Conductor feature")
+	// ErrNoHandler reports a task whose type needs a handler the Runtime was not given: a
+	// user-provided type without WithTaskHandler (the error also matches ErrUnknownTaskType),
+	// or an EVENT task without WithEventSink.
+	ErrNoHandler = errors.New("no handler registered")
 )
 
 // unsupported is the error of a Conductor feature Baton does not support; it matches
@@ -83,10 +87,19 @@ var (
 	// WithStrictExpressions (by default such a path is null, as in Conductor).
 	ErrUnresolved = errors.New("conductor: unresolved expression")
 	// ErrLimit matches a run stopped by a safety limit: a loop past WithMaxIterations, a script
-	// or jq program past its time limit, a sub-workflow nesting past WithMaxDepth.
+	// or jq program past its time limit or its engine's memory limit, an output past
+	// WithMaxOutputSize, a dynamic fork wider than WithMaxForkWidth, a sub-workflow nesting
+	// past WithMaxDepth.
 	ErrLimit = errors.New("conductor: limit exceeded")
 	// ErrClosed is returned by Run after Close.
 	ErrClosed = errors.New("conductor: workflow closed")
+	// ErrNoExecution is returned by Runtime.Lookup for a workflow id that names no execution
+	// running or retained (see WithRetainedRuns).
+	ErrNoExecution = errors.New("conductor: no such execution")
+	// ErrNotWaiting is returned by a Handle's task updates when the task named is not waiting
+	// for one: it is not running, has ended, or is not of a type that waits (WAIT, HUMAN, an
+	// asyncComplete HTTP or EVENT, an EXCLUSIVE_JOIN with nothing to join).
+	ErrNotWaiting = errors.New("conductor: task is not waiting for an update")
 )
 
 // DefinitionError is one problem of a definition found at load: the workflow, the task (by

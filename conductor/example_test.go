@@ -72,13 +72,13 @@ func ExampleRuntime_Load() {
 	_, err := rt.Load([]byte(`{"name": "broken", "tasks": [
 	  {"name": "encode", "taskReferenceName": "e", "inputParameters": {"f": "${later.output.x}"}},
 	  {"name": "deploy", "taskReferenceName": "later"},
-	  {"name": "x", "taskReferenceName": "h", "type": "HTTP"}]}`))
+	  {"name": "x", "taskReferenceName": "h", "type": "KAFKA_PUBLISH"}]}`))
 	fmt.Println(err)
 	var de *conductor.DefinitionError
 	fmt.Println(errors.Is(err, conductor.ErrForwardRef), errors.As(err, &de), de.Task, de.Field)
 	// Output:
 	// conductor: workflow "broken": task "later": name: no worker registered for task name "deploy"
-	// conductor: workflow "broken": task "h": type: unknown task type "HTTP" (supported: SIMPLE, SWITCH, DECISION, FORK_JOIN, JOIN, DO_WHILE, SET_VARIABLE, TERMINATE, SUB_WORKFLOW, DYNAMIC, FORK_JOIN_DYNAMIC, JSON_JQ_TRANSFORM, INLINE, LAMBDA)
+	// conductor: workflow "broken": task "h": type: unknown task type "KAFKA_PUBLISH": no handler registered for it (register one with WithTaskHandler("KAFKA_PUBLISH", ...); built-in types: SIMPLE, SWITCH, DECISION, FORK_JOIN, JOIN, DO_WHILE, SET_VARIABLE, TERMINATE, SUB_WORKFLOW, DYNAMIC, FORK_JOIN_DYNAMIC, JSON_JQ_TRANSFORM, INLINE, LAMBDA, NOOP, WAIT, HUMAN, HTTP, HTTP_POLL, EVENT, START_WORKFLOW, EXCLUSIVE_JOIN)
 	// conductor: workflow "broken": task "e": inputParameters.f: reference to a task that has not run yet: ${later.output.x} names "later", which does not run before "e"
 	// true true later name
 }

@@ -1,6 +1,7 @@
 package conductor
 
 import (
+	"context"
 	"errors"
 	"slices"
 	"testing"
@@ -20,7 +21,7 @@ func TestKinds(t *testing.T) {
 		assert.False(t, unknown, k.typ)
 		assert.NotSame(t, made, newKind(k.typ), "a new kind at each call: %s", k.typ)
 	}
-	assert.IsType(t, &unknownTask{}, newKind("HTTP"))
+	assert.IsType(t, &unknownTask{}, newKind("LLM_CHAT_COMPLETE"))
 	for _, typ := range dynamicTypes {
 		assert.True(t, seen[typ], typ)
 	}
@@ -30,10 +31,11 @@ func TestKinds(t *testing.T) {
 // its own checkDynamic, which accepts a well-formed task; the others keep ctask's, which
 // refuses it.
 func TestKindsOfDynamicForks(t *testing.T) {
-	w := &Workflow{cfg: &config{js: fakeJS{}, jq: fakeJQ{}}}
+	sink := func(context.Context, *Event) error { return nil }
+	w := &Workflow{cfg: &config{js: fakeJS{}, jq: fakeJQ{}, sink: sink}}
 	for _, k := range kinds {
 		wt := &WorkflowTask{Type: k.typ, Name: "n", TaskReferenceName: "r", DynamicTaskNameParam: "p",
-			SubWorkflowParam: &SubWorkflowParams{Name: "child"}}
+			SubWorkflowParam: &SubWorkflowParams{Name: "child"}, Sink: "conductor"}
 		err := prototypes[k.typ].checkDynamic(w, wt)
 		if slices.Contains(dynamicTypes, k.typ) {
 			assert.NoError(t, err, k.typ)

@@ -38,7 +38,7 @@ func TestLoadErrors(t *testing.T) {
 		{"schema version", `{"name":"w","schemaVersion":3,"tasks":[{"name":"work","taskReferenceName":"a"}]}`, ErrMalformed, "", "schemaVersion", nil},
 		{"no tasks", `{"name":"w","tasks":[]}`, ErrMalformed, "", "tasks", nil},
 		{"no ref", wf(`{"name":"work","type":"SIMPLE"}`), ErrMalformed, "", "tasks[0].taskReferenceName", nil},
-		{"unknown type", wf(`{"name":"h","taskReferenceName":"h","type":"HTTP"}`), ErrUnknownTaskType, "h", "type", nil},
+		{"unknown type", wf(`{"name":"h","taskReferenceName":"h","type":"KAFKA_PUBLISH"}`), ErrUnknownTaskType, "h", "type", nil},
 		{"duplicate ref", wf(simple("a", ""), simple("a", "")), ErrDuplicateRef, "a", "taskReferenceName", nil},
 		{"duplicate ref in a case", wf(`{"name":"s","taskReferenceName":"s","type":"SWITCH","evaluatorType":"value-param","expression":"c","inputParameters":{"c":"x"},"decisionCases":{"x":[` + simple("s", "") + `]}}`), ErrDuplicateRef, "s", "taskReferenceName", nil},
 		{"unknown ref, strict", wf(simple("a", `{"x":"${nope.output.x}"}`)), ErrUnknownRef, "a", "inputParameters.x", []Option{WithStrictExpressions()}},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"time"
 
 	"github.com/baton-go/baton"
@@ -29,6 +30,10 @@ const (
 	DefaultScriptTimeout = 2 * time.Second // one JavaScript or jq evaluation
 	DefaultMaxDepth      = 8               // SUB_WORKFLOW nesting
 	DefaultConcurrency   = 8               // see WithConcurrency
+	DefaultMaxOutputSize = 16 << 20        // bytes of one script's, jq program's or HTTP response's output
+	DefaultMaxForkWidth  = 1000            // tasks of one dynamic fork
+	DefaultMaxWaiting    = 64              // executions of one waiting task at once: see WithMaxWaiting
+	DefaultRetainedRuns  = 100             // finished executions Runtime.Lookup still finds
 )
 
 type config struct {
@@ -48,6 +53,15 @@ type config struct {
 	concurrency   int
 	pipeOpts      []baton.Option // WithPipelineOptions', checked at New (see checkPipelineOptions)
 	errs          []error
+
+	handlers     map[string]TaskHandler // WithTaskHandler's, by task type
+	sink         EventSink
+	httpClient   *http.Client
+	maxOutput    int
+	maxForkWidth int
+	maxWaiting   int
+	retained     int
+	runs         *registry // the executions Runtime.Lookup finds
 }
 
 func newConfig(opts []Option) config {
@@ -59,6 +73,12 @@ func newConfig(opts []Option) config {
 		scriptTimeout: DefaultScriptTimeout,
 		maxDepth:      DefaultMaxDepth,
 		concurrency:   DefaultConcurrency,
+		handlers:      map[string]TaskHandler{},
+		httpClient:    http.DefaultClient,
+		maxOutput:     DefaultMaxOutputSize,
+		maxForkWidth:  DefaultMaxForkWidth,
+		maxWaiting:    DefaultMaxWaiting,
+		retained:      DefaultRetainedRuns,
 	}
 	for _, o := range opts {
 		if o == nil {
@@ -67,7 +87,100 @@ func newConfig(opts []Option) config {
 		}
 		o(&c)
 	}
+	c.runs = newRegistry(c.retained)
 	return c
+}
+
+// WithTaskHandler registers h as the handler of the tasks of type taskType, a type Baton does
+// not build in: Orkes' AI and integration types (LLM_CHAT_COMPLETE, AGENT, LLM_SEARCH_INDEX,
+// GENERATE_PDF, CALL_MCP_TOOL, ...) or a type of the user's own. Definitions using the type
+// then load, and each of its tasks calls h with its resolved input; they run in dynamic forks
+// too. Without a handler, a definition using the type fails to load with an error naming it
+// (matching ErrUnknownTaskType and ErrNoHandler). A built-in type cannot be given a handler.
+// A later registration of the same type replaces an earlier one.
+func WithTaskHandler(taskType string, h TaskHandler) Option {
+	return func(c *config) {
+		switch {
+		case taskType == "" || h == nil:
+			c.errs = append(c.errs, fmt.Errorf("WithTaskHandler(%q): empty type or nil handler", taskType))
+		case prototypes[taskType] != nil:
+			c.errs = append(c.errs, fmt.Errorf("WithTaskHandler(%q): a built-in type", taskType))
+		default:
+			c.handlers[taskType] = h
+		}
+	}
+}
+
+// WithEventSink sets where EVENT tasks publish their events. Without it, a definition with an
+// EVENT task fails to load with ErrNoHandler.
+func WithEventSink(sink EventSink) Option {
+	return func(c *config) {
+		if sink == nil {
+			c.errs = append(c.errs, errors.New("WithEventSink: nil sink"))
+			return
+		}
+		c.sink = sink
+	}
+}
+
+// WithHTTPClient sets the client of HTTP and HTTP_POLL tasks (default http.DefaultClient). Each
+// request also has the deadline its task's connectionTimeOut and readTimeOut give.
+func WithHTTPClient(client *http.Client) Option {
+	return func(c *config) {
+		if client == nil {
+			c.errs = append(c.errs, errors.New("WithHTTPClient: nil client"))
+			return
+		}
+		c.httpClient = client
+	}
+}
+
+// WithMaxOutputSize bounds, in bytes of JSON, the output of one JavaScript, LAMBDA or jq
+// evaluation and the body of one HTTP response (default DefaultMaxOutputSize); a larger one
+// fails its task with ErrLimit. The size is counted as the value is read, before it is stored.
+func WithMaxOutputSize(bytes int) Option {
+	return func(c *config) {
+		if bytes < 1 {
+			c.errs = append(c.errs, fmt.Errorf("WithMaxOutputSize(%d): must be at least 1", bytes))
+		}
+		c.maxOutput = bytes
+	}
+}
+
+// WithMaxForkWidth caps the tasks of one dynamic fork (default DefaultMaxForkWidth); a wider
+// fork fails with ErrLimit before starting any of them.
+func WithMaxForkWidth(n int) Option {
+	return func(c *config) {
+		if n < 1 {
+			c.errs = append(c.errs, fmt.Errorf("WithMaxForkWidth(%d): must be at least 1", n))
+		}
+		c.maxForkWidth = n
+	}
+}
+
+// WithMaxWaiting sets how many executions of one waiting task (WAIT, HUMAN, HTTP_POLL, and
+// asyncComplete HTTP and EVENT tasks) may wait at once, across runs (default
+// DefaultMaxWaiting): the baton.Workers of its stage, under both strategies. A waiting
+// execution holds a goroutine; those beyond the bound queue for their stage, and are not
+// pending (Handle.Pending) until they start.
+func WithMaxWaiting(n int) Option {
+	return func(c *config) {
+		if n < 1 {
+			c.errs = append(c.errs, fmt.Errorf("WithMaxWaiting(%d): must be at least 1", n))
+		}
+		c.maxWaiting = n
+	}
+}
+
+// WithRetainedRuns sets how many finished executions Runtime.Lookup still finds, the most
+// recent ones (default DefaultRetainedRuns; 0: only running ones).
+func WithRetainedRuns(n int) Option {
+	return func(c *config) {
+		if n < 0 {
+			c.errs = append(c.errs, fmt.Errorf("WithRetainedRuns(%d): must not be negative", n))
+		}
+		c.retained = n
+	}
 }
 
 // WithWorker registers fn as the worker of SIMPLE (and DYNAMIC) tasks named name. A later

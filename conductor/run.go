@@ -38,8 +38,9 @@ var (
 // a *TaskError matching ErrTaskFailed, or an error matching ErrTerminated, ErrTimedOut or
 // ErrLimit. The Execution is returned in every case but an invalid input or a closed workflow.
 //
-// Cancelling ctx stops the run at its next step, with status TERMINATED. Run is safe to call
-// concurrently. Cost: beyond the workers' own work, a few microseconds and a few allocations
+// Cancelling ctx stops the run at its next step, with status TERMINATED. While it runs,
+// Runtime.Lookup finds it by its workflow id, to update its waiting tasks (see Handle); Start
+// runs it in the background instead. Run is safe to call concurrently. Cost: beyond the workers' own work, a few microseconds and a few allocations
 // per task (input resolution, a copy-on-write state, a slip step); see the package doc.
 func (w *Workflow) Run(ctx context.Context, input map[string]any, opts ...RunOption) (*Execution, error) {
 	ri := &runInfo{}
@@ -53,11 +54,11 @@ func (w *Workflow) Run(ctx context.Context, input map[string]any, opts ...RunOpt
 // parent's).
 func (w *Workflow) run(ctx context.Context, input map[string]any, ri *runInfo) (*Execution, error) {
 	if w.closed.Load() {
-		return nil, ErrClosed
+		return nil, ri.abort(ErrClosed)
 	}
 	in, err := normalizeMap(input)
 	if err != nil {
-		return nil, fmt.Errorf("conductor: workflow input: %w", err)
+		return nil, ri.abort(fmt.Errorf("conductor: workflow input: %w", err))
 	}
 	if len(w.def.InputTemplate) > 0 {
 		// Conductor: the definition's inputTemplate gives the keys the input lacks.
@@ -73,11 +74,11 @@ func (w *Workflow) run(ctx context.Context, input map[string]any, ri *runInfo) (
 	}
 	vars, err := normalizeMap(w.def.Variables)
 	if err != nil {
-		return nil, err
+		return nil, ri.abort(err)
 	}
 	ri.wf, ri.input, ri.created = w, in, time.Now()
-	if ri.workflowID == "" {
-		ri.workflowID = newID()
+	if ri.handle == nil {
+		w.open(ri) // Runtime.Lookup finds the run (see handle.go)
 	}
 	runCtx := ctx
 	if w.def.TimeoutSeconds > 0 {
@@ -176,6 +177,7 @@ func (w *Workflow) run(ctx context.Context, input map[string]any, ri *runInfo) (
 		}
 	}
 	e.Err = err
+	ri.handle.finish(e, err)
 	return e, err
 }
 

@@ -5,9 +5,10 @@ import (
 	"fmt"
 )
 
-// Runtime holds what definitions are compiled against: the workers, the registered
-// sub-workflow and task definitions, the engines and the options. It is immutable after New
-// and safe for concurrent use; it owns no goroutine and needs no Close.
+// Runtime holds what definitions are compiled against: the workers, the task handlers, the
+// registered sub-workflow and task definitions, the engines and the options, and the index of
+// the executions of its workflows that Lookup reads. Its configuration is immutable after New;
+// it is safe for concurrent use; it owns no goroutine and needs no Close.
 type Runtime struct {
 	cfg config
 }

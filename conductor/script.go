@@ -129,5 +129,41 @@ func (w *Workflow) runProgram(ctx context.Context, p Program, input any) (any, e
 	if err != nil {
 		return nil, baton.Permanent(err)
 	}
+	if !fitsJSON(v, w.cfg.maxOutput) {
+		return nil, baton.Permanent(fmt.Errorf("%w: output larger than %d bytes of JSON (WithMaxOutputSize)", ErrLimit, w.cfg.maxOutput))
+	}
 	return v, nil
+}
+
+// fitsJSON reports whether v takes at most limit bytes as JSON, counting strings as their
+// length plus quotes (escapes not counted) and stopping as soon as it is over.
+func fitsJSON(v any, limit int) bool {
+	n := 0
+	var walk func(v any) bool
+	walk = func(v any) bool {
+		switch v := v.(type) {
+		case string:
+			n += len(v) + 2
+		case map[string]any:
+			n += 2
+			for k, x := range v {
+				n += len(k) + 4
+				if n > limit || !walk(x) {
+					return false
+				}
+			}
+		case []any:
+			n += 2
+			for _, x := range v {
+				n++
+				if n > limit || !walk(x) {
+					return false
+				}
+			}
+		default:
+			n += 8 // a number, a bool or null: a few bytes
+		}
+		return n <= limit
+	}
+	return walk(v)
 }

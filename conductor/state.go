@@ -47,6 +47,9 @@ type runInfo struct {
 	ctx    context.Context
 	cancel context.CancelCauseFunc
 
+	handle *Handle // the run's, set before it starts (see handle.go)
+	waits  waitSet // its tasks waiting for an update (see wait.go)
+
 	mu       sync.Mutex
 	detached []*batch     // forks' branches their JOINs did not wait for, in the order the forks went on
 	stopped  bool         // the run is ending: a branch failing now did not end it

@@ -23,6 +23,14 @@ const (
 	TypeJSONJQTransform = "JSON_JQ_TRANSFORM"
 	TypeInline          = "INLINE"
 	TypeLambda          = "LAMBDA"
+	TypeNoop            = "NOOP"
+	TypeWait            = "WAIT"
+	TypeHuman           = "HUMAN"
+	TypeHTTP            = "HTTP"
+	TypeHTTPPoll        = "HTTP_POLL"
+	TypeEvent           = "EVENT"
+	TypeStartWorkflow   = "START_WORKFLOW"
+	TypeExclusiveJoin   = "EXCLUSIVE_JOIN"
 )
 
 // kinds makes an empty kind of each task type, in the order that errors list the types.
@@ -45,13 +53,22 @@ var kinds = []struct {
 	{TypeJSONJQTransform, func() kind { return &jqTransformTask{} }},
 	{TypeInline, func() kind { return &inlineTask{} }},
 	{TypeLambda, func() kind { return &lambdaTask{} }},
+	{TypeNoop, func() kind { return &noopTask{} }},
+	{TypeWait, func() kind { return &waitTask{} }},
+	{TypeHuman, func() kind { return &humanTask{} }},
+	{TypeHTTP, func() kind { return &httpTask{} }},
+	{TypeHTTPPoll, func() kind { return &httpPollTask{} }},
+	{TypeEvent, func() kind { return &eventTask{} }},
+	{TypeStartWorkflow, func() kind { return &startWorkflowTask{} }},
+	{TypeExclusiveJoin, func() kind { return &exclusiveJoinTask{} }},
 }
 
 // dynamicTypes are the types a dynamic fork can run: those that are one step, whose kinds
 // have their own checkDynamic and runDynamic (TestKindsOfDynamicForks checks it). The others
 // need stages compiled at load (their cases, bodies, branches). In the order errors list them.
 var dynamicTypes = []string{TypeSimple, TypeDynamic, TypeSubWorkflow, TypeInline, TypeLambda,
-	TypeJSONJQTransform, TypeSetVariable, TypeTerminate}
+	TypeJSONJQTransform, TypeSetVariable, TypeTerminate, TypeNoop, TypeWait, TypeHuman, TypeHTTP,
+	TypeHTTPPoll, TypeEvent, TypeStartWorkflow}
 
 // supportedTypes are the types, in the order of kinds.
 var supportedTypes = func() []string {
@@ -83,6 +100,30 @@ func newKind(typ string) kind {
 	return &unknownTask{}
 }
 
+// kindFor returns an empty kind of type typ for the compiler: a built-in type's, else a
+// userTask when a handler is registered for typ (WithTaskHandler), else unknownTask.
+func (c *config) kindFor(typ string) kind {
+	k := newKind(typ)
+	if _, unknown := k.(*unknownTask); unknown {
+		if h, ok := c.handlers[typ]; ok {
+			return &userTask{handler: h}
+		}
+	}
+	return k
+}
+
+// prototype is the kind that runs a task of type typ in a dynamic fork (see prototypes): a
+// built-in type's, or a userTask for a type with a registered handler.
+func (c *config) prototype(typ string) (kind, bool) {
+	if k, ok := prototypes[typ]; ok {
+		return k, true
+	}
+	if h, ok := c.handlers[typ]; ok {
+		return &userTask{handler: h}, true
+	}
+	return nil, false
+}
+
 // taskType is the type of wt: SIMPLE when it has none.
 func taskType(wt *WorkflowTask) string {
 	if wt.Type == "" {
@@ -97,7 +138,14 @@ func taskType(wt *WorkflowTask) string {
 type unknownTask struct{ ctask }
 
 func (t *unknownTask) compile(c *compiler, _ place) {
-	c.fail(t.ref, "type", fmt.Errorf("%w %q (supported: %s)", ErrUnknownTaskType, t.wt.Type, strings.Join(supportedTypes, ", ")))
+	c.fail(t.ref, "type", unknownType(t.wt.Type))
+}
+
+// unknownType is the error of a task of type typ, which is neither built in nor given a
+// handler: it matches ErrUnknownTaskType and ErrNoHandler, and names the type.
+func unknownType(typ string) error {
+	return fmt.Errorf("%w %q: %w for it (register one with WithTaskHandler(%q, ...); built-in types: %s)",
+		ErrUnknownTaskType, typ, ErrNoHandler, typ, strings.Join(supportedTypes, ", "))
 }
 
 func (t *unknownTask) process(*Workflow) stageFn { return nil } // never built: it fails to load

@@ -339,6 +339,30 @@ func javaNumber(f float64) string {
 	return mant + "E" + exp
 }
 
+// text renders a value as plain text for what is not one of Conductor's expressions (an HTTP
+// header or body, an event sink): null as empty, numbers in their shortest form, objects and
+// arrays as JSON. Expressions inside strings render as javaText.
+func text(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return v
+	case bool:
+		return strconv.FormatBool(v)
+	case float64:
+		if math.Abs(v) < 1e21 {
+			return strconv.FormatFloat(v, 'f', -1, 64)
+		}
+		return strconv.FormatFloat(v, 'g', -1, 64)
+	}
+	data, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(data)
+}
+
 // caseText is a value as a SWITCH case label: Java's String.valueOf, as javaText.
 func caseText(v any) string { return javaText(v) }
 

@@ -41,6 +41,7 @@ type Workflow struct {
 	mu      sync.Mutex
 	dynamic map[string]*Workflow // sub-workflows compiled at run time, by name@version
 	closed  atomic.Bool
+	quit    quitSignal // stops the waits at Close (see handle.go)
 }
 
 // taskStage is a task and the index of its stage in the pipeline of its fork level.
@@ -131,9 +132,9 @@ func (b *stageSet) share(level int, name string, fn stageFn, opts ...baton.Stage
 // few stages would run few branches at once, however many runs fork. The top level's steps run
 // in Run's goroutine under orchestration.
 func (b *stageSet) stage(level int, name string, fn stageFn, opts []baton.StageOption) baton.Stage[*state] {
-	opts = slices.Clip(opts)
 	if level > 0 || b.w.cfg.strategy == baton.Choreographed {
-		opts = append(opts, baton.Workers(b.w.cfg.concurrency))
+		// First, so that a kind's own Workers (a waiting task's) wins.
+		opts = append([]baton.StageOption{baton.Workers(b.w.cfg.concurrency)}, opts...)
 	}
 	return baton.Tolerating(baton.SlipFunc(name, fn, opts...), b.w.tolerated)
 }
@@ -155,6 +156,7 @@ func (w *Workflow) Definition() *WorkflowDef { return w.def }
 // it always returns nil.
 func (w *Workflow) Close() error {
 	first := !w.closed.Swap(true)
+	w.stopWaits() // the waiting tasks stop, so that the runs end (see handle.go)
 	for _, p := range w.pipes {
 		p.Close()
 	}
@@ -167,6 +169,7 @@ func (w *Workflow) Close() error {
 	for _, c := range dyn {
 		c.Close()
 	}
+	w.quit.wait()
 	if first {
 		w.releaseNames()
 	}

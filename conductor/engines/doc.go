@@ -13,7 +13,15 @@
 // (empty), no modules and no input files. Each evaluation stops when its context is done —
 // conductor.WithScriptTimeout sets that deadline — with an error matching conductor.ErrLimit.
 // JavaScript's call depth is capped (MaxCallStackSize) and jq's number of results
-// (MaxResults). Memory is not capped: a script can allocate until its time runs out.
+// (MaxResults). Memory is bounded too (MaxMemory, default DefaultMaxMemory, 64 MiB): a
+// watchdog stops an evaluation during which the process's heap grows by more than its limit,
+// and JavaScript's string built-ins that allocate their result at once (repeat, padStart,
+// padEnd, join) refuse a result longer than MaxStringLength with a RangeError. A string
+// doubling loop, which reached 2.1 GB of resident memory before its time limit without the
+// bound, stops at about 112 MiB of heap growth (TestHostileScripts). The bound is on the
+// process's heap, not the evaluation's own allocations, which Go cannot count: see memory.go
+// for how far a program can go past it, and why evaluations beside others that allocate much
+// need a limit well above what they use.
 //
 // # Scripts written for Conductor
 //

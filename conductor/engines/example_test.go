@@ -2,7 +2,10 @@ package engines_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
+	"time"
 
 	"github.com/baton-go/baton/conductor"
 	"github.com/baton-go/baton/conductor/engines"
@@ -39,6 +42,23 @@ func ExampleJQ() {
 	v, err := p.Run(context.Background(), []any{1.0, 2.0, 3.0})
 	fmt.Println(v, err)
 	// Output: [2 3] <nil>
+}
+
+// A script that allocates without bound is stopped by its memory limit, with an error
+// matching conductor.ErrLimit; one that makes a huge string at once, before it allocates.
+func ExampleJavaScript_memoryLimit() {
+	rt, _ := conductor.New(conductor.WithJavaScript(&engines.JavaScript{MaxMemory: 32 << 20}), conductor.WithScriptTimeout(time.Minute))
+	for _, script := range []string{"var s = 'x'; while (true) { s = s + s; }", "'x'.repeat(1e9)"} {
+		def := `{"name": "hostile", "tasks": [{"name": "s", "taskReferenceName": "s", "type": "INLINE",
+		  "inputParameters": {"evaluatorType": "javascript", "expression": "` + script + `"}}]}`
+		wf, _ := rt.Load([]byte(def))
+		run, err := wf.Run(context.Background(), nil)
+		wf.Close()
+		fmt.Println(run.Status, errors.Is(err, conductor.ErrLimit), strings.Contains(run.Reason, "RangeError"))
+	}
+	// Output:
+	// FAILED true false
+	// FAILED false true
 }
 
 // JSONPath answers Conductor's JSONPath queries: wildcards, filters, deep scan, slices.

@@ -2,6 +2,7 @@ package engines
 
 import (
 	"maps"
+	"regexp"
 	"slices"
 
 	"github.com/dop251/goja"
@@ -64,6 +65,13 @@ const javaMethods = `(function () {
   };
   walk($, 0);
 })();`
+
+// javaMethodCall matches a call of one of the methods of javaMethods.
+var javaMethodCall = regexp.MustCompile(`\.\s*(get|size|isEmpty|contains|subList|add|set|toArray|getOrDefault|containsKey|containsValue|keySet|values|entrySet|put|remove)\s*\(`)
+
+// mayCallJavaMethods reports whether src may call one of javaMethods' methods: a call by that
+// name appears in it (a cheap over-approximation, checked once at load).
+func mayCallJavaMethods(src string) bool { return javaMethodCall.MatchString(src) }
 
 // javaMethodsProgram is javaMethods compiled once.
 var javaMethodsProgram = goja.MustCompile("java-methods", javaMethods, true)

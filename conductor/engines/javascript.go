@@ -9,16 +9,39 @@ import (
 	"github.com/dop251/goja"
 )
 
-// DefaultMaxCallStackSize caps JavaScript's call depth when JavaScript.MaxCallStackSize is 0.
-const DefaultMaxCallStackSize = 1024
+// Defaults of JavaScript's limits.
+const (
+	// DefaultMaxCallStackSize caps the call depth when JavaScript.MaxCallStackSize is 0.
+	DefaultMaxCallStackSize = 1024
+	// DefaultMaxMemory bounds an evaluation's heap growth when JavaScript.MaxMemory is 0.
+	DefaultMaxMemory = 64 << 20
+	// DefaultMaxStringLength caps the strings String.prototype.repeat, padStart, padEnd and
+	// Array.prototype.join may make when JavaScript.MaxStringLength is 0.
+	DefaultMaxStringLength = 1 << 24
+)
 
 // JavaScript is a conductor.JavaScript on goja. The zero value is ready to use; it is safe for
 // concurrent use. Cost: compiling happens once, at load; each evaluation makes a fresh goja
-// runtime (tens of microseconds) so that no state leaks between runs. Arrays and objects have
-// the Java List and Map methods that Conductor's scripts call (see the package doc).
+// runtime (a few microseconds for a small script) so that no state leaks between runs, with
+// its string built-ins guarded when the script could reach them (tens of microseconds, as
+// goja then builds the String and Array prototypes: see mayReachGuarded), and is watched by
+// the memory watchdog (memory.go: a heap sample and a map insertion, under a microsecond; the
+// watchdog samples every millisecond, about 0.4µs a sample, while evaluations run). A script
+// that calls one of the Java List or Map methods Conductor's scripts use (see javaMethods) gets
+// its input as native JavaScript values that have them (a walk of the input, and tens of
+// microseconds for the prototypes); the others get goja's view of the Go values, as before.
 type JavaScript struct {
 	// MaxCallStackSize caps the call depth (DefaultMaxCallStackSize when 0).
 	MaxCallStackSize int
+	// MaxMemory bounds, in bytes, how much the heap may grow while one evaluation runs
+	// (DefaultMaxMemory when 0; no bound when negative); an evaluation that grows it more
+	// stops with an error matching conductor.ErrLimit. See memory.go for how it is measured
+	// and how far a program can go past it.
+	MaxMemory int64
+	// MaxStringLength caps the length of the strings that String.prototype.repeat, padStart,
+	// padEnd and Array.prototype.join make at once (DefaultMaxStringLength when 0; no cap
+	// when negative): a longer one throws a RangeError before it is allocated.
+	MaxStringLength int
 }
 
 var _ conductor.JavaScript = (*JavaScript)(nil)
@@ -33,12 +56,26 @@ func (j *JavaScript) CompileJavaScript(src string) (conductor.Program, error) {
 	if stack <= 0 {
 		stack = DefaultMaxCallStackSize
 	}
-	return &jsProgram{prog: p, stack: stack}, nil
+	mem := j.MaxMemory
+	if mem == 0 {
+		mem = DefaultMaxMemory
+	}
+	strLen := j.MaxStringLength
+	if strLen == 0 {
+		strLen = DefaultMaxStringLength
+	}
+	if strLen > 0 && !mayReachGuarded(src) {
+		strLen = -1 // the guards cannot be reached: spare their cost
+	}
+	return &jsProgram{prog: p, stack: stack, mem: uint64(max(mem, 0)), strLen: strLen, java: mayCallJavaMethods(src)}, nil
 }
 
 type jsProgram struct {
-	prog  *goja.Program
-	stack int
+	prog   *goja.Program
+	stack  int
+	mem    uint64 // 0: no bound
+	strLen int    // < 0: no cap
+	java   bool   // the script may call Java methods on its input (see installJavaMethods)
 }
 
 // Run evaluates the program with $ bound to input, in a fresh runtime, until ctx is done.
@@ -48,15 +85,26 @@ func (p *jsProgram) Run(ctx context.Context, input any) (any, error) {
 	}
 	vm := goja.New()
 	vm.SetMaxCallStackSize(p.stack)
-	if err := vm.Set("$", toJS(vm, input)); err != nil {
-		return nil, err
+	if p.strLen >= 0 {
+		if err := guardStrings(vm, p.strLen); err != nil {
+			return nil, err
+		}
 	}
-	if err := installJavaMethods(vm); err != nil {
+	if p.java {
+		if err := vm.Set("$", toJS(vm, input)); err != nil {
+			return nil, err
+		}
+		if err := installJavaMethods(vm); err != nil {
+			return nil, err
+		}
+	} else if err := vm.Set("$", input); err != nil {
 		return nil, err
 	}
 	stop := context.AfterFunc(ctx, func() { vm.Interrupt(ctx.Err()) })
 	defer stop()
+	release := watchdog.watch(p.mem, func(grew uint64) { vm.Interrupt(&memoryExceeded{grew: grew, limit: p.mem}) })
 	v, err := vm.RunProgram(p.prog)
+	release()
 	if err != nil {
 		var ie *goja.InterruptedError
 		if errors.As(err, &ie) {

@@ -13,10 +13,15 @@ import (
 const DefaultMaxResults = 10000
 
 // JQ is a conductor.JQ on gojq. The zero value is ready to use; it is safe for concurrent use.
-// Cost: parsing and compiling happen once, at load; an evaluation costs what the program does.
+// Cost: parsing and compiling happen once, at load; an evaluation costs what the program does,
+// and is watched by the memory watchdog (see JavaScript).
 type JQ struct {
 	// MaxResults caps how many results one evaluation may produce (DefaultMaxResults when 0).
 	MaxResults int
+	// MaxMemory bounds, in bytes, how much the heap may grow while one evaluation runs
+	// (DefaultMaxMemory when 0; no bound when negative); an evaluation that grows it more
+	// stops with an error matching conductor.ErrLimit. See memory.go.
+	MaxMemory int64
 }
 
 var _ conductor.JQ = (*JQ)(nil)
@@ -31,20 +36,29 @@ func (j *JQ) CompileJQ(query string) (conductor.Program, error) {
 	if err != nil {
 		return nil, fmt.Errorf("jq: %w", err)
 	}
-	max := j.MaxResults
-	if max <= 0 {
-		max = DefaultMaxResults
+	maxResults := j.MaxResults
+	if maxResults <= 0 {
+		maxResults = DefaultMaxResults
 	}
-	return &jqProgram{code: code, max: max}, nil
+	mem := j.MaxMemory
+	if mem == 0 {
+		mem = DefaultMaxMemory
+	}
+	return &jqProgram{code: code, max: maxResults, mem: uint64(max(mem, 0))}, nil
 }
 
 type jqProgram struct {
 	code *gojq.Code
 	max  int
+	mem  uint64 // 0: no bound
 }
 
 // Run runs the program on input and returns all its results as []any.
 func (p *jqProgram) Run(ctx context.Context, input any) (any, error) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	release := watchdog.watch(p.mem, func(grew uint64) { cancel(&memoryExceeded{grew: grew, limit: p.mem}) })
+	defer release()
 	iter := p.code.RunWithContext(ctx, input)
 	out := []any{}
 	for {
@@ -58,7 +72,7 @@ func (p *jqProgram) Run(ctx context.Context, input any) (any, error) {
 				break
 			}
 			if ctx.Err() != nil {
-				return nil, fmt.Errorf("%w: jq stopped: %v", conductor.ErrLimit, ctx.Err())
+				return nil, fmt.Errorf("%w: jq stopped: %v", conductor.ErrLimit, context.Cause(ctx))
 			}
 			return nil, fmt.Errorf("jq: %w", err)
 		}
@@ -68,7 +82,7 @@ func (p *jqProgram) Run(ctx context.Context, input any) (any, error) {
 		out = append(out, v)
 	}
 	if ctx.Err() != nil {
-		return nil, fmt.Errorf("%w: jq stopped: %v", conductor.ErrLimit, ctx.Err())
+		return nil, fmt.Errorf("%w: jq stopped: %v", conductor.ErrLimit, context.Cause(ctx))
 	}
 	return out, nil
 }
