@@ -35,7 +35,7 @@ var needsEngine = map[string]bool{
 	"simple_json_jq_transform_integration_test": true, "simple_lambda_workflow_integration_test": true,
 	"terminate_task_terminated_status_in_do_while_test": true, "do_while_iteration_fix_test": true,
 	"do_while_five_loop_over_integration_test": true, "terminate_task_completed_workflow_integration_test": true,
-	"sequential_json_jq_transform_integration_test": true,
+	"sequential_json_jq_transform_integration_test": true, "json_jq_transform_result_integration_test": true,
 }
 
 func TestDefinitionsLoad(t *testing.T) {

@@ -146,3 +146,17 @@ func TestSequentialJQ(t *testing.T) {
 	assert.Equal(t, in["requestTransform"], r1["requestTransform"])
 	assert.Equal(t, "Beary Beariston you are the Brown Bear", e.Tasks[1].Output["result"].(map[string]any)["name"])
 }
+
+// JsonJQTransformSpec "Test json jq transform task with different json object results
+// succeeds": jq results feed DECISIONs, whose input records the case.
+func TestJQResultsFeedDecisions(t *testing.T) {
+	e := runBoth(t, definition(t, "json_jq_transform_result_integration_test"), map[string]any{"requestedAction": "redeliver"})
+	require.Equal(t, conductor.StatusCompleted, e.Status, e.Reason)
+	require.Len(t, e.Tasks, 4)
+	assert.Equal(t, "CREATE", e.Tasks[0].Output["result"])
+	assert.Equal(t, conductor.TypeDecision, e.Tasks[1].Type)
+	assert.Equal(t, "CREATE", e.Tasks[1].Input["case"])
+	assert.Len(t, e.Tasks[2].Output["result"], 3)
+	assert.Contains(t, e.Tasks[2].Output["result"], "redeliver")
+	assert.Equal(t, "true", e.Tasks[3].Input["case"])
+}
