@@ -6,6 +6,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"testing/synctest"
+	"time"
 
 	"github.com/baton-go/baton"
 	"github.com/stretchr/testify/assert"
@@ -277,15 +279,22 @@ func TestUnknownTaskReference(t *testing.T) {
 	assert.ErrorIs(t, err, ErrUnknownRef)
 }
 
-// A task's startTime, endTime and scheduledTime are epoch milliseconds.
+// A task's startTime, endTime and scheduledTime are epoch milliseconds (each strategy on a
+// synctest clock of its own, which starts at the same time).
 func TestTaskTimeFields(t *testing.T) {
-	def := `{"name":"w","tasks":[` + task("work", "a", "") + `,` + task("work", "b", `{"s":"${a.startTime}","e":"${a.endTime}","sc":"${a.scheduledTime}"}`) + `]}`
-	e := runBoth(t, def, nil, WithWorker("work", echoWorker))
-	require.Equal(t, StatusCompleted, e.Status, e.Reason)
-	s, end, sc := e.Output["s"].(float64), e.Output["e"].(float64), e.Output["sc"].(float64)
-	assert.Greater(t, s, float64(1.6e12))
-	assert.GreaterOrEqual(t, end, s)
-	assert.LessOrEqual(t, sc, s)
+	for _, st := range strategies {
+		synctest.Test(t, func(t *testing.T) {
+			slow := func(_ context.Context, in map[string]any) (map[string]any, error) {
+				time.Sleep(3 * time.Second)
+				return in, nil
+			}
+			def := `{"name":"w","tasks":[` + task("slow", "a", "") + `,` + task("work", "b", `{"s":"${a.startTime}","e":"${a.endTime}","sc":"${a.scheduledTime}"}`) + `]}`
+			start := time.Now().UnixMilli()
+			e := run(t, st, def, nil, WithWorker("work", echoWorker), WithWorker("slow", slow))
+			require.Equal(t, StatusCompleted, e.Status, e.Reason)
+			assert.Equal(t, map[string]any{"s": float64(start), "e": float64(start + 3000), "sc": float64(start)}, e.Output, "%v", st)
+		})
+	}
 }
 
 // A DO_WHILE over items: one iteration per item, loopItem and loopIndex in its output; an empty

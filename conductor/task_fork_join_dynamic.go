@@ -23,8 +23,9 @@ type forkJoinDynamicTask struct {
 func (t *forkJoinDynamicTask) compile(c *compiler, at place) {
 	_, simple := t.wt.InputParameters["forkTaskInputs"]
 	switch {
-	case simple && t.wt.DynamicForkTasksParam == "":
-		// The simple form: forkTaskName or forkTaskWorkflow, and forkTaskInputs (see simpleForks).
+	case simple:
+		// The simple form: forkTaskName or forkTaskWorkflow, and forkTaskInputs (see
+		// simpleForks), which Conductor tries first, whatever dynamicForkTasksParam says.
 	case t.wt.DynamicForkTasksParam == "" && t.wt.DynamicForkJoinTasksParam != "":
 		c.fail(t.ref, "dynamicForkJoinTasksParam", unsupported("dynamicForkJoinTasksParam (the legacy dynamic fork; use dynamicForkTasksParam or forkTaskInputs)"))
 	default:

@@ -44,7 +44,7 @@ func (t *subWorkflowTask) compile(c *compiler, _ place) {
 		return
 	}
 	if p.WorkflowDefinition != nil {
-		t.sub = c.child(&t.ctask, p.WorkflowDefinition)
+		t.sub = c.child(&t.ctask, p.WorkflowDefinition, true)
 		return
 	}
 	tm, err := parseTemplate(p.Name)
@@ -62,13 +62,15 @@ func (t *subWorkflowTask) compile(c *compiler, _ place) {
 		c.fail(t.ref, "subWorkflowParam.name", fmt.Errorf("%w %q version %d (see WithDefinitions)", ErrUnknownWorkflow, name, p.Version))
 		return
 	}
-	t.sub = c.child(&t.ctask, def)
+	t.sub = c.child(&t.ctask, def, false)
 }
 
-// child compiles a sub-workflow at load, refusing cycles.
-func (c *compiler) child(ct *ctask, def *WorkflowDef) *Workflow {
+// child compiles a sub-workflow at load, refusing cycles of registered definitions. An inline
+// one cannot make a cycle (it is part of its parent's text), whatever its name: Conductor's
+// definitions nest inline children named like their parents.
+func (c *compiler) child(ct *ctask, def *WorkflowDef, inline bool) *Workflow {
 	key := fmt.Sprintf("%s@%d", def.Name, def.Version)
-	if slices.Contains(c.stack, key) {
+	if !inline && slices.Contains(c.stack, key) {
 		c.fail(ct.ref, "subWorkflowParam.name", fmt.Errorf("%w: sub-workflow cycle %s -> %s", ErrMalformed, strings.Join(c.stack, " -> "), key))
 		return nil
 	}
