@@ -2,7 +2,7 @@ package baton_test
 
 // Per-step overhead of each strategy beside the physical floor, in one run (issue 5):
 //
-//	go test -run '^$' -bench '^BenchmarkOverhead$' -count 6 .
+//	go test -run '^$' -bench '^BenchmarkOverhead$' -cpu 1,2 -count 6 .
 //
 // Every benchmark runs b.N messages through S stages, each stage doing W of real arithmetic, and
 // reports ns/step and allocs/step (per message per stage) so that ratios between implementations
@@ -90,12 +90,38 @@ var overheadImpls = []struct {
 	name string
 	run  func(b *testing.B, stages []baton.Stage[uint64], start func()) uint64
 }{
-	{"floor=direct", floorDirect},
-	{"floor=channels", floorChannels},
-	{"floor=pool", floorPool},
-	{"orchestrated/process", orchestratedProcess},
-	{"orchestrated/stream", streamOf(baton.Orchestrated)},
-	{"choreographed/stream", streamOf(baton.Choreographed)},
+	{"floor=direct", floorDirect[uint64]},
+	{"floor=channels", floorChannels[uint64]},
+	{"floor=pool", floorPool[uint64]},
+	{"orchestrated/process", orchestratedProcess[uint64]},
+	{"orchestrated/stream", streamOf[uint64](baton.Orchestrated)},
+	{"choreographed/stream", streamOf[uint64](baton.Choreographed)},
+}
+
+// message is what the benchmarks' implementations carry: uint64 (BenchmarkOverhead), or a
+// record of a few hundred bytes (BenchmarkPayload).
+type message interface{ uint64 | record }
+
+// seed is message i of a run; digest is what a result adds to the run's sum.
+func seed[T message](i int) T {
+	var v T
+	switch p := any(&v).(type) {
+	case *uint64:
+		*p = uint64(i)
+	case *record:
+		p.ID = uint64(i)
+	}
+	return v
+}
+
+func digest[T message](v T) uint64 {
+	switch v := any(v).(type) {
+	case uint64:
+		return v
+	case record:
+		return v.Sum
+	}
+	return 0
 }
 
 func BenchmarkOverhead(b *testing.B) {
@@ -134,36 +160,36 @@ func perStep(b *testing.B, stages int, run func(start func()) uint64) {
 	b.ReportMetric(float64(after.Mallocs-before.Mallocs)/steps, "allocs/step")
 }
 
-// produce sends b.N messages on out from a goroutine of its own, as Pipeline.Run does, and
+// produce sends n messages on out from a goroutine of its own, as Pipeline.Run does, and
 // closes it.
-func produce(n int, out chan<- uint64) {
+func produce[T message](n int, out chan<- T) {
 	go func() {
 		for i := range n {
-			out <- uint64(i)
+			out <- seed[T](i)
 		}
 		close(out)
 	}()
 }
 
-func floorDirect(b *testing.B, stages []baton.Stage[uint64], start func()) uint64 {
+func floorDirect[T message](b *testing.B, stages []baton.Stage[T], start func()) uint64 {
 	ctx := context.Background()
 	var sum uint64
 	start()
 	for i := range b.N {
-		v := uint64(i)
+		v := seed[T](i)
 		for _, s := range stages {
 			v, _ = s.Process(ctx, v, nil)
 		}
-		sum += v
+		sum += digest(v)
 	}
 	return sum
 }
 
-func floorChannels(b *testing.B, stages []baton.Stage[uint64], start func()) uint64 {
+func floorChannels[T message](b *testing.B, stages []baton.Stage[T], start func()) uint64 {
 	ctx := context.Background()
-	chans := make([]chan uint64, len(stages)+1)
+	chans := make([]chan T, len(stages)+1)
 	for i := range chans {
-		chans[i] = make(chan uint64, baton.DefaultMaxInFlight)
+		chans[i] = make(chan T, baton.DefaultMaxInFlight)
 	}
 	var wg sync.WaitGroup
 	for i, s := range stages {
@@ -180,16 +206,16 @@ func floorChannels(b *testing.B, stages []baton.Stage[uint64], start func()) uin
 	produce(b.N, chans[0])
 	var sum uint64
 	for v := range chans[len(stages)] {
-		sum += v
+		sum += digest(v)
 	}
 	wg.Wait()
 	return sum
 }
 
-func floorPool(b *testing.B, stages []baton.Stage[uint64], start func()) uint64 {
+func floorPool[T message](b *testing.B, stages []baton.Stage[T], start func()) uint64 {
 	ctx := context.Background()
-	in := make(chan uint64, baton.DefaultMaxInFlight)
-	out := make(chan uint64, baton.DefaultMaxInFlight)
+	in := make(chan T, baton.DefaultMaxInFlight)
+	out := make(chan T, baton.DefaultMaxInFlight)
 	var wg sync.WaitGroup
 	for range runtime.GOMAXPROCS(0) {
 		wg.Go(func() {
@@ -206,47 +232,47 @@ func floorPool(b *testing.B, stages []baton.Stage[uint64], start func()) uint64 
 	produce(b.N, in)
 	var sum uint64
 	for v := range out {
-		sum += v
+		sum += digest(v)
 	}
 	return sum
 }
 
 // newBenchPipeline builds a pipeline and runs one message through it, so that its goroutines
 // are started and its pool warm before the timer starts.
-func newBenchPipeline(b *testing.B, s baton.Strategy, stages []baton.Stage[uint64]) *baton.Pipeline[uint64] {
+func newBenchPipeline[T message](b *testing.B, s baton.Strategy, stages []baton.Stage[T]) *baton.Pipeline[T] {
 	p, err := baton.New(stages, baton.WithStrategy(s))
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { p.Close() })
-	if _, err := p.Process(context.Background(), 0); err != nil {
+	if _, err := p.Process(context.Background(), seed[T](0)); err != nil {
 		b.Fatal(err)
 	}
 	return p
 }
 
-func orchestratedProcess(b *testing.B, stages []baton.Stage[uint64], start func()) uint64 {
+func orchestratedProcess[T message](b *testing.B, stages []baton.Stage[T], start func()) uint64 {
 	p := newBenchPipeline(b, baton.Orchestrated, stages)
 	ctx := context.Background()
 	var sum uint64
 	start()
 	for i := range b.N {
-		v, err := p.Process(ctx, uint64(i))
+		v, err := p.Process(ctx, seed[T](i))
 		if err != nil {
 			b.Fatal(err)
 		}
-		sum += v
+		sum += digest(v)
 	}
 	return sum
 }
 
-func streamOf(s baton.Strategy) func(*testing.B, []baton.Stage[uint64], func()) uint64 {
-	return func(b *testing.B, stages []baton.Stage[uint64], start func()) uint64 {
+func streamOf[T message](s baton.Strategy) func(*testing.B, []baton.Stage[T], func()) uint64 {
+	return func(b *testing.B, stages []baton.Stage[T], start func()) uint64 {
 		p := newBenchPipeline(b, s, stages)
 		n := b.N
-		in := func(yield func(uint64) bool) {
+		in := func(yield func(T) bool) {
 			for i := range n {
-				if !yield(uint64(i)) {
+				if !yield(seed[T](i)) {
 					return
 				}
 			}
@@ -258,7 +284,7 @@ func streamOf(s baton.Strategy) func(*testing.B, []baton.Stage[uint64], func()) 
 			if r.Err != nil && err == nil {
 				err = r.Err // not b.Fatal: Goexit inside the loop would strand Run's submitter
 			}
-			sum += r.Value
+			sum += digest(r.Value)
 		}
 		if err != nil {
 			b.Fatal(err)

@@ -3,26 +3,32 @@ package baton
 import (
 	"runtime"
 	"sync"
+
+	"github.com/baton-go/baton/internal/handoff"
 )
 
 // choreography is the choreographed strategy: each stage owns an inbox and Workers goroutines
-// (default one). A worker runs the message's pending action, reads the slip itself and sends the
+// (default one). A worker runs the message's pending action, reads the slip itself and passes the
 // message straight to the next stage's inbox — or to its result sink when the slip is done. No
 // central goroutine touches a message between steps.
 //
-// Deadlock freedom, by construction: no more messages are ever accepted than WithMaxInFlight
-// allows, a message holds its in-flight slot until it has left every inbox, and a message is in
-// at most two inboxes at once (its ticket, and a stale one once its Process caller claimed it:
-// see claim.go). Every inbox has room for twice the in-flight bound, and every result sink for
-// all its stream may hold, so no send can block — whatever the slips, revisits and cycles
-// included.
+// A worker takes whatever waits in its inbox, up to batchMax, in one operation, into a stash
+// that the stage's other workers take from rather than idle (internal/handoff): under load one
+// lock serves a batch, a lone message goes at once, and no message waits behind another while
+// a worker of its stage is idle. A worker never holds back a message it has passed on: each
+// goes to the next inbox as its step ends, before the worker runs any other user code.
 //
-// It costs one buffered channel hand-off per step and nothing else shared between stages (the
-// figures are in the package doc, "Cost"); see convoyBreak for how it keeps the stages running
-// side by side.
+// Deadlock freedom, by construction: no hand-off ever blocks. An inbox is a queue that grows
+// rather than block, and what it may hold is bounded anyway: no more messages are ever accepted
+// than WithMaxInFlight allows, a message holds its in-flight slot until it has left every inbox,
+// and a message is in at most two inboxes at once (its ticket, and a stale one once its Process
+// caller claimed it: see claim.go) — whatever the slips, revisits and cycles included.
+//
+// The figures are in the package doc, "Cost"; see convoyBreak for how it keeps the stages
+// running side by side.
 type choreography[T any] struct {
 	p       *Pipeline[T]
-	inboxes []chan ticket[T]
+	inboxes []*handoff.Queue[ticket[T]]
 	wg      sync.WaitGroup
 }
 
@@ -33,10 +39,15 @@ type ticket[T any] struct {
 	gen uint32
 }
 
+// batchMax is the most messages a goroutine takes in one operation: enough that a lock serves
+// many messages under load; what waits in a batch is never held up by it (see
+// internal/handoff's Stash).
+const batchMax = 16
+
 func newChoreography[T any](p *Pipeline[T]) *choreography[T] {
-	c := &choreography[T]{p: p, inboxes: make([]chan ticket[T], len(p.stages))}
+	c := &choreography[T]{p: p, inboxes: make([]*handoff.Queue[ticket[T]], len(p.stages))}
 	for i := range c.inboxes {
-		c.inboxes[i] = make(chan ticket[T], 2*cap(p.slots))
+		c.inboxes[i] = handoff.New[ticket[T]](2*cap(p.slots), max(1, p.stages[i].cfg.workers))
 	}
 	return c
 }
@@ -51,33 +62,41 @@ func (c *choreography[T]) start() {
 
 // work is a goroutine of stage i: act on each message of its inbox, then pass it on, until the
 // inbox is closed. A stage's panic is recorded as its step's failure and the message passed on;
-// a stage's runtime.Goexit ends this goroutine: a new worker takes its place and the message
-// goes on. An observer's Goexit once the message has left this worker ends only the worker.
+// a stage's runtime.Goexit ends this goroutine: the rest of its batch goes back to the inbox, a
+// new worker takes its place, and the message goes on. An observer's Goexit once the message
+// has left this worker ends only the worker.
 func (c *choreography[T]) work(i int) {
+	in := c.inboxes[i].NewStash(batchMax)
 	for {
 		var m *message[T] // the message being served; nil once it has left this worker
-		if contain(func() { c.serve(i, &m) }, func(pe *PanicError) {
+		if contain(func() { c.serve(i, in, &m) }, func(pe *PanicError) {
 			c.p.stagePanicked(m, pe)
 			held := m
 			m = nil // dispatch may finish it: a Goexit in an observer there is no step's
 			c.dispatch(held)
 		}, func() {
+			in.Release()                  // no user code: the rest of the batch goes to the other workers
 			c.wg.Go(func() { c.work(i) }) // stop waits for it: this worker runs, so stop has not ended
 			if m != nil {
 				c.p.stagePanicked(m, nil)
 				c.dispatch(m)
 			}
 		}) {
+			in.Release()
 			return // the inbox is closed
 		}
 	}
 }
 
-// serve acts on the messages of stage i's inbox until it is closed, keeping in *mp the message
-// it holds. Panics unwind to work: no defer on the step.
-func (c *choreography[T]) serve(i int, mp **message[T]) {
+// serve acts on the messages of stage i's inbox, taken through the stash in, until it is
+// closed, keeping in *mp the message it holds. Panics unwind to work: no defer on the step.
+func (c *choreography[T]) serve(i int, in *handoff.Stash[ticket[T]], mp **message[T]) {
 	n := 0
-	for t := range c.inboxes[i] {
+	for {
+		t, ok := in.Next()
+		if !ok {
+			return
+		}
 		m := t.m
 		if m.claimable && !m.hold.CompareAndSwap(where(t.gen, queued), where(t.gen, held)) {
 			c.drop(m) // a stale ticket: its waiter claimed it
@@ -87,7 +106,7 @@ func (c *choreography[T]) serve(i int, mp **message[T]) {
 		c.p.act(i, m)
 		*mp = nil // forward may finish m: a Goexit in an observer there is no step's
 		to := c.forward(m)
-		if n++; n%convoyBreak == 0 && len(c.inboxes[i]) > convoyBreak && to >= 0 {
+		if n++; n%convoyBreak == 0 && to >= 0 && c.inboxes[i].Len() > convoyBreak {
 			runtime.Gosched()
 		}
 	}
@@ -113,18 +132,18 @@ func (c *choreography[T]) forward(m *message[T]) int {
 			return -1
 		}
 	}
-	c.inboxes[i] <- ticket[T]{m, gen} // never blocks: see the type's comment
+	c.inboxes[i].Put(ticket[T]{m, gen}) // never blocks: see the type's comment
 	return i
 }
 
 func (c *choreography[T]) stop() {
 	for _, in := range c.inboxes {
-		close(in)
+		in.Close()
 	}
 	c.wg.Wait()
 }
 
-func (c *choreography[T]) inbox(i int) int { return len(c.inboxes[i]) }
+func (c *choreography[T]) inbox(i int) int { return c.inboxes[i].Len() }
 
 // convoyBreak breaks convoys. A worker that sends to an idle stage readies that stage's
 // goroutine on its own processor, where the other processors are slow to take it; so a stage

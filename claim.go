@@ -22,12 +22,12 @@ func generation(hold uint64) uint32         { return uint32(hold >> 2) }
 // A claimed message's stale ticket stays in its inbox until a worker takes it and drops it: the
 // message's generation, raised by the claim, tells stale tickets from the live one, and the message holds
 // its in-flight slot until both its waiter has released it and its stale ticket is dropped (see
-// Pipeline.release), so that no inbox ever holds more than its room.
+// Pipeline.release), so that what the inboxes hold stays bounded by the in-flight bound.
 
 // process sends m into the stage graph and waits for its result — or, once m's context ends,
 // claims it.
 func (c *choreography[T]) process(m *message[T]) {
-	m.sink = m.reply
+	m.replies = true
 	m.claimable = true
 	done := c.p.waitDone(m)
 	c.dispatch(m)
@@ -76,7 +76,7 @@ func (c *choreography[T]) resume(m *message[T]) {
 		i = c.p.next(m)
 	}
 	if i < 0 {
-		m.sink = nil // its waiter reads it here
+		m.replies = false // its waiter reads it here
 		returned := false
 		defer func() {
 			if !returned { // an observer's Goexit as m finished: the waiter will never release m
@@ -90,7 +90,7 @@ func (c *choreography[T]) resume(m *message[T]) {
 	m.resume = i
 	gen := generation(m.hold.Load())
 	m.hold.Store(where(gen, queued))
-	c.inboxes[i] <- ticket[T]{m, gen} // never blocks: see the choreography type's comment
+	c.inboxes[i].Put(ticket[T]{m, gen}) // never blocks: see the choreography type's comment
 	<-m.reply
 }
 

@@ -100,6 +100,7 @@ func (p *Pipeline[T]) failHopLimit(m *message[T]) {
 // startCompensation turns failed m to compensating its completed steps, latest first.
 func (p *Pipeline[T]) startCompensation(m *message[T]) {
 	m.compensating = true
+	m.slip.flush()
 	m.comp = len(m.slip.log)
 	m.compStart = m.comp
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sync/atomic"
 	"time"
+
+	"github.com/baton-go/baton/internal/handoff"
 )
 
 // This file is a message's life, in one place: accepted (newMessageOf), reset (reset, the one
@@ -37,19 +39,20 @@ type message[T any] struct {
 	comp        int                     // compensation cursor: log index of the last step considered
 	compStart   int                     // log length when compensation began
 
-	sink     chan *message[T]        // where the finished message goes; nil for inline Process
-	reply    chan *message[T]        // the message's own sink, for Process under choreography
-	handoff  chan struct{}           // a worker hands a wanted message to its waiter (choreography)
-	failFast context.CancelCauseFunc // the stream's cancel in fail-fast mode
-	seq      uint64                  // submission number within its stream
-	noToken  bool                    // a refused submission (Stream.reject): it holds no stream token
-	claimed  bool                    // its waiter claimed it while a stale copy waits in an inbox
-	id       uint64                  // the message's ID: see Result.ID
-	key      string                  // the message's own key: see WithKey
-	accepted time.Time               // when accepted, for events
-	resume   int                     // the stage a handed-over message goes to next
-	hold     atomic.Uint64           // where a claimable message is, and its generation: see claim.go
-	stale    atomic.Int32            // parties left to release a claimed message: see release
+	sink     *handoff.Queue[*message[T]] // its stream's results, where it goes when finished; nil for Process
+	replies  bool                        // it goes to reply when finished (Process under choreography)
+	reply    chan *message[T]            // the message's own sink, for Process under choreography
+	handoff  chan struct{}               // a worker hands a wanted message to its waiter (choreography)
+	failFast context.CancelCauseFunc     // the stream's cancel in fail-fast mode
+	seq      uint64                      // submission number within its stream
+	noToken  bool                        // a refused submission (Stream.reject): it holds no stream token
+	claimed  bool                        // its waiter claimed it while a stale copy waits in an inbox
+	id       uint64                      // the message's ID: see Result.ID
+	key      string                      // the message's own key: see WithKey
+	accepted time.Time                   // when accepted, for events
+	resume   int                         // the stage a handed-over message goes to next
+	hold     atomic.Uint64               // where a claimable message is, and its generation: see claim.go
+	stale    atomic.Int32                // parties left to release a claimed message: see release
 
 	// The step running now, when policed: its deadline's cancel and its timing.
 	stepCancel   context.CancelFunc
@@ -67,7 +70,7 @@ func (m *message[T]) reset() {
 	m.done, m.deadline, m.ctx, m.err, m.value = nil, false, nil, nil, zero
 	m.cancel, m.cancelCause, m.detach = nil, nil, nil
 	m.comp, m.compStart = 0, 0
-	m.sink, m.failFast, m.seq, m.noToken, m.claimed = nil, nil, 0, false, false
+	m.sink, m.replies, m.failFast, m.seq, m.noToken, m.claimed = nil, false, nil, 0, false, false
 	m.id, m.key, m.accepted = 0, "", time.Time{}
 	m.hold.Store(0)
 	m.stale.Store(0)
@@ -107,13 +110,16 @@ func (p *Pipeline[T]) finish(m *message[T]) {
 // deliver ends m's time in flight and sends it to its sink. The caller must not touch m
 // afterwards.
 func (p *Pipeline[T]) deliver(m *message[T]) {
-	sink := m.sink
+	sink, replies := m.sink, m.replies
 	if !m.claimed { // else its stale ticket keeps it in flight: see claim.go
 		p.leave()
 		<-p.slots
 	}
-	if sink != nil {
-		sink <- m // never blocks: a sink has room for every message its stream may hold
+	switch {
+	case sink != nil:
+		sink.Put(m) // never blocks (internal/handoff)
+	case replies:
+		m.reply <- m // never blocks: room for one, and it is sent once
 	}
 }
 
@@ -123,6 +129,9 @@ func (p *Pipeline[T]) deliver(m *message[T]) {
 // completed the default itinerary unrevised costs one atomic add in all, which Stats spreads
 // over every stage. A timed pipeline has counted its steps as they ended (countStep).
 func (p *Pipeline[T]) countSteps(m *message[T]) {
+	if m.err != nil || !m.slip.untouched || p.router != nil {
+		m.slip.flush() // the log is read below and in countRates
+	}
 	if p.countRates(m) { // stats.go: the rates; true when timed, as endStep counted the steps
 		return
 	}

@@ -194,5 +194,6 @@ func (p *Pipeline[T]) observerExited(m *message[T]) {
 		m.running = false
 	}
 	m.err = &goexitError{who: "an observer", what: "; the message's remaining steps and compensations were skipped"}
+	m.slip.flush()
 	m.compensating, m.comp, m.compStart = true, 0, len(m.slip.log)
 }

@@ -3,6 +3,8 @@ package baton
 import (
 	"runtime"
 	"sync"
+
+	"github.com/baton-go/baton/internal/handoff"
 )
 
 // orchestrator is the orchestrated strategy: a central executor reads each message's slip and
@@ -20,13 +22,13 @@ import (
 type orchestrator[T any] struct {
 	p       *Pipeline[T]
 	drivers int
-	work    chan *message[T]   // streamed messages waiting for a driver; room for all in flight
-	parked  []chan *message[T] // per stage with a Workers cap: messages waiting for a slot
+	work    *handoff.Queue[*message[T]] // streamed messages waiting for a driver, taken in batches
+	parked  []chan *message[T]          // per stage with a Workers cap: messages waiting for a slot
 	wg      sync.WaitGroup
 }
 
 func newOrchestrator[T any](p *Pipeline[T]) *orchestrator[T] {
-	o := &orchestrator[T]{p: p, work: make(chan *message[T], cap(p.slots)), parked: make([]chan *message[T], len(p.stages))}
+	o := &orchestrator[T]{p: p, parked: make([]chan *message[T], len(p.stages))}
 	workers := 0
 	for i := range p.stages {
 		workers += max(1, p.stages[i].cfg.workers)
@@ -35,6 +37,7 @@ func newOrchestrator[T any](p *Pipeline[T]) *orchestrator[T] {
 		}
 	}
 	o.drivers = min(max(workers, runtime.GOMAXPROCS(0), p.cfg.minDrivers), cap(p.slots))
+	o.work = handoff.New[*message[T]](cap(p.slots), o.drivers)
 	return o
 }
 
@@ -45,22 +48,31 @@ func (o *orchestrator[T]) start() {
 }
 
 // driver is a driver goroutine: it runs streamed messages, one at a time, to their end or until
-// they park. An observer that calls runtime.Goexit as a message finishes (unsupported: see
-// Observer) ends the driver after the message is delivered: a new driver takes its place.
+// they park. It takes whatever waits, up to batchMax, in one operation, into a stash that idle
+// drivers take from rather than park (internal/handoff), so no message waits behind another
+// while a driver could start it. An observer that calls runtime.Goexit as a message finishes
+// (unsupported: see Observer) ends the driver after the message is delivered: the rest of its
+// batch goes back to the queue and a new driver takes its place.
 func (o *orchestrator[T]) driver() {
+	in := o.work.NewStash(batchMax)
 	returned := false
 	defer func() {
+		in.Release()
 		if !returned {
 			o.wg.Go(o.driver) // stop waits for it: this driver is running, so stop has not ended
 		}
 	}()
-	for m := range o.work {
+	for {
+		m, ok := in.Next()
+		if !ok {
+			break
+		}
 		o.process(m)
 	}
 	returned = true
 }
 
-func (o *orchestrator[T]) dispatch(m *message[T]) { o.work <- m }
+func (o *orchestrator[T]) dispatch(m *message[T]) { o.work.Put(m) }
 
 // process drives m from its current step to its end, then finishes it — unless m parked, to
 // be driven on by whoever gives it its stage's slot. A stage's panic is recorded as its step's
@@ -103,7 +115,7 @@ func (o *orchestrator[T]) drive(m *message[T], held *int) int {
 		i = p.next(m) // next is not idempotent (compensation moves its cursor): ask it once per step
 	}
 	for ; i >= 0; i = p.next(m) {
-		if p.stages[i].sem == nil {
+		if p.hot[i].sem == nil {
 			p.act(i, m)
 			continue
 		}
@@ -186,7 +198,7 @@ func (o *orchestrator[T]) handOff(i int) {
 		select {
 		case m := <-q:
 			m.hasSem = true
-			o.work <- m // never blocks: room for every message in flight
+			o.work.Put(m) // never blocks (internal/handoff)
 		default:
 			<-sem // another hand-off took it first
 		}
@@ -210,7 +222,7 @@ func (o *orchestrator[T]) rescue(m *message[T]) {
 }
 
 func (o *orchestrator[T]) stop() {
-	close(o.work)
+	o.work.Close()
 	o.wg.Wait()
 }
 

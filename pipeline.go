@@ -21,6 +21,7 @@ type Pipeline[T any] struct {
 	// Read by every step, written only at New (or, aborted, once at Shutdown's deadline).
 	cfg    config
 	stages []stage[T]
+	hot    []hotStage[T] // what every step reads of each stage, packed: see hotStage
 	reg    registry
 	route  []hop // the default itinerary: every stage in declaration order
 	router func(T) []string
@@ -180,6 +181,7 @@ func New[T any](stages []Stage[T], opts ...Option) (*Pipeline[T], error) {
 		p.obs.ctx, _ = cfg.observer.(ContextObserver)
 	}
 	p.baseContext()
+	p.hot = hotStages(p)
 	p.pool.New = func() any { return &message[T]{reply: make(chan *message[T], 1), handoff: make(chan struct{}, 1)} }
 	switch cfg.strategy {
 	case Choreographed:

@@ -20,8 +20,12 @@ import (
 type Slip struct {
 	// Touched by every step, and kept within one cache line: under choreography the message
 	// moves between cores at every step, and each line it touches moves with it.
-	route     []hop   // planned steps; route[pos] is the step running now
-	log       []entry // compact log; StepRecords are made from it on demand
+	route []hop // planned steps; route[pos] is the step running now
+	// log is the compact log; StepRecords are made from it on demand. Before compensation
+	// begins, the entries of steps that succeeded at their first attempt since the last
+	// entry written are implied, not written (the step path's commonest write): route[k] is
+	// the k-th step taken, so they are route[len(log):pos]. Read it after flush.
+	log       []entry
 	pos       int
 	hops      int
 	attempt   int // the current step's attempt number
@@ -61,8 +65,17 @@ type span struct {
 	dur   time.Duration
 }
 
+// flush writes the log's implied entries (see log): before the log is read, and before an
+// entry is written after them.
+func (s *Slip) flush() {
+	for k := len(s.log); k < s.pos; k++ {
+		s.log = append(s.log, entry{stage: s.route[k].stage, attempts: 1, outcome: Succeeded})
+	}
+}
+
 // records returns the log from index from on as StepRecords.
 func (s *Slip) records(from int) []StepRecord {
+	s.flush()
 	if from >= len(s.log) {
 		return nil
 	}

@@ -18,12 +18,13 @@ import (
 
 // act performs the message's pending action at stage i: a compensation, or the slip's current
 // step, which it records. A step with its stage's default policy (one attempt, no timeout, no
-// policy of its own: see StepPolicy) in an untimed pipeline takes the short path: one call, no context, no defer. A panic in the stage
+// policy of its own: see StepPolicy) in an untimed pipeline takes the short path: one call, no
+// context, no defer. A panic in the stage
 // unwinds to the strategy's loop, which hands it to stagePanicked.
 func (p *Pipeline[T]) act(i int, m *message[T]) {
-	st := &p.stages[i]
+	h := &p.hot[i]
 	if m.compensating {
-		p.compensate(st, m)
+		p.compensate(&p.stages[i], m)
 		return
 	}
 	if (m.done != nil || p.aborted.Load()) && p.stopped(m) {
@@ -31,13 +32,13 @@ func (p *Pipeline[T]) act(i int, m *message[T]) {
 	}
 	s := &m.slip
 	s.hops++
-	if !st.defaultPolicy || p.timing || s.route[s.pos].policy != 0 {
-		p.policedStep(st, m)
+	if !h.short || s.route[s.pos].policy != 0 {
+		p.policedStep(&p.stages[i], m)
 		return
 	}
 	s.attempt = 1
 	m.inStage = true
-	v, err := st.stage.Process(m.ctx, m.value, s)
+	v, err := h.stage.Process(m.ctx, m.value, s)
 	m.inStage = false
 	if err == nil && m.deadline {
 		err = p.missedDeadline(m)
@@ -48,7 +49,7 @@ func (p *Pipeline[T]) act(i int, m *message[T]) {
 		s.rollback()
 		err = withDone(m.ctx, err)
 	}
-	p.endStep(st, m, err)
+	p.endStep(&p.stages[i], m, err)
 }
 
 // endStep records the end of the slip's current step at st, after m.slip.attempt attempts
@@ -77,8 +78,11 @@ func (p *Pipeline[T]) endStep(st *stage[T], m *message[T], err error) {
 			m.err = &StepError{Stage: st.name, Attempts: s.attempt, Err: err}
 		}
 	}
-	s.log = append(s.log, e)
-	s.errs = s.errs || err != nil
+	if e.outcome != Succeeded || e.attempts != 1 || e.err != nil {
+		s.flush()
+		s.log = append(s.log, e)
+		s.errs = s.errs || err != nil
+	} // else the entry is implied: see Slip.log
 	var now time.Time // one clock read serves the log, the histogram and the events
 	if p.timing {
 		now = time.Now()

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/baton-go/baton/internal/handoff"
 	"github.com/baton-go/baton/internal/reorder"
 )
 
@@ -29,9 +30,9 @@ type Stream[T any] struct {
 	// detach and unlink release what deriving ctx from the caller's registered (see derive).
 	detach  func() bool
 	unlink  context.CancelCauseFunc
-	sink    chan *message[T]
-	tokens  chan struct{} // one per message accepted and not yet yielded by Results
-	refusal error         // why every Submit fails: a nil option, or opened from inside a stage
+	sink    *handoff.Queue[*message[T]] // finished messages, for Results: taken in batches
+	tokens  chan struct{}               // one per message accepted and not yet yielded by Results
+	refusal error                       // why every Submit fails: a nil option, or opened from inside a stage
 
 	// state is the number of messages accepted (and rejected ones reported) — the next Seq —
 	// times 2, plus 1 once closed; after closing, the number is final.
@@ -95,7 +96,7 @@ func (p *Pipeline[T]) Stream(ctx context.Context, opts ...StreamOption) *Stream[
 	n := cap(p.slots)
 	s := &Stream[T]{
 		p:           p,
-		sink:        make(chan *message[T], n),
+		sink:        handoff.New[*message[T]](n, 1),
 		tokens:      make(chan struct{}, n),
 		eof:         make(chan struct{}),
 		failFast:    c.failFast,
@@ -182,14 +183,22 @@ func (s *Stream[T]) Results() iter.Seq[Result[T]] {
 		}
 		var ord *reorder.Buffer[*message[T]]
 		if s.p.cfg.ordered {
-			ord = reorder.New[*message[T]](cap(s.sink))
+			ord = reorder.New[*message[T]](cap(s.tokens))
 		}
 		var got uint64
+		// Results are taken from the sink in batches: whatever waits, up to batchMax, in one
+		// operation (see internal/handoff); batch[next:] are taken and not yet counted in got.
+		batch := make([]*message[T], 0, batchMax)
+		next := 0
 		// Unless the loop ends normally, the stream is abandoned: also when the loop's body
 		// panics or calls runtime.Goexit (t.FailNow), so that nothing stays in flight.
 		finished := false
 		defer func() {
 			if !finished {
+				for _, m := range batch[next:] {
+					s.discard(m)
+					got++
+				}
 				if ord != nil {
 					ord.Drain(s.discard)
 				}
@@ -208,15 +217,27 @@ func (s *Stream[T]) Results() iter.Seq[Result[T]] {
 				rejects = s.rejects // every accepted result is in: the refused ones follow
 			}
 			var m *message[T]
-			select {
-			case m = <-s.sink:
-			case m = <-rejects:
-			case <-refused:
-				refused = nil
-				continue
-			case <-eof:
-				eof = nil
-				continue
+			if next == len(batch) {
+				var ready <-chan struct{}
+				clear(batch)
+				batch, next = batch[:0], 0
+				if batch, ready = s.sink.Watch(batch, batchMax); len(batch) == 0 {
+					select {
+					case <-ready:
+						continue
+					case m = <-rejects:
+					case <-refused:
+						refused = nil
+						continue
+					case <-eof:
+						eof = nil
+						continue
+					}
+				}
+			}
+			if m == nil {
+				m = batch[next]
+				next++
 			}
 			got++
 			if ord == nil {
@@ -279,12 +300,21 @@ func (s *Stream[T]) release() {
 func (s *Stream[T]) abandon(got uint64) {
 	s.cancel(ErrStreamClosed)
 	s.CloseSend()
-	for total := s.total(); got < total; got++ {
-		select {
-		case m := <-s.sink:
+	var batch []*message[T]
+	for total := s.total(); got < total; {
+		var ready <-chan struct{}
+		if batch, ready = s.sink.Watch(batch[:0], batchMax); len(batch) == 0 {
+			select {
+			case <-ready:
+			case m := <-s.rejects:
+				s.discard(m)
+				got++
+			}
+			continue
+		}
+		for _, m := range batch {
 			s.discard(m)
-		case m := <-s.rejects:
-			s.discard(m)
+			got++
 		}
 	}
 	s.release()

@@ -28,6 +28,7 @@ var Impls = []Impl{
 	{"floor=direct", Inline, floorDirect},
 	{"floor=pool", Pool, floorPool},
 	{"floor=channels", Pipeline, floorChannels},
+	{"floor=channels-batched", Pipeline, floorBatchedChannels},
 	{"baton/orchestrated/process", Inline, batonProcess},
 	{"baton/orchestrated/stream", Pool, batonStream(baton.Orchestrated)},
 	{"baton/choreographed/stream", Pipeline, batonStream(baton.Choreographed)},
@@ -37,6 +38,7 @@ var Impls = []Impl{
 	{"conc/stream", Pool, concStream},
 	{"ants/pool", Pool, antsPool},
 	{"watermill/gochannel-router", Pipeline, watermillRouter},
+	{"rill-model", Pipeline, rillModel},
 }
 
 // produce sends messages 0..n-1 on out from a goroutine of its own, then closes it.

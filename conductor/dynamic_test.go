@@ -94,9 +94,12 @@ func TestDynamicForkTaskTypes(t *testing.T) {
 		},
 		{
 			name:  "retries exhausted",
-			tasks: `[{"name":"work","taskReferenceName":"x0"},{"name":"down","taskReferenceName":"x1","taskDefinition":{"name":"down","retryCount":1}}]`, inputs: `{}`,
+			tasks: `[{"name":"work","taskReferenceName":"x0"},{"name":"down","taskReferenceName":"x1","taskDefinition":{"name":"down","retryCount":1,"retryDelaySeconds":1}}]`, inputs: `{}`,
 			status: StatusFailed, sentinel: ErrTaskFailed,
+			// x1's retry waits 1s, so x0 has completed when x1 fails the fork (without the wait the
+			// two branches race, and a fork that failed first drops x0's entry)
 			log: []string{"f:COMPLETED", "x0:COMPLETED", "x1:FAILED", "j:CANCELED"}, attempts: map[string]int{"x1": 2},
+			took: time.Second,
 		},
 		{
 			name:  "optional",
