@@ -115,7 +115,7 @@ func (p *Pipeline[T]) stop() {
 		// claiming startOnce here tells whether there was one and forbids any later.
 		started := true
 		p.startOnce.Do(func() { started = false })
-		if started {
+		if started || p.cfg.engine != nil { // an engine may have started at New: see engine.go
 			p.strat.stop()
 		}
 	})

@@ -95,6 +95,13 @@ type config struct {
 	timing      bool
 	name        string
 	errs        []error
+
+	// engine.go: an engine carrying the messages, how their state is encoded, and the user's
+	// sentinels known across processes.
+	engine      Engine
+	codec       Codec
+	sentinels   []error
+	strategySet bool
 }
 
 func newConfig(nstages int, opts []Option) config {
@@ -118,7 +125,7 @@ func WithStrategy(s Strategy) Option {
 		if s != Orchestrated && s != Choreographed {
 			c.errs = append(c.errs, fmt.Errorf("unknown strategy %v", s))
 		}
-		c.strategy = s
+		c.strategy, c.strategySet = s, true
 	}
 }
 

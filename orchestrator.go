@@ -205,15 +205,13 @@ func (o *orchestrator[T]) handOff(i int) {
 	}
 }
 
-// rescue carries on m, whose goroutine a stage ended with runtime.Goexit, in a new goroutine:
-// to its end, then — when the dead goroutine was a driver — as the driver that replaces it, or
-// — when it was a caller of Process, which will never return — releasing m for it.
+// rescue carries on m, whose goroutine a stage ended with runtime.Goexit, in a new goroutine, to
+// its end — then, when the dead goroutine was a caller of Process, which will never return,
+// releasing m for it. A dead driver is replaced by driver's own deferred call, not here: the
+// rescuing goroutine ends with m, so that the number of drivers stays what it was.
 func (o *orchestrator[T]) rescue(m *message[T]) {
 	inline := m.sink == nil
 	o.wg.Go(func() { // stop waits for it: m is in flight, so stop has not begun
-		if !inline {
-			defer o.driver() // as the driver that replaces the dead one, also after an observer's Goexit
-		}
 		o.process(m)
 		if inline {
 			o.p.release(m)

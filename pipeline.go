@@ -28,6 +28,7 @@ type Pipeline[T any] struct {
 	plan   func(T, *Slip) error // WithItinerary's, instead of router
 	keyFn  func(T) string       // WithKey's
 	strat  strategy[T]
+	sent   *sentinels // engine.go: errors known across processes; nil without an engine
 	obs    *observers // nil without WithObserver
 	timing bool
 	// defaultLog is the log of a message that completed the default itinerary unrevised, each
@@ -172,6 +173,9 @@ func New[T any](stages []Stage[T], opts ...Option) (*Pipeline[T], error) {
 		}
 		p.keyFn = k
 	}
+	if e := cfg.engine; e != nil {
+		errs = append(errs, p.useEngine(e)...)
+	}
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidPipeline, errors.Join(errs...))
 	}
@@ -183,8 +187,12 @@ func New[T any](stages []Stage[T], opts ...Option) (*Pipeline[T], error) {
 	p.baseContext()
 	p.hot = hotStages(p)
 	p.pool.New = func() any { return &message[T]{reply: make(chan *message[T], 1), handoff: make(chan struct{}, 1)} }
-	switch cfg.strategy {
-	case Choreographed:
+	switch {
+	case cfg.engine != nil:
+		if err := p.attach(); err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrInvalidPipeline, err)
+		}
+	case cfg.strategy == Choreographed:
 		p.strat = newChoreography(p)
 	default:
 		p.strat = newOrchestrator(p)

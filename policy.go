@@ -95,6 +95,9 @@ func (s *Slip) addPolicy(p StepPolicy, names []string) (uint16, error) {
 		return 0, fmt.Errorf("%w: %w", ErrInvalidPolicy, err)
 	}
 	if len(s.policies) >= maxStepPolicies {
+		s.compactPolicies()
+	}
+	if len(s.policies) >= maxStepPolicies {
 		return 0, fmt.Errorf("%w: more than %d step policies on one slip", ErrInvalidPolicy, maxStepPolicies)
 	}
 	s.snapshot()
@@ -137,4 +140,56 @@ func (p *Pipeline[T]) callPlan(m *message[T]) (err error) {
 		}
 	}()
 	return p.plan(m.value, s)
+}
+
+// compactPolicies drops the policies no step still to run refers to — those of the steps
+// taken — so that a slip's bound on policies is on those it carries at once, not on every one
+// it was ever given (a loop re-inserting its body with a policy at each pass). The policies
+// kept keep their order, so that those of the current revision stay last (see rollback); the
+// current step's policy moves too, and policyOf finds it by its new index (a pointer taken
+// before stays valid: the old array is not reused). It revises nothing: the hops still to run,
+// and those a rollback would restore, name the same policies after it as before.
+func (s *Slip) compactPolicies() {
+	live := make([]bool, len(s.policies))
+	mark := func(hs []hop) {
+		for _, h := range hs {
+			if h.policy != 0 {
+				live[h.policy-1] = true
+			}
+		}
+	}
+	from := max(s.pos, 0) // while planning (pos -1) every hop is still to run
+	mark(s.route[from:])
+	keepSaved := s.pos >= 0 && s.revised // saved is this attempt's snapshot (while planning, no one's)
+	if keepSaved {
+		mark(s.saved)
+	}
+	index := make([]uint16, len(s.policies)) // old index → new hop.policy
+	kept := make([]StepPolicy, 0, len(s.policies))
+	nsaved := 0
+	for i, ok := range live {
+		if !ok {
+			continue
+		}
+		kept = append(kept, s.policies[i])
+		index[i] = uint16(len(kept))
+		if i < s.nsaved {
+			nsaved++
+		}
+	}
+	renumber := func(hs []hop) {
+		for k := range hs {
+			if hs[k].policy != 0 {
+				hs[k].policy = index[hs[k].policy-1]
+			}
+		}
+	}
+	for k := range s.route[:from] {
+		s.route[k].policy = 0 // taken: never read again
+	}
+	renumber(s.route[from:])
+	if keepSaved {
+		renumber(s.saved)
+	}
+	s.policies, s.nsaved = kept, nsaved
 }

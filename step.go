@@ -78,7 +78,9 @@ func (p *Pipeline[T]) endStep(st *stage[T], m *message[T], err error) {
 			m.err = &StepError{Stage: st.name, Attempts: s.attempt, Err: err}
 		}
 	}
-	if e.outcome != Succeeded || e.attempts != 1 || e.err != nil {
+	// Observed, the entry is written: an observer's Goexit in this step's events (observerExited)
+	// ends the message before s.pos moves past the step, which would leave it unimplied.
+	if e.outcome != Succeeded || e.attempts != 1 || e.err != nil || p.obs != nil {
 		s.flush()
 		s.log = append(s.log, e)
 		s.errs = s.errs || err != nil

@@ -1,0 +1,38 @@
+package baton
+
+import (
+	"encoding/json"
+	"errors"
+)
+
+// Codec encodes a message's state for an engine (see WithEngine): the whole state, value
+// included, in one Marshal. It must be safe for concurrent use, and every process of a
+// pipeline must use the same one.
+type Codec interface {
+	// Marshal encodes v, a pointer to a struct made of the message's value, strings, numbers,
+	// booleans, slices of such structs and times.
+	Marshal(v any) ([]byte, error)
+	// Unmarshal decodes data into v, as Marshal's v.
+	Unmarshal(data []byte, v any) error
+}
+
+// JSON is the default Codec: encoding/json. The message type must survive a round trip through
+// it (exported fields, or its own MarshalJSON and UnmarshalJSON).
+var JSON Codec = jsonCodec{}
+
+type jsonCodec struct{}
+
+func (jsonCodec) Marshal(v any) ([]byte, error)      { return json.Marshal(v) }
+func (jsonCodec) Unmarshal(data []byte, v any) error { return json.Unmarshal(data, v) }
+
+// WithCodec sets the codec an engine's messages are encoded with (default JSON). Without
+// WithEngine it changes nothing.
+func WithCodec(c Codec) Option {
+	return func(cfg *config) {
+		if c == nil {
+			cfg.errs = append(cfg.errs, errors.New("WithCodec(nil)"))
+			return
+		}
+		cfg.codec = c
+	}
+}

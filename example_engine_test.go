@@ -1,0 +1,71 @@
+package baton_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/baton-go/baton"
+)
+
+// An engine carries a pipeline's messages between its steps; here the loopback engine of
+// this package's tests, which carries them within the process through their encoded state, as
+// a message system would between processes (the jetstream module is a real one).
+func ExampleWithEngine() {
+	double := func(name string) baton.Stage[int] {
+		return baton.Func(name, func(_ context.Context, n int) (int, error) { return 2 * n, nil })
+	}
+	p, err := baton.New([]baton.Stage[int]{double("a"), double("b")}, baton.WithEngine(&loopback{}))
+	if err != nil {
+		panic(err)
+	}
+	defer p.Close()
+	out, err := p.Process(context.Background(), 3)
+	fmt.Println(out, err, p.Strategy())
+	// Output: 12 <nil> choreographed
+}
+
+var ErrOutOfStock = errors.New("out of stock")
+
+// A sentinel registered with WithSentinels still matches errors.Is after crossing a process
+// boundary in a message's state.
+func ExampleWithSentinels() {
+	reserve := baton.Func("reserve", func(_ context.Context, n int) (int, error) {
+		return n, fmt.Errorf("item %d: %w", n, ErrOutOfStock)
+	})
+	p, _ := baton.New([]baton.Stage[int]{reserve}, baton.WithEngine(&loopback{}), baton.WithSentinels(ErrOutOfStock))
+	defer p.Close()
+	_, err := p.Process(context.Background(), 7)
+	var se *baton.StepError
+	fmt.Println(errors.Is(err, ErrOutOfStock), errors.As(err, &se), se.Stage)
+	// Output: true true reserve
+}
+
+// The codec encodes a message's whole state; JSON is the default.
+func ExampleWithCodec() {
+	p, _ := baton.New([]baton.Stage[string]{baton.Func("shout", func(_ context.Context, s string) (string, error) { return s + "!", nil })},
+		baton.WithEngine(&loopback{}), baton.WithCodec(baton.JSON))
+	defer p.Close()
+	out, _ := p.Process(context.Background(), "hi")
+	fmt.Println(out)
+	// Output: hi!
+}
+
+// A stage whose side effect must happen once keys it by StepKey: an engine may run a step
+// again after a crash, with the same key.
+func ExampleStepKey() {
+	seen := map[string]bool{}
+	charge := baton.Func("charge", func(ctx context.Context, n int) (int, error) {
+		key, ok := baton.StepKey(ctx)
+		if ok && !seen[key] {
+			seen[key] = true // charge the card once per key
+		}
+		return n, nil
+	})
+	p, _ := baton.New([]baton.Stage[int]{charge}, baton.WithEngine(&loopback{}))
+	defer p.Close()
+	_, _ = p.Process(context.Background(), 1)
+	_, _ = p.Process(context.Background(), 2)
+	fmt.Println(len(seen))
+	// Output: 2
+}
