@@ -3,6 +3,8 @@ package conductor
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -15,6 +17,17 @@ type compiler struct {
 	ord   int
 	stack []string        // definitions being compiled, to find sub-workflow cycles
 	forks []*forkJoinTask // the FORK_JOIN tasks, in definition order
+	warns []error         // problems that do not stop the definition loading (see Workflow.Warnings)
+}
+
+// warn records a problem that Conductor tolerates (the expression is null when it runs); under
+// WithStrictExpressions it is an error.
+func (c *compiler) warn(task, field string, err error) {
+	if c.cfg.strict {
+		c.fail(task, field, err)
+		return
+	}
+	c.warns = append(c.warns, &DefinitionError{Workflow: c.w.def.Name, Task: task, Field: field, Err: err})
 }
 
 func (c *compiler) fail(task, field string, err error) {
@@ -27,8 +40,8 @@ func (c *compiler) compile() {
 	if def.Name == "" {
 		c.fail("", "name", fmt.Errorf("%w: empty name", ErrMalformed))
 	}
-	if def.SchemaVersion != 0 && def.SchemaVersion != 2 {
-		c.fail("", "schemaVersion", fmt.Errorf("%w: schemaVersion %d (only 2 is supported)", ErrMalformed, def.SchemaVersion))
+	if def.SchemaVersion != 0 && def.SchemaVersion != 1 && def.SchemaVersion != 2 {
+		c.fail("", "schemaVersion", fmt.Errorf("%w: schemaVersion %d (Conductor knows 1 and 2)", ErrMalformed, def.SchemaVersion))
 	}
 	if def.TimeoutSeconds < 0 {
 		c.fail("", "timeoutSeconds", fmt.Errorf("%w: negative", ErrMalformed))
@@ -42,7 +55,11 @@ func (c *compiler) compile() {
 		}
 	}
 	c.w.top = c.list(def.Tasks, "tasks", nil, 0)
-	c.w.output = compileParams(def.OutputParameters, "outputParameters", func(f string, err error) { c.fail("", f, err) })
+	c.w.output = compileParams(c.params(def.OutputParameters, "outputParameters", ""), "outputParameters", func(f string, err error) { c.fail("", f, err) })
+	c.w.hasOutput = len(def.OutputParameters) > 0
+	if _, err := normalizeMap(def.InputTemplate); err != nil {
+		c.fail("", "inputTemplate", fmt.Errorf("%w: %w", ErrMalformed, err))
+	}
 	if _, err := normalizeMap(def.Variables); err != nil {
 		c.fail("", "variables", fmt.Errorf("%w: %w", ErrMalformed, err))
 	}
@@ -84,10 +101,59 @@ func (c *compiler) task(wt *WorkflowTask, at place) kind {
 	ct := k.base()
 	*ct = ctask{wt: wt, ref: ref, name: wt.Name, typ: taskType(wt), ord: c.ord, loop: at.loop, depth: at.depth}
 	c.w.tasks[ref] = k
-	ct.input = compileParams(wt.InputParameters, "inputParameters", func(field string, err error) { c.fail(ref, field, err) })
+	params := c.params(wt.InputParameters, "inputParameters", ref)
+	if td := c.taskDef(ct); td != nil && len(td.InputTemplate) > 0 {
+		// Conductor: the task definition's inputTemplate fills in the keys the task lacks.
+		params = maps.Clone(params)
+		if params == nil {
+			params = map[string]any{}
+		}
+		for k, v := range td.InputTemplate {
+			if _, ok := params[k]; !ok {
+				params[k] = v
+			}
+		}
+		ct.template, _ = normalizeMap(td.InputTemplate)
+	}
+	ct.input = compileParams(params, "inputParameters", func(field string, err error) { c.fail(ref, field, err) })
 	c.policy(ct)
 	k.compile(c, at)
 	return k
+}
+
+// params returns a parameter map as schemaVersion 2 writes it: under schemaVersion 1, each
+// value "source.input.name" or "source.output.name" (source: workflow or a task) is the
+// expression ${…} it stands for, as Conductor reads it.
+func (c *compiler) params(m map[string]any, field, task string) map[string]any {
+	if c.w.def.SchemaVersion != 1 || len(m) == 0 {
+		return m
+	}
+	out := make(map[string]any, len(m))
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		s, _ := m[k].(string)
+		parts := strings.Split(s, ".")
+		if len(parts) != 3 || parts[0] == "" || parts[2] == "" {
+			c.fail(task, field+"."+k, fmt.Errorf("%w: schemaVersion 1 wants \"source.input.name\" or \"source.output.name\", got %s", ErrBadExpression, caseText(m[k])))
+			continue
+		}
+		switch {
+		case parts[0] == "workflow":
+			out[k] = "${workflow.input." + parts[2] + "}"
+		case parts[1] == "input":
+			out[k] = "${" + parts[0] + ".input." + parts[2] + "}"
+		default:
+			out[k] = "${" + parts[0] + ".output." + parts[2] + "}"
+		}
+	}
+	return out
+}
+
+// taskDef is the task definition of ct: its inline taskDefinition, else one registered by name.
+func (c *compiler) taskDef(ct *ctask) *TaskDef {
+	if td := ct.wt.TaskDefinition; td != nil {
+		return td
+	}
+	return c.cfg.taskDefs[ct.name]
 }
 
 // needParam checks that field names an input parameter of the task.
@@ -106,15 +172,24 @@ func (c *compiler) needParam(ct *ctask, field, name string) {
 // in an earlier iteration, and a loop's input may name its body).
 func (c *compiler) checkRefs() {
 	check := func(ct *ctask, field string, p *path) {
-		if p.root == "" || p.root == "workflow" || envNames[p.root] {
+		if p.query == "" && (p.root == "" || p.root == "workflow" || envNames[p.root]) {
 			if err := p.checkFields(false); err != nil {
 				c.fail(taskRef(ct), field, err)
 			}
 			return
 		}
+		if p.query != "" {
+			if _, err := p.compiled(c.cfg.jsonPath); err != nil {
+				c.fail(taskRef(ct), field, err)
+				return
+			}
+		}
+		if p.root == "" {
+			return // a query from the document's root ($..x, $[*]): no task to check
+		}
 		tk, ok := c.w.tasks[p.root]
 		if !ok {
-			c.fail(taskRef(ct), field, fmt.Errorf("%w: ${%s} names %q", ErrUnknownRef, p.src, p.root))
+			c.warn(taskRef(ct), field, fmt.Errorf("%w: ${%s} names %q, which is not a task of the definition: it is null when it runs, as in Conductor", ErrUnknownRef, p.src, p.root))
 			return
 		}
 		if err := p.checkFields(true); err != nil {
@@ -130,8 +205,8 @@ func (c *compiler) checkRefs() {
 				ErrForwardRef, p.src, p.root, i, f.ref, TypeJoin))
 			return
 		}
-		if target.ord < ct.ord || sameLoop(ct, target) {
-			return
+		if target.ord < ct.ord || sameLoop(ct, target) || target == ct && ct.typ == TypeDoWhile {
+			return // a DO_WHILE's input may name its own output, evaluated again each iteration
 		}
 		c.fail(ct.ref, field, fmt.Errorf("%w: ${%s} names %q, which does not run before %q", ErrForwardRef, p.src, p.root, ct.ref))
 	}
@@ -141,10 +216,10 @@ func (c *compiler) checkRefs() {
 	}
 	for _, k := range tasks {
 		ct := k.base()
-		ct.input.paths(func(p *path) { check(ct, "inputParameters", p) })
+		ct.input.paths(func(field string, p *path) { check(ct, field, p) })
 		k.exprs(func(field string, p *path) { check(ct, field, p) })
 	}
-	c.w.output.paths(func(p *path) { check(nil, "outputParameters", p) })
+	c.w.output.paths(func(field string, p *path) { check(nil, field, p) })
 }
 
 // unjoined finds a fork with a branch that holds target, that its JOIN does not wait for, and

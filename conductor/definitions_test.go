@@ -33,10 +33,19 @@ func loadDefs(t *testing.T) map[string][]byte {
 var needsEngine = map[string]bool{
 	"do_while_integration_test": true, "do_while_set_variable_fix": true,
 	"simple_json_jq_transform_integration_test": true, "simple_lambda_workflow_integration_test": true,
+	"terminate_task_terminated_status_in_do_while_test": true, "do_while_iteration_fix_test": true,
+	"do_while_five_loop_over_integration_test": true, "terminate_task_completed_workflow_integration_test": true,
+	"sequential_json_jq_transform_integration_test": true, "json_jq_transform_result_integration_test": true,
 }
 
 func TestDefinitionsLoad(t *testing.T) {
-	rt, err := New(WithEcho())
+	var all []*WorkflowDef
+	for _, data := range loadDefs(t) {
+		d, err := ParseWorkflow(data)
+		require.NoError(t, err)
+		all = append(all, d)
+	}
+	rt, err := New(WithEcho(), WithDefinitions(all...))
 	require.NoError(t, err)
 	for name, data := range loadDefs(t) {
 		w, err := rt.Load(data)

@@ -15,12 +15,34 @@
 //
 // Values of inputParameters and outputParameters may use ${workflow.input.…},
 // ${workflow.variables.…}, ${workflow.workflowId} (and correlationId, workflowType, version …),
-// ${ref.output.…}, ${ref.input.…} and ${CPEWF_TASK_ID}, with nested keys, array indexes ([0],
-// [-1]) and quoted keys (['a.b']). A string that is exactly one expression keeps the JSON type
-// of its value; expressions inside a longer string are interpolated as text (null as empty,
-// objects as JSON). "$${" is a literal "${". A path that leads nowhere is null, as in Conductor,
-// or an error with WithStrictExpressions.
+// ${ref.output.…}, ${ref.input.…}, a task's status, taskId, iteration, startTime, endTime and
+// scheduledTime (epoch milliseconds), and ${CPEWF_TASK_ID}, with nested keys, array indexes
+// ([0], [-1]) and quoted keys (['a.b']), and a trailing jayway function (.length(), .size(),
+// .sum() …). Expressions nest, as in Conductor: in ${workflow.input.${workflow.input.key}} the
+// inner one is resolved first, as text, to make the path. Other JSONPath — wildcards, filters,
+// deep scan, slices, unions — needs a JSONPath engine (WithJSONPath; the engines module has one,
+// on RFC 9535). ${workflow.env.NAME} and ${workflow.secrets.NAME} come from WithEnv and
+// WithSecrets; a secret stays as written in the run's log and in what later tasks read, and
+// only the task it is given to sees it. A string that is exactly one expression keeps the JSON
+// type of its value; expressions inside a longer string are rendered as Conductor's Java does
+// (null as "null", {a=1, b=2}, [1, 2]). "$${" is a literal "${". A path that leads nowhere is
+// null, as in Conductor, or an error with WithStrictExpressions; so is a reference to a task
+// the definition does not have, which also loads with a warning (Workflow.Warnings).
 //
+// Under schemaVersion 1, Conductor's old form, parameters are "workflow.input.name" or
+// "ref.output.name" (no ${}).
+//
+// # Outputs and statuses
+//
+// As in Conductor: a run's output is its outputParameters evaluated — also when it fails or
+// times out — or, without any, the output of the last task scheduled; a TERMINATE's
+// workflowOutput replaces it. A definition's inputTemplate gives the run's input the keys it
+// lacks; a task definition's inputTemplate does the same for the task's input, and gives the
+// inputs that resolve to null its value. A permissive task that fails lets the run go on and
+// fails it at its end (or fails the JOIN waiting for it), keeping its status FAILED. A task
+// whose last attempt timed out times the run out (TIMED_OUT), under timeoutPolicy RETRY after
+// its retries and under TIME_OUT_WF at the first timeout; ALERT_ONLY sets no deadline.
+
 // # Compilation
 //
 // Each task becomes a Baton stage named by its taskReferenceName; a run is a message (a
@@ -34,7 +56,10 @@
 // # Forks and joins
 //
 // As in Conductor, a JOIN after a FORK_JOIN waits only for the tasks of its joinOn, and
-// outputs {ref: output} for those alone; an empty joinOn waits for nothing and outputs {}.
+// outputs {ref: output} for those alone (leaving out empty outputs, as Conductor does); an
+// empty joinOn waits for nothing and outputs {}. After optional tasks that failed, the JOIN is
+// COMPLETED_WITH_ERRORS; after a permissive one, FAILED. A fork whose branch fails is
+// COMPLETED (it completed when it forked) and its JOIN CANCELED, as in Conductor.
 // The branches it does not wait for go on while the run does: their tasks, variables and log
 // entries reach the run's state when they end, before the run ends (its outputParameters see
 // them; the tasks after the JOIN cannot, and a reference to them there is refused at load).
@@ -111,12 +136,27 @@
 //   - A dynamic fork cannot run SWITCH, DECISION, DO_WHILE, FORK_JOIN or FORK_JOIN_DYNAMIC tasks
 //     (wrap them in a SUB_WORKFLOW), nor a SUB_WORKFLOW given only an inline definition; its
 //     scripts are compiled at each run. Its tasks' retries are made inside one hidden stage, so
-//     Baton's events and stats count them under that stage.
-//   - JSONPath filters and wildcards are refused at load; numbers are float64;
-//     responseTimeoutSeconds, startDelay, rate limits and failureWorkflow are ignored.
+//     Baton's events and stats count them under that stage. The legacy
+//     dynamicForkJoinTasksParam is refused (ErrUnsupported).
+//   - The log (Execution.Tasks) is in the order tasks ended, not scheduled; the "last task"
+//     whose output a run without outputParameters takes is worked out as Conductor schedules
+//     (a DO_WHILE before its body, a JOIN with its branches' first tasks).
+//   - Objects have no key order (Go maps): inside a string they render with sorted keys,
+//     scripts see their keys sorted; Conductor keeps the document's order. Numbers are float64:
+//     an integral value renders without a fraction ("1", where Conductor writes "1.0" for a
+//     JSON 1.0).
+//   - JSONPath follows RFC 9535, which jayway (Conductor's) mostly agrees with; jayway's filter
+//     operators =~, in, nin, subsetof, size and empty are refused at load. A literal script or
+//     jq program that does not compile fails the load (Conductor fails the task when it runs).
+//   - Scripts run on goja, not GraalJS: $ and what it holds are JavaScript values, given the
+//     Java List and Map methods scripts call (engines module), not Java objects.
+//   - schemaVersion 1 parameters resolve as Conductor's; a task that did not run gives null
+//     rather than leaving the key out.
+//   - responseTimeoutSeconds, startDelay, rate limits, keepLastN and failureWorkflow are
+//     ignored.
 //   - The system tasks' differences (WAIT's zone, HTTP's timeouts, HTTP_POLL's interval, what
 //     START_WORKFLOW and EVENT ignore) are listed in the README.
-//
+
 // # Cost and concurrency
 //
 // A Runtime and a Workflow are safe for concurrent use. A Workflow owns one Baton pipeline per fork

@@ -98,27 +98,27 @@ func TestDynamicForkTaskTypes(t *testing.T) {
 			status: StatusFailed, sentinel: ErrTaskFailed,
 			// x1's retry waits 1s, so x0 has completed when x1 fails the fork (without the wait the
 			// two branches race, and a fork that failed first drops x0's entry)
-			log: []string{"f:FAILED", "x0:COMPLETED", "x1:FAILED"}, attempts: map[string]int{"x1": 2},
+			log: []string{"f:COMPLETED", "x0:COMPLETED", "x1:FAILED", "j:CANCELED"}, attempts: map[string]int{"x1": 2},
 			took: time.Second,
 		},
 		{
 			name:  "optional",
 			tasks: `[{"name":"down","taskReferenceName":"x1","optional":true,"retryCount":1},{"name":"work","taskReferenceName":"x2"}]`, inputs: `{"x1":{"n":1}}`,
-			status: StatusCompleted, join: map[string]any{"x1": map[string]any{}, "x2": map[string]any{}},
-			log: []string{"f:COMPLETED", "x1:COMPLETED_WITH_ERRORS", "x2:COMPLETED", "j:COMPLETED"}, attempts: map[string]int{"x1": 2},
+			status: StatusCompleted, join: map[string]any{}, // Conductor leaves empty outputs out
+			log: []string{"f:COMPLETED", "x1:COMPLETED_WITH_ERRORS", "x2:COMPLETED", "j:COMPLETED_WITH_ERRORS"}, attempts: map[string]int{"x1": 2},
 		},
 		{
 			name:  "timed out",
 			tasks: `[{"name":"sleep","taskReferenceName":"x1","taskDefinition":{"name":"sleep","timeoutSeconds":5,"timeoutPolicy":"RETRY"}}]`, inputs: `{}`,
-			status: StatusFailed, sentinel: ErrTaskFailed,
-			log:  []string{"f:TIMED_OUT", "x1:TIMED_OUT"}, // as a static fork whose branch timed out
+			status: StatusTimedOut, sentinel: ErrTimedOut, // Conductor: RETRY, then the run times out
+			log:  []string{"f:COMPLETED", "x1:TIMED_OUT", "j:CANCELED"}, // as a static fork whose branch timed out
 			took: 5 * time.Second,
 		},
 		{
 			name:  "timed out, timing the workflow out",
 			tasks: `[{"name":"sleep","taskReferenceName":"x1","taskDefinition":{"name":"sleep","timeoutSeconds":5}}]`, inputs: `{}`,
 			status: StatusTimedOut, sentinel: ErrTimedOut,
-			log: []string{"f:TIMED_OUT", "x1:TIMED_OUT"}, took: 5 * time.Second,
+			log: []string{"f:COMPLETED", "x1:TIMED_OUT", "j:CANCELED"}, took: 5 * time.Second,
 		},
 		{
 			name:  "sub-workflow",
@@ -142,7 +142,7 @@ func TestDynamicForkTaskTypes(t *testing.T) {
 			name:   "set variable and dynamic",
 			tasks:  `[{"name":"sv","taskReferenceName":"sv","type":"SET_VARIABLE"},{"name":"d","taskReferenceName":"d","type":"DYNAMIC","dynamicTaskNameParam":"tn"}]`,
 			inputs: `{"sv":{"k":"v"},"d":{"tn":"work","n":1}}`,
-			status: StatusCompleted, join: map[string]any{"sv": map[string]any{}, "d": map[string]any{"tn": "work", "n": float64(1)}},
+			status: StatusCompleted, join: map[string]any{"d": map[string]any{"tn": "work", "n": float64(1)}},
 			log: []string{"f:COMPLETED", "sv:COMPLETED", "d:COMPLETED", "j:COMPLETED"}, vars: map[string]any{"k": "v"},
 		},
 		{
@@ -200,7 +200,7 @@ func TestDynamicForkRefusals(t *testing.T) {
 		sentinel error
 		text     string
 	}{
-		{"switch", `[{"name":"s","taskReferenceName":"s","type":"SWITCH"}]`, nil, ErrUnknownTaskType, `"SWITCH" in a dynamic fork`},
+		{"switch", `[{"name":"s","taskReferenceName":"s","type":"SWITCH"}]`, nil, ErrUnknownTaskType, "Conductor feature task type SWITCH in a dynamic fork"},
 		{"fork", `[{"name":"f","taskReferenceName":"f2","type":"FORK_JOIN"}]`, nil, ErrUnknownTaskType, "wrap it in a SUB_WORKFLOW"},
 		{"unknown type", `[{"name":"h","taskReferenceName":"h","type":"KAFKA_PUBLISH"}]`, nil, ErrUnknownTaskType, "supported in a dynamic fork"},
 		{"inline without engine", `[{"name":"i","taskReferenceName":"i","type":"INLINE","inputParameters":{"evaluatorType":"javascript","expression":"1"}}]`, nil, ErrNoEngine, "INLINE needs JavaScript"},
@@ -248,7 +248,7 @@ func TestDynamicForkTasksAreRealSteps(t *testing.T) {
 					WithPipelineOptions(baton.WithObserver(rec)))
 				e, err := w.Run(t.Context(), map[string]any{"tasks": jsonValue(t, tasks), "inputs": map[string]any{}})
 				require.NoError(t, err, e.Reason)
-				assert.Equal(t, []string{"f:COMPLETED", "x1:COMPLETED", "x2:COMPLETED_WITH_ERRORS", "j:COMPLETED"}, summary(e))
+				assert.Equal(t, []string{"f:COMPLETED", "x1:COMPLETED", "x2:COMPLETED_WITH_ERRORS", "j:COMPLETED_WITH_ERRORS"}, summary(e))
 				x1, _ := e.Task("x1")
 				assert.Equal(t, 3, x1.Attempts)
 

@@ -30,15 +30,47 @@ var (
 	// ErrBadExpression reports an expression that does not parse: ${…} syntax, a JSONPath,
 	// a script or a jq program.
 	ErrBadExpression = errors.New("malformed expression")
-	// ErrNoEngine reports a task that needs a JavaScript or jq engine none was given for.
-	ErrNoEngine = errors.New("no engine for this task (see WithJavaScript, WithJQ)")
+	// ErrNoEngine reports a task that needs a JavaScript or jq engine none was given for, or
+	// an expression that needs a JSONPath engine.
+	ErrNoEngine = errors.New("no engine (see WithJavaScript, WithJQ, WithJSONPath)")
 	// ErrUnknownWorkflow reports a SUB_WORKFLOW naming a definition that is not registered.
 	ErrUnknownWorkflow = errors.New("unknown sub-workflow")
+	// ErrUnsupported reports a Conductor feature Baton does not support; the error says
+	// "Conductor feature X is not supported", and its DefinitionError names the task and field.
+	ErrUnsupported = errors.New("unsupported Conductor feature")
 	// ErrNoHandler reports a task whose type needs a handler the Runtime was not given: a
 	// user-provided type without WithTaskHandler (the error also matches ErrUnknownTaskType),
 	// or an EVENT task without WithEventSink.
 	ErrNoHandler = errors.New("no handler registered")
 )
+
+// unsupported is the error of a Conductor feature Baton does not support; it matches
+// ErrUnsupported and also, when given, the sentinel of the kind of problem (ErrMalformed,
+// ErrUnknownTaskType), so that errors.Is finds either.
+func unsupported(feature string, also ...error) error {
+	return &unsupportedError{feature: feature, also: also}
+}
+
+type unsupportedError struct {
+	feature string
+	also    []error
+}
+
+func (e *unsupportedError) Error() string {
+	return "Conductor feature " + e.feature + " is not supported"
+}
+
+func (e *unsupportedError) Is(target error) bool {
+	if target == ErrUnsupported {
+		return true
+	}
+	for _, a := range e.also {
+		if target == a {
+			return true
+		}
+	}
+	return false
+}
 
 // Sentinel errors of running. A run that does not complete returns an error matching one of
 // these; a failed task's error is also a *TaskError.
@@ -107,7 +139,7 @@ type TaskError struct {
 	Attempts int
 	Err      error
 
-	timeoutWF bool // a task of a dynamic fork whose timeout times the workflow out
+	timeoutWF bool // a task of a dynamic fork with a timeoutSeconds, whose timeout times the workflow out
 }
 
 func (e *TaskError) Error() string {

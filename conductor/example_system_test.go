@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 
 	"github.com/baton-go/baton/conductor"
 )
@@ -229,10 +230,14 @@ func ExampleWithMaxWaiting() {
 		h, _ := wf.Start(ctx, nil, conductor.WithWorkflowID(fmt.Sprint("r", i)))
 		hs = append(hs, h)
 	}
-	for _, h := range hs { // each completes once it waits
-		_, _ = h.AwaitTask(ctx, "review")
-		_ = h.CompleteTask(ctx, "review", map[string]any{"approved": true})
+	var wg sync.WaitGroup
+	for _, h := range hs { // each completes once it waits; which two wait first is a race
+		wg.Go(func() {
+			_, _ = h.AwaitTask(ctx, "review")
+			_ = h.CompleteTask(ctx, "review", map[string]any{"approved": true})
+		})
 	}
+	wg.Wait()
 	for _, h := range hs {
 		run, _ := h.Wait(ctx)
 		fmt.Println(h.ID(), run.Status)

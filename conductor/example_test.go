@@ -79,7 +79,7 @@ func ExampleRuntime_Load() {
 	// Output:
 	// conductor: workflow "broken": task "later": name: no worker registered for task name "deploy"
 	// conductor: workflow "broken": task "h": type: unknown task type "KAFKA_PUBLISH": no handler registered for it (register one with WithTaskHandler("KAFKA_PUBLISH", ...); built-in types: SIMPLE, SWITCH, DECISION, FORK_JOIN, JOIN, DO_WHILE, SET_VARIABLE, TERMINATE, SUB_WORKFLOW, DYNAMIC, FORK_JOIN_DYNAMIC, JSON_JQ_TRANSFORM, INLINE, LAMBDA, NOOP, WAIT, HUMAN, HTTP, HTTP_POLL, EVENT, START_WORKFLOW, EXCLUSIVE_JOIN)
-	// conductor: workflow "broken": task "e": inputParameters: reference to a task that has not run yet: ${later.output.x} names "later", which does not run before "e"
+	// conductor: workflow "broken": task "e": inputParameters.f: reference to a task that has not run yet: ${later.output.x} names "later", which does not run before "e"
 	// true true later name
 }
 

@@ -1,6 +1,7 @@
 package conductor
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -15,13 +16,14 @@ func exprState() *state {
 			workflowID: "wf-1", correlationID: "corr", created: time.UnixMilli(1000),
 			input: map[string]any{
 				"name": "cat", "n": float64(5), "half": 0.5, "ok": true, "nothing": nil,
-				"list":   []any{"a", "b", map[string]any{"deep": "x"}},
+				"list": []any{"a", "b", map[string]any{"deep": "x"}},
+				"key":  "name", "which": "list",
 				"nested": map[string]any{"a": map[string]any{"b": []any{float64(1), float64(2)}}, "dot.key": "dotted"},
 			},
 		},
 		vars: map[string]any{"counter": float64(3)},
 		tasks: map[string]*taskState{
-			"t1": {ref: "t1", name: "task_1", typ: "SIMPLE", taskID: "wf-1/t1", status: TaskCompleted,
+			"t1": {ref: "t1", name: "task_1", typ: "SIMPLE", taskID: "wf-1/t1", status: TaskCompleted, scheduled: 6, started: 7, ended: 9,
 				input:  map[string]any{"p": "in"},
 				output: map[string]any{"op": "done", "list": []any{float64(10), float64(20)}, "obj": map[string]any{"k": "v"}}},
 		},
@@ -61,9 +63,19 @@ func TestExpressions(t *testing.T) {
 		{"interpolation", "id-${workflow.input.n}-${workflow.input.name}", "id-5-cat"},
 		{"interpolate float", "x=${workflow.input.half}", "x=0.5"},
 		{"interpolate bool", "ok=${workflow.input.ok}", "ok=true"},
-		{"interpolate object as JSON", "o=${t1.output.obj}", `o={"k":"v"}`},
-		{"interpolate null as empty", "[${workflow.input.nothing}]", "[]"},
-		{"interpolate missing as empty", "[${workflow.input.missing}]", "[]"},
+		{"interpolate object as Java", "o=${t1.output.obj}", `o={k=v}`},
+		{"interpolate list as Java", "l=${workflow.input.list}", `l=[a, b, {deep=x}]`},
+		{"interpolate numbers as Java", "${t1.output.list} ${workflow.input.half}", `[10, 20] 0.5`},
+		{"interpolate null as Java", "[${workflow.input.nothing}]", "[null]"},
+		{"interpolate missing as null", "[${workflow.input.missing}]", "[null]"},
+		{"nested expression", "${workflow.input.${workflow.input.key}}", "cat"},
+		{"nested in text", "x-${t1.output.${workflow.input.which}[1]}", "x-20"},
+		{"nested to nowhere", "${workflow.input.${workflow.input.missing}}", nil},
+		{"length()", "${t1.output.list.length()}", float64(2)},
+		{"size() of object", "${t1.output.obj.size()}", float64(1)},
+		{"sum()", "${t1.output.list.sum()}", float64(30)},
+		{"task time fields", "${t1.startTime}-${t1.endTime}-${t1.scheduledTime}", "7-9-6"},
+		{"task workflowInstanceId", "${t1.workflowInstanceId}", "wf-1"},
 		{"escape", "$${workflow.input.name}", "${workflow.input.name}"},
 		{"escape beside expression", "$${x} ${workflow.input.name}", "${x} cat"},
 		{"blank expression", "a${}b", "ab"},
@@ -114,10 +126,17 @@ func TestExpressionValuesAreCopies(t *testing.T) {
 
 func TestExpressionSyntaxErrors(t *testing.T) {
 	for _, in := range []string{
-		"${workflow.input.name", "${a.${b}}", "${workflow..input}", "${t1.output[}", "${t1.output[x]}",
-		"${t1.output[*]}", "${t1.output[?(@.a)]}", "${.x}", "${workflow.input.a]}",
+		"${workflow.input.name", "${t1.output[}", "${workflow.input.a]}", "${a.${b}", "${t1.output[?(@.a}",
 	} {
 		_, err := parseTemplate(in)
 		assert.ErrorIs(t, err, ErrBadExpression, in)
 	}
+}
+
+func TestDeeplyNestedExpressionIsRefused(t *testing.T) {
+	s := strings.Repeat("${", 100000) + "x" + strings.Repeat("}", 100000)
+	_, err := parseTemplate(s)
+	assert.ErrorIs(t, err, ErrBadExpression)
+	_, err = parseTemplate(strings.Repeat("${a.", 10) + "b" + strings.Repeat("}", 10))
+	assert.NoError(t, err)
 }

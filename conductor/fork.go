@@ -2,8 +2,11 @@ package conductor
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
+	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/baton-go/baton"
@@ -18,6 +21,36 @@ import (
 type forkFailure struct {
 	err     error
 	entries []TaskRun
+	head    *TaskRun // the fork's own entry, COMPLETED, when the fork task set it (see forkFailed)
+}
+
+// forkFailed completes the error of fork x whose branch failed, as Conductor logs it: the
+// fork task itself COMPLETED (it completes when it forks), its branches, then its JOIN
+// CANCELED. Other errors are returned as they are.
+func forkFailed(err error, x *execution, forkOut map[string]any, join *joinTask) error {
+	var ff *forkFailure
+	if !errors.As(err, &ff) || ff.head != nil {
+		return err
+	}
+	head := x.state(TaskCompleted, forkOut).entry()
+	ff.head = &head
+	if join != nil {
+		ff.entries = append(ff.entries, TaskRun{
+			Ref: join.ref, Name: join.name, Type: join.typ, TaskID: taskIDOf(x, join.ref), Status: TaskCanceled,
+			Iteration: x.iter, Attempts: 1, Err: context.Canceled, Reason: "a branch of its fork failed",
+		})
+	}
+	return err
+}
+
+// taskIDOf is the id of task ref in the same run and iteration as x.
+func taskIDOf(x *execution, ref string) string {
+	base, _, _ := strings.Cut(x.id, "/"+x.ref)
+	id := base + "/" + ref
+	if x.iter > 0 {
+		id += "__" + strconv.Itoa(x.iter)
+	}
+	return id
 }
 
 func (f *forkFailure) Error() string { return f.err.Error() }

@@ -45,6 +45,8 @@ func FuzzExpression(f *testing.F) {
 	for _, s := range []string{
 		"${workflow.input.name}", "a-${t1.output.list[1]}-b", "$${x}", "${t1.output['k.k'][0]}",
 		"${}", "${CPEWF_TASK_ID}", "${workflow.input.nested.a.b[-1]}", "${t1.output[*]}", "x${", "}${a}{",
+		"${workflow.input.${workflow.input.key}}", "${a.${b.${c}}}", "${t1.output.list.length()}", "${$..x}",
+		"${t1.output[?(@.a > 1)].b}", "${workflow.secrets.X}", "${workflow.env.X.y}",
 	} {
 		f.Add(s)
 	}

@@ -245,8 +245,8 @@ func TestJoinOnLoad(t *testing.T) {
 	}{
 		{"outside the fork", wf(simple("x", ""), fork, join(`["a","x"]`)), ErrUnknownRef, "j", "joinOn[1]"},
 		{"a later task", wf(fork, join(`["a","y"]`), simple("y", "")), ErrUnknownRef, "j", "joinOn[1]"},
-		{"reading a branch not joined", wf(fork, join(`["a"]`), simple("y", `{"b":"${b.output}"}`)), ErrForwardRef, "y", "inputParameters"},
-		{"the JOIN reading a branch not joined", wf(fork, `{"name":"j","taskReferenceName":"j","type":"JOIN","joinOn":["a"],"inputParameters":{"b":"${b.output}"}}`), ErrForwardRef, "j", "inputParameters"},
+		{"reading a branch not joined", wf(fork, join(`["a"]`), simple("y", `{"b":"${b.output}"}`)), ErrForwardRef, "y", "inputParameters.b"},
+		{"the JOIN reading a branch not joined", wf(fork, `{"name":"j","taskReferenceName":"j","type":"JOIN","joinOn":["a"],"inputParameters":{"b":"${b.output}"}}`), ErrForwardRef, "j", "inputParameters.b"},
 		{"reading the joined branch", wf(fork, join(`["a"]`), simple("y", `{"a":"${a.output}"}`)), nil, "", ""},
 		{"the run's output reads every branch", `{"name":"w","tasks":[` + fork + `,` + join(`[]`) + `],"outputParameters":{"b":"${b.output}"}}`, nil, "", ""},
 		{"a dynamic fork's joinOn is not used", wf(`{"name":"d","taskReferenceName":"d","type":"FORK_JOIN_DYNAMIC","dynamicForkTasksParam":"t","dynamicForkTasksInputParamName":"i","inputParameters":{"t":[],"i":{}}}`, join(`["x1"]`)), nil, "", ""},

@@ -13,7 +13,9 @@ import (
 // Worker is the Go function behind SIMPLE tasks of one name. It receives the task's resolved
 // input (its own copy, which it may keep or change) and returns the task's output; an error
 // fails the attempt, and the task is retried as its task definition says (wrap the error with
-// baton.Permanent to fail at once). Workers are called concurrently, by many runs and fork
+// baton.Permanent to fail at once); an output returned with the error is the failed task's
+// output (its log entry's, and what the run's outputParameters see), as a Conductor worker's
+// failed result keeps its output data. Workers are called concurrently, by many runs and fork
 // branches at once, and must be safe for that; ctx is cancelled when the run is cancelled or
 // the task's timeoutSeconds runs out. The output is copied and normalized to JSON values
 // (numbers become float64) before any other task sees it.
@@ -40,6 +42,8 @@ type config struct {
 	taskDefs      map[string]*TaskDef
 	js            JavaScript
 	jq            JQ
+	jsonPath      JSONPath
+	env, secrets  Lookup
 	strategy      baton.Strategy
 	echo          bool
 	strict        bool
@@ -339,3 +343,29 @@ func WithPipelineOptions(opts ...baton.Option) Option {
 		c.pipeOpts = append(c.pipeOpts, opts...)
 	}
 }
+
+// Lookup finds the value of a name: an environment variable or a secret (see WithEnv and
+// WithSecrets). It is called concurrently, by many runs at once, and must be safe for that.
+type Lookup func(name string) (value string, ok bool)
+
+// LookupMap is a Lookup reading m, which must not be changed afterwards.
+func LookupMap(m map[string]string) Lookup {
+	return func(name string) (string, bool) {
+		v, ok := m[name]
+		return v, ok
+	}
+}
+
+// WithEnv makes ${workflow.env.NAME} the value env gives NAME, as Conductor's environment
+// does: a string, and ${workflow.env.NAME.a.b} the path a.b in that string parsed as JSON. A
+// name env does not know is null (an error under WithStrictExpressions). Without WithEnv,
+// ${workflow.env.…} is null, as in Conductor without an environment.
+func WithEnv(env Lookup) Option { return func(c *config) { c.env = env } }
+
+// WithSecrets makes ${workflow.secrets.NAME} the secret secrets gives NAME, as Conductor does:
+// the task's recorded input (its log entry, and what ${ref.input…} shows later tasks) keeps
+// the expression as written, and the task itself — a worker, a script, a sub-workflow — gets
+// the secret. A path after NAME is read from the secret parsed as JSON; an unknown name is
+// null. Without WithSecrets, the expression stays as written everywhere, as in Conductor
+// without a secrets provider.
+func WithSecrets(secrets Lookup) Option { return func(c *config) { c.secrets = secrets } }

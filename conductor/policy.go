@@ -1,6 +1,7 @@
 package conductor
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -15,7 +16,11 @@ import (
 //     LINEAR_BACKOFF: retryDelaySeconds × backoffScaleFactor × n after the n-th failure
 //     (baton.LinearBackoff); EXPONENTIAL_BACKOFF: retryDelaySeconds × 2^(n-1)
 //     (baton.ExponentialBackoff);
-//   - timeoutSeconds > 0: each attempt's deadline (baton.AttemptTimeout);
+//   - timeoutSeconds > 0: each attempt's deadline (baton.AttemptTimeout), as timeoutPolicy
+//     says: RETRY retries a timed-out attempt like a failed one (a task whose last attempt
+//     timed out times the run out: TIMED_OUT, as in Conductor); TIME_OUT_WF (the default)
+//     does not retry it, and the run times out at once; ALERT_ONLY sets no deadline (Conductor
+//     only counts the timeout);
 //   - optional (a workflow task's field): baton.Optional.
 //
 // td may be nil (no definition: one attempt, no timeout). It fails on negative numbers and
@@ -56,6 +61,9 @@ func retryPolicy(td *TaskDef, retryCount *int, unit time.Duration) (baton.RetryP
 	case d.BackoffScaleFactor < 0:
 		return none, 0, fmt.Errorf("%w: backoffScaleFactor %d is negative", ErrMalformed, d.BackoffScaleFactor)
 	}
+	if d.TimeoutPolicy == "ALERT_ONLY" {
+		d.TimeoutSeconds = 0 // Conductor alerts, and lets the task run on
+	}
 	attempts := d.RetryCount + 1
 	delay := time.Duration(d.RetryDelaySeconds) * unit
 	var pol baton.RetryPolicy
@@ -68,6 +76,9 @@ func retryPolicy(td *TaskDef, retryCount *int, unit time.Duration) (baton.RetryP
 		pol = baton.ExponentialBackoff(attempts, delay, 0)
 	default:
 		return none, 0, fmt.Errorf("%w: retryLogic %q (want FIXED, LINEAR_BACKOFF or EXPONENTIAL_BACKOFF)", ErrMalformed, d.RetryLogic)
+	}
+	if timesOutWorkflow(&d) {
+		pol.Retryable = func(err error) bool { return !errors.Is(err, baton.ErrTimeout) }
 	}
 	return pol, time.Duration(d.TimeoutSeconds) * unit, nil
 }
@@ -84,7 +95,7 @@ func (c *compiler) policy(ct *ctask) {
 	if td == nil {
 		td = c.cfg.taskDefs[ct.name]
 	}
-	opts, err := Policy(td, ct.wt.RetryCount, ct.wt.Optional, time.Second)
+	opts, err := Policy(td, ct.wt.RetryCount, ct.wt.Optional || ct.wt.Permissive, time.Second)
 	if err != nil {
 		field := "taskDefinition"
 		if ct.wt.TaskDefinition == nil && ct.wt.RetryCount != nil {
@@ -95,4 +106,5 @@ func (c *compiler) policy(ct *ctask) {
 	}
 	ct.opts = opts
 	ct.timeoutWF = timesOutWorkflow(td)
+	_, ct.timeout, _ = retryPolicy(td, ct.wt.RetryCount, time.Second)
 }

@@ -5,7 +5,9 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"maps"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/baton-go/baton"
@@ -58,6 +60,18 @@ func (w *Workflow) run(ctx context.Context, input map[string]any, ri *runInfo) (
 	if err != nil {
 		return nil, ri.abort(fmt.Errorf("conductor: workflow input: %w", err))
 	}
+	if len(w.def.InputTemplate) > 0 {
+		// Conductor: the definition's inputTemplate gives the keys the input lacks.
+		tmpl, err := normalizeMap(w.def.InputTemplate)
+		if err != nil {
+			return nil, fmt.Errorf("conductor: inputTemplate: %w", err)
+		}
+		for k, v := range tmpl {
+			if _, ok := in[k]; !ok {
+				in[k] = v
+			}
+		}
+	}
 	vars, err := normalizeMap(w.def.Variables)
 	if err != nil {
 		return nil, ri.abort(err)
@@ -101,21 +115,26 @@ func (w *Workflow) run(ctx context.Context, input map[string]any, ri *runInfo) (
 	}
 	switch {
 	case err == nil && final.end != nil:
+		// Conductor: a TERMINATE's workflowOutput is the output, whatever outputParameters say.
 		end := final.end
 		e.Status, e.Reason = end.status, end.reason
-		e.Output = end.output
-		if e.Output == nil && end.status == StatusCompleted {
-			e.Output, err = w.outputs(final)
+		e.Output = copyMap(end.output)
+		if e.Output == nil {
+			e.Output = map[string]any{}
 		}
-		if err == nil && end.status != StatusCompleted {
+		if end.status != StatusCompleted {
 			err = fmt.Errorf("%w by task %q with status %s", ErrTerminated, end.task, end.status)
 			if end.reason != "" {
 				err = fmt.Errorf("%w: %s", err, end.reason)
 			}
+		} else if err = w.permissiveFailure(final); err != nil {
+			e.Status, e.Reason = "", ""
 		}
 	case err == nil:
-		e.Status = StatusCompleted
-		e.Output, err = w.outputs(final)
+		if err = w.permissiveFailure(final); err == nil {
+			e.Status = StatusCompleted
+			e.Output, err = w.outputs(final)
+		}
 	}
 	if err != nil {
 		switch {
@@ -133,8 +152,28 @@ func (w *Workflow) run(ctx context.Context, input map[string]any, ri *runInfo) (
 		default:
 			e.Status = StatusFailed
 		}
+		var pe *permissiveError
+		var te *TaskError
+		switch {
+		case errors.As(err, &pe):
+			e.Reason = pe.reason
+		case e.Reason == "" && errors.As(err, &te):
+			// As Conductor says it (DeciderService.retry).
+			if tr, ok := e.Task(te.Task); ok && tr.TaskID != "" {
+				e.Reason = fmt.Sprintf("Task %s failed with status: %s and reason: '%s'", tr.TaskID, e.Status, bare(te.Err))
+			}
+		}
 		if e.Reason == "" {
 			e.Reason = err.Error()
+		}
+		if e.Output == nil {
+			// Conductor evaluates the output of a run that did not complete too, and keeps
+			// what it can: an expression that fails there leaves the output empty.
+			if out, oerr := w.outputs(withFailures(final)); oerr == nil {
+				e.Output = out
+			} else {
+				e.Output = map[string]any{}
+			}
 		}
 	}
 	e.Err = err
@@ -142,8 +181,53 @@ func (w *Workflow) run(ctx context.Context, input map[string]any, ri *runInfo) (
 	return e, err
 }
 
-// outputs evaluates the definition's outputParameters on the final state.
+// withFailures returns s with the tasks that failed, timed out or were cancelled at the end of
+// the run (their states were dropped; the log has them) recorded as their latest executions,
+// so that outputParameters see them as Conductor's do (${ref.status}, reasonForIncompletion).
+func withFailures(s *state) *state {
+	var failed []TaskRun
+	for n := s.log; n != nil; n = n.prev {
+		switch n.entry.Status {
+		case TaskFailed, TaskTimedOut, TaskCanceled:
+			if ts, ok := s.tasks[n.entry.Ref]; !ok || ts.taskID != n.entry.TaskID || ts.status != n.entry.Status {
+				failed = append(failed, n.entry)
+			}
+		}
+	}
+	if len(failed) == 0 {
+		return s
+	}
+	c := s.clone()
+	c.tasks = maps.Clone(s.tasks)
+	for i := len(failed) - 1; i >= 0; i-- {
+		e := failed[i] // oldest first: the latest execution wins
+		out := e.Output
+		if out == nil {
+			out = map[string]any{}
+		}
+		c.tasks[e.Ref] = &taskState{ref: e.Ref, name: e.Name, typ: e.Type, taskID: e.TaskID, status: e.Status,
+			input: e.Input, output: out, iteration: e.Iteration, reason: e.Reason, err: e.Err, attempts: e.Attempts}
+	}
+	return c
+}
+
+// outputs is the run's output, as Conductor computes it from the final state: the
+// definition's outputParameters evaluated, or, without any, the output of the last task
+// scheduled (see lastTask).
 func (w *Workflow) outputs(s *state) (map[string]any, error) {
+	if !w.hasOutput {
+		if n := s.log; n != nil && n.entry.Type != TypeDoWhile && n.entry.Type != TypeJoin {
+			// The common case: the newest entry, without the log's slice.
+			if out := copyMap(n.entry.Output); out != nil {
+				return out, nil
+			}
+			return map[string]any{}, nil
+		}
+		if last, ok := w.lastTask(s.log.slice()); ok && last.Output != nil {
+			return copyMap(last.Output), nil
+		}
+		return map[string]any{}, nil
+	}
 	v, err := w.output.eval(&resolver{s: s, strict: w.cfg.strict})
 	if err != nil {
 		return nil, fmt.Errorf("conductor: outputParameters: %w", err)
@@ -151,14 +235,85 @@ func (w *Workflow) outputs(s *state) (map[string]any, error) {
 	return v.(map[string]any), nil
 }
 
-// timedOut reports whether err is a task's timeout under the TIME_OUT_WF policy.
+// lastTask is the task Conductor takes the output of a run without outputParameters from: the
+// last one in its task list, which is in the order tasks were scheduled. The log is in the
+// order tasks ended, so two entries move: a DO_WHILE is scheduled before its body (the last
+// body task of its last iteration is later), and a JOIN with the first task of each branch of
+// its fork (a branch's later tasks are later).
+func (w *Workflow) lastTask(log []TaskRun) (TaskRun, bool) {
+	for i := len(log) - 1; i >= 0; i-- {
+		e := log[i]
+		switch e.Type {
+		case TypeDoWhile:
+			if it, _ := e.Output["iteration"].(float64); it >= 1 && i > 0 {
+				continue
+			}
+		case TypeJoin:
+			if j, ok := w.tasks[e.Ref].(*joinTask); ok {
+				if f, ok := j.fork.(*forkJoinTask); ok {
+					if k, ok := f.laterInBranch(log[:i]); ok {
+						return log[k], true
+					}
+				}
+			}
+		}
+		return e, true
+	}
+	return TaskRun{}, false
+}
+
+// permissiveFailure is the error of a run whose permissive tasks failed (in their latest
+// executions), which Conductor fails when it would end: nil when none did.
+func (w *Workflow) permissiveFailure(s *state) error {
+	var first *TaskError // the first of them, in definition order
+	var reasons []string
+	for _, k := range w.sortedTasks() {
+		ct := k.base()
+		if !ct.wt.Permissive || ct.wt.Optional {
+			continue
+		}
+		ts, ok := s.tasks[ct.ref]
+		if !ok || ts.status != TaskFailed && ts.status != TaskTimedOut {
+			continue
+		}
+		reasons = append(reasons, fmt.Sprintf("Task %s failed with status: %s and reason: '%s'", ts.taskID, ts.status, ts.reason))
+		if first == nil {
+			first = &TaskError{Task: ct.ref, Type: ct.typ, Attempts: max(1, ts.attempts), Err: ts.err}
+		}
+	}
+	if first == nil {
+		return nil
+	}
+	if first.Err == nil {
+		first.Err = errors.New(reasons[0])
+	}
+	return &permissiveError{reason: strings.Join(reasons, ". "), task: first}
+}
+
+// permissiveError is the end of a run whose permissive tasks failed: its text is Conductor's
+// reason ("Task ID failed with status: FAILED and reason: '…'", one per task), and it unwraps to
+// the first task's *TaskError.
+type permissiveError struct {
+	reason string
+	task   *TaskError
+}
+
+func (e *permissiveError) Error() string { return "conductor: " + e.reason }
+func (e *permissiveError) Unwrap() error { return e.task }
+
+// timedOut reports whether err is a task's timeout: under TIME_OUT_WF at once, under RETRY
+// after its retries, the run times out (TIMED_OUT), as in Conductor.
+// A run's own timeouts (baton.WithMessageTimeout among WithPipelineOptions) fail it instead.
 func (w *Workflow) timedOut(err error) bool {
 	var te *TaskError
 	if !errors.As(err, &te) || !errors.Is(err, baton.ErrTimeout) {
 		return false
 	}
+	if te.timeoutWF { // a dynamic fork's task with a timeoutSeconds
+		return true
+	}
 	k, ok := w.tasks[te.Task]
-	return te.timeoutWF || ok && k.base().timeoutWF
+	return ok && k.base().timeout > 0
 }
 
 // newID returns a random workflow id in the form of a UUID.

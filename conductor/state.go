@@ -67,6 +67,9 @@ type taskState struct {
 	iteration      int
 	reason         string
 	err            error // the last attempt's error, for COMPLETED_WITH_ERRORS
+	// scheduled, started and ended are the task's times in epoch milliseconds (0: not yet).
+	scheduled, started, ended int64
+	attempts                  int // attempts made, when known (0: one)
 }
 
 // termination is what a TERMINATE task decided.
@@ -74,7 +77,8 @@ type termination struct {
 	status Status
 	reason string
 	output map[string]any
-	task   string
+	task   string // its reference name
+	taskID string
 }
 
 // logNode is a persistent list of task log entries: appending shares the tail, so a state can

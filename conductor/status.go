@@ -34,7 +34,7 @@ type TaskRun struct {
 	Status    TaskStatus
 	Input     map[string]any // resolved input (nil for a task that failed before resolving it)
 	Output    map[string]any
-	Iteration int    // the DO_WHILE iteration it ran in, from 1; 0 outside loops
+	Iteration int    // the DO_WHILE iteration it ran in, from 1; 0 outside loops; a DO_WHILE's own: its last iteration
 	Attempts  int    // attempts made (retries + 1)
 	Reason    string // why it did not complete
 	Err       error  // the last attempt's error, for FAILED, TIMED_OUT and COMPLETED_WITH_ERRORS
@@ -47,15 +47,17 @@ type Execution struct {
 	Version    int
 	Status     Status
 	Input      map[string]any
-	// Output is computed from the definition's outputParameters when the run completes; a
-	// TERMINATE task's workflowOutput replaces it.
+	// Output is computed as Conductor does, whatever the run's status: the definition's
+	// outputParameters, or without any the last task's output; a TERMINATE task's
+	// workflowOutput replaces it.
 	Output    map[string]any
 	Variables map[string]any
 	// Tasks is the per-task log in the order the tasks ended; fork branches appear after
 	// their fork task, branch by branch, except those a JOIN did not wait for, which come
 	// last, fork by fork.
 	Tasks []TaskRun
-	// Reason says why the run did not complete ("" when it did).
+	// Reason says why the run did not complete ("" when it did), or, as in Conductor, why a
+	// TERMINATE task ended it, COMPLETED included.
 	Reason string
 	// Err is the error Run returned: nil when Status is StatusCompleted.
 	Err error

@@ -2,8 +2,11 @@ package conductor
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"maps"
 	"strings"
+	"time"
 
 	"github.com/baton-go/baton"
 )
@@ -53,7 +56,9 @@ type ctask struct {
 	depth          int    // fork nesting: the pipeline whose messages run it
 	input          *mapTmpl
 	opts           []baton.StageOption
-	timeoutWF      bool // a timeout of this task times the workflow out
+	timeoutWF      bool           // a timeout of this task times the workflow out
+	timeout        time.Duration  // its attempts' timeoutSeconds (0: none)
+	template       map[string]any // its task definition's inputTemplate: the values of inputs that resolve to null
 }
 
 func (t *ctask) base() *ctask                      { return t }
@@ -62,8 +67,8 @@ func (t *ctask) exprs(func(string, *path))         {}
 func (t *ctask) hiddenStages(*Workflow, *stageSet) {}
 
 func (t *ctask) checkDynamic(_ *Workflow, wt *WorkflowTask) error {
-	return fmt.Errorf("%w %q in a dynamic fork: it needs stages compiled at load (supported there: %s; wrap it in a %s)",
-		ErrUnknownTaskType, taskType(wt), strings.Join(dynamicTypes, ", "), TypeSubWorkflow)
+	return unsupported(fmt.Sprintf("task type %s in a dynamic fork (it needs stages compiled at load; supported there: %s; wrap it in a %s)",
+		taskType(wt), strings.Join(dynamicTypes, ", "), TypeSubWorkflow), ErrUnknownTaskType)
 }
 
 func (t *ctask) runDynamic(_ context.Context, _ *Workflow, _ *state, _ *baton.Slip, wt *WorkflowTask, _ *execution) (*state, error) {
@@ -89,6 +94,8 @@ type execution struct {
 	id             string // the task id
 	iter           int    // the iteration of its innermost loop (0 outside loops)
 	in             map[string]any
+	lit            map[string]any // in, with ${workflow.secrets.…} as written (nil: in): what is recorded
+	start          int64          // when it began, in epoch milliseconds
 }
 
 // begin begins ct's execution on s: its iteration and id, and its resolved input.
@@ -96,7 +103,9 @@ func (w *Workflow) begin(ct *ctask, s *state) (execution, error) {
 	iter := s.iteration(ct)
 	id := taskID(s, ct.ref, iter)
 	in, err := w.resolve(ct, s, id)
-	return execution{ref: ct.ref, name: ct.name, typ: ct.typ, id: id, iter: iter, in: in}, err
+	x := execution{ref: ct.ref, name: ct.name, typ: ct.typ, id: id, iter: iter, in: in, start: nowMillis()}
+	x.lit, x.in = w.secretsIn(in)
+	return x, err
 }
 
 // done returns s with the execution recorded as completed with output out, logged with the
@@ -105,10 +114,34 @@ func (x *execution) done(s *state, slip *baton.Slip, out map[string]any) *state 
 	if out == nil {
 		out = map[string]any{}
 	}
-	return s.withTask(&taskState{
-		ref: x.ref, name: x.name, typ: x.typ, taskID: x.id, status: TaskCompleted,
-		input: x.in, output: out, iteration: x.iter,
-	}, slip.Attempt())
+	return s.withTask(x.state(TaskCompleted, out), slip.Attempt())
+}
+
+// addInput adds the input parameter k, as Conductor adds some to its system tasks' inputs (a
+// JOIN's joinOn, a SWITCH's case).
+func (x *execution) addInput(k string, v any) {
+	x.in = maps.Clone(x.in)
+	if x.in == nil {
+		x.in = map[string]any{}
+	}
+	x.in[k] = v
+	if x.lit != nil {
+		x.lit = maps.Clone(x.lit)
+		x.lit[k] = v
+	}
+}
+
+// state is the task state of the execution, ended now with status and output out.
+func (x *execution) state(status TaskStatus, out map[string]any) *taskState {
+	in := x.in
+	if x.lit != nil {
+		in = x.lit
+	}
+	return &taskState{
+		ref: x.ref, name: x.name, typ: x.typ, taskID: x.id, status: status,
+		input: in, output: out, iteration: x.iter,
+		scheduled: x.start, started: x.start, ended: nowMillis(),
+	}
 }
 
 // resolve evaluates ct's inputParameters on s. Its errors are permanent: retrying cannot
@@ -118,7 +151,13 @@ func (w *Workflow) resolve(ct *ctask, s *state, id string) (map[string]any, erro
 	if err != nil {
 		return nil, baton.Permanent(fmt.Errorf("inputParameters: %w", err))
 	}
-	return v.(map[string]any), nil
+	in := v.(map[string]any)
+	for k, d := range ct.template {
+		if x, ok := in[k]; ok && x == nil {
+			in[k] = deepCopy(d) // Conductor: an input that resolves to null takes the template's value
+		}
+	}
+	return in, nil
 }
 
 // callWorker calls worker (nil: echo the input) with its own copy of in, and normalizes the
@@ -129,6 +168,13 @@ func callWorker(ctx context.Context, worker Worker, in map[string]any) (map[stri
 	}
 	out, err := worker(ctx, copyMap(in))
 	if err != nil {
+		if out != nil {
+			// A worker that fails with an output: the failed task keeps it, as Conductor's
+			// failed TaskResult keeps its output data.
+			if n, nerr := normalizeMap(out); nerr == nil {
+				err = &failedOutput{err: err, output: n}
+			}
+		}
 		return nil, err
 	}
 	out, err = normalizeMap(out)
@@ -136,6 +182,25 @@ func callWorker(ctx context.Context, worker Worker, in map[string]any) (map[stri
 		return nil, baton.Permanent(fmt.Errorf("worker output: %w", err))
 	}
 	return out, nil
+}
+
+// failedOutput is the error of a worker that failed with an output, which its failed log
+// entry (and the run's outputParameters) show. Its text and matching are its error's.
+type failedOutput struct {
+	err    error
+	output map[string]any
+}
+
+func (e *failedOutput) Error() string { return e.err.Error() }
+func (e *failedOutput) Unwrap() error { return e.err }
+
+// outputOfFailure is the output a failed task's error carries, nil when none.
+func outputOfFailure(err error) map[string]any {
+	var fo *failedOutput
+	if errors.As(err, &fo) {
+		return copyMap(fo.output)
+	}
+	return nil
 }
 
 // truthy is JavaScript's truthiness of a JSON value.

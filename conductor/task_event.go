@@ -130,5 +130,5 @@ func (w *Workflow) resolveText(s *state, id, src string) (string, error) {
 
 // exprs yields the expressions of the sink.
 func (t *eventTask) exprs(yield func(field string, p *path)) {
-	compileParams(map[string]any{"sink": t.wt.Sink}, "", func(string, error) {}).paths(func(p *path) { yield("sink", p) })
+	compileParams(map[string]any{"sink": t.wt.Sink}, "", func(string, error) {}).paths(func(_ string, p *path) { yield("sink", p) })
 }

@@ -20,6 +20,7 @@ type forkJoinTask struct {
 	branches [][]string // the refs of each branch's top level
 	spans    [][2]int   // the ords of each branch's tasks, (lo, hi]
 	joined   []bool     // the branches its JOIN waits for (see checkJoin)
+	join     *joinTask  // its JOIN
 }
 
 func (t *forkJoinTask) compile(c *compiler, at place) {
@@ -50,7 +51,8 @@ func (t *forkJoinTask) process(w *Workflow) stageFn {
 		for i, refs := range t.branches {
 			branches[i] = s.branch(refs, t.depth+1)
 		}
-		return w.fork(ctx, x.done(s, slip, nil), slip, branches, t.joined)
+		n, err := w.fork(ctx, x.done(s, slip, nil), slip, branches, t.joined)
+		return n, forkFailed(err, &x, nil, t.join)
 	}
 }
 
@@ -58,6 +60,7 @@ func (t *forkJoinTask) process(w *Workflow) stageFn {
 // task it names. Each must be a task of the fork's branches.
 func (t *forkJoinTask) checkJoin(c *compiler, j *joinTask) {
 	t.joined = make([]bool, len(t.spans))
+	t.join = j
 	for i, r := range j.wt.JoinOn {
 		field := fmt.Sprintf("joinOn[%d]", i)
 		k, ok := c.w.tasks[r]
@@ -85,4 +88,26 @@ func (t *forkJoinTask) branchOf(ct *ctask) int {
 		}
 	}
 	return -1
+}
+
+// laterInBranch finds, in the log before the fork's JOIN, the last entry of a task of one of
+// the fork's branches that is not the first task of its branch: one Conductor schedules after
+// the JOIN (see Workflow.lastTask). It returns its index.
+func (t *forkJoinTask) laterInBranch(log []TaskRun) (int, bool) {
+	firsts := map[string]bool{}
+	for _, b := range t.branches {
+		if len(b) > 0 {
+			firsts[b[0]] = true
+		}
+	}
+	for i := len(log) - 1; i >= 0; i-- {
+		e := log[i]
+		if e.Ref == t.ref {
+			return 0, false
+		}
+		if !firsts[e.Ref] && e.Type != TypeDoWhile {
+			return i, true
+		}
+	}
+	return 0, false
 }

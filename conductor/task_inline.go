@@ -27,7 +27,7 @@ func (t *inlineTask) compile(c *compiler, _ place) {
 	case "javascript", "graaljs":
 		t.program = c.scriptParam(&t.ctask, "expression", c.javascriptProgram)
 	default:
-		c.fail(t.ref, "inputParameters.evaluatorType", fmt.Errorf("%w: evaluatorType %q (want javascript, graaljs or value-param)", ErrMalformed, et))
+		c.fail(t.ref, "inputParameters.evaluatorType", unsupported(fmt.Sprintf("%s evaluatorType %q (supported: javascript, graaljs, value-param)", TypeInline, et), ErrMalformed))
 	}
 }
 

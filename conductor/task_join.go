@@ -3,6 +3,7 @@ package conductor
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/baton-go/baton"
 )
@@ -44,11 +45,36 @@ func (t *joinTask) process(w *Workflow) stageFn {
 		if t.fork != nil {
 			refs = t.fork.joinedTasks(s, refs)
 		}
+		on := make([]any, len(refs))
+		for i, r := range refs {
+			on[i] = r
+		}
+		x.addInput("joinOn", on)
 		out := map[string]any{}
+		var failures, withErrors []string
 		for _, r := range refs {
-			if ts, ok := s.tasks[r]; ok {
+			ts, ok := s.tasks[r]
+			if !ok {
+				continue
+			}
+			if len(ts.output) > 0 { // Conductor: a task with an empty output is left out
 				out[r] = deepCopy(ts.output)
 			}
+			switch ts.status {
+			case TaskFailed, TaskTimedOut, TaskCanceled: // a permissive task: the JOIN fails
+				failures = append(failures, ts.reason)
+			case TaskCompletedWithErrors:
+				withErrors = append(withErrors, ts.name+"/"+ts.taskID)
+			}
+		}
+		if len(failures) > 0 {
+			return nil, baton.Permanent(fmt.Errorf("%s: %s", t.typ, strings.Join(failures, " ")))
+		}
+		if len(withErrors) > 0 {
+			// Conductor: a JOIN after optional tasks that failed completes with errors.
+			ts := x.state(TaskCompletedWithErrors, out)
+			ts.reason = strings.Join(withErrors, " ") + " completed with errors"
+			return s.withTask(ts, slip.Attempt()), nil
 		}
 		return x.done(s, slip, out), nil
 	}

@@ -2,6 +2,7 @@ package conductor
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -17,19 +18,33 @@ import (
 type subWorkflowTask struct {
 	ctask
 	sub     *Workflow // the child, when compiled at load (inline, or a literal name) ...
-	subName *template // ... or its name, to resolve at each run
+	subName *template // ... or its name, to resolve at each run ...
+	subDef  *template // ... or its definition, an expression, to resolve and compile at each run
 	subVer  int
 }
 
 func (t *subWorkflowTask) compile(c *compiler, _ place) {
 	p := t.wt.SubWorkflowParam
-	if p == nil || (p.Name == "" && p.WorkflowDefinition == nil) {
-		c.fail(t.ref, "subWorkflowParam.name", fmt.Errorf("%w: required for %s", ErrMalformed, TypeSubWorkflow))
+	if p == nil || (p.Name == "" && p.WorkflowDefinition == nil && p.WorkflowDefinitionExpr == "") {
+		c.fail(t.ref, "subWorkflowParam.name", fmt.Errorf("%w: a name or a workflowDefinition is required for %s", ErrMalformed, TypeSubWorkflow))
 		return
 	}
 	t.subVer = p.Version
+	if p.WorkflowDefinition == nil && p.WorkflowDefinitionExpr != "" {
+		tm, err := parseTemplate(p.WorkflowDefinitionExpr)
+		if err != nil {
+			c.fail(t.ref, "subWorkflowParam.workflowDefinition", err)
+			return
+		}
+		if _, literal := tm.literal(); literal {
+			c.fail(t.ref, "subWorkflowParam.workflowDefinition", fmt.Errorf("%w: a string workflowDefinition must be an expression (${…}) whose value is the definition", ErrMalformed))
+			return
+		}
+		t.subDef = tm
+		return
+	}
 	if p.WorkflowDefinition != nil {
-		t.sub = c.child(&t.ctask, p.WorkflowDefinition)
+		t.sub = c.child(&t.ctask, p.WorkflowDefinition, true)
 		return
 	}
 	tm, err := parseTemplate(p.Name)
@@ -47,13 +62,15 @@ func (t *subWorkflowTask) compile(c *compiler, _ place) {
 		c.fail(t.ref, "subWorkflowParam.name", fmt.Errorf("%w %q version %d (see WithDefinitions)", ErrUnknownWorkflow, name, p.Version))
 		return
 	}
-	t.sub = c.child(&t.ctask, def)
+	t.sub = c.child(&t.ctask, def, false)
 }
 
-// child compiles a sub-workflow at load, refusing cycles.
-func (c *compiler) child(ct *ctask, def *WorkflowDef) *Workflow {
+// child compiles a sub-workflow at load, refusing cycles of registered definitions. An inline
+// one cannot make a cycle (it is part of its parent's text), whatever its name: Conductor's
+// definitions nest inline children named like their parents.
+func (c *compiler) child(ct *ctask, def *WorkflowDef, inline bool) *Workflow {
 	key := fmt.Sprintf("%s@%d", def.Name, def.Version)
-	if slices.Contains(c.stack, key) {
+	if !inline && slices.Contains(c.stack, key) {
 		c.fail(ct.ref, "subWorkflowParam.name", fmt.Errorf("%w: sub-workflow cycle %s -> %s", ErrMalformed, strings.Join(c.stack, " -> "), key))
 		return nil
 	}
@@ -68,14 +85,13 @@ func (c *compiler) child(ct *ctask, def *WorkflowDef) *Workflow {
 
 // exprs yields the expressions of a name to resolve at run time.
 func (t *subWorkflowTask) exprs(yield func(field string, p *path)) {
+	if t.subDef != nil {
+		t.subDef.paths(func(p *path) { yield("subWorkflowParam.workflowDefinition", p) })
+	}
 	if t.subName == nil {
 		return
 	}
-	for _, p := range t.subName.parts {
-		if p.expr != nil {
-			yield("subWorkflowParam.name", p.expr)
-		}
-	}
+	t.subName.paths(func(p *path) { yield("subWorkflowParam.name", p) })
 }
 
 func (t *subWorkflowTask) process(w *Workflow) stageFn {
@@ -85,7 +101,12 @@ func (t *subWorkflowTask) process(w *Workflow) stageFn {
 			return nil, err
 		}
 		child := t.sub
-		if child == nil {
+		if t.subDef != nil {
+			if child, err = w.childFrom(s, x.id, t.subDef); err != nil {
+				return nil, baton.Permanent(fmt.Errorf("subWorkflowParam.workflowDefinition: %w", err))
+			}
+			defer child.Close()
+		} else if child == nil {
 			v, err := (&resolver{s: s, taskID: x.id, strict: w.cfg.strict}).template(t.subName)
 			if err != nil {
 				return nil, baton.Permanent(fmt.Errorf("subWorkflowParam.name: %w", err))
@@ -123,6 +144,29 @@ func (t *subWorkflowTask) runDynamic(ctx context.Context, w *Workflow, s *state,
 		return nil, err
 	}
 	return x.done(s, slip, out), nil
+}
+
+// childFrom compiles the sub-workflow whose definition is the value of tm on s (a map, or a
+// definition's JSON text). Its errors are the definition's.
+func (w *Workflow) childFrom(s *state, id string, tm *template) (*Workflow, error) {
+	v, err := (&resolver{s: s, taskID: id, strict: w.cfg.strict}).template(tm)
+	if err != nil {
+		return nil, err
+	}
+	var data []byte
+	switch v := v.(type) {
+	case map[string]any:
+		data, _ = json.Marshal(v)
+	case string:
+		data = []byte(v)
+	default:
+		return nil, fmt.Errorf("%w: the value is not a workflow definition: %s", ErrMalformed, caseText(v))
+	}
+	def, err := ParseWorkflow(data)
+	if err != nil {
+		return nil, err
+	}
+	return compileWorkflow(w.cfg, def, []string{fmt.Sprintf("%s@%d", def.Name, def.Version)})
 }
 
 // runChild runs a sub-workflow for the task id of the run s.

@@ -30,7 +30,7 @@ func (t *switchTask) compile(c *compiler, at place) {
 	case "javascript", "graaljs":
 		t.program = c.javascript(&t.ctask, "expression", wt.Expression)
 	default:
-		c.fail(t.ref, "evaluatorType", fmt.Errorf("%w: evaluatorType %q (want value-param, javascript or graaljs)", ErrMalformed, wt.EvaluatorType))
+		c.fail(t.ref, "evaluatorType", unsupported(fmt.Sprintf("%s evaluatorType %q (supported: value-param, javascript, graaljs)", t.typ, wt.EvaluatorType), ErrMalformed))
 	}
 	t.key = "evaluationResult"
 	t.compileCases(c, at)
@@ -68,11 +68,17 @@ func (t *switchTask) process(w *Workflow) stageFn {
 		if !ok {
 			next = t.deflt
 		}
+		x.addInput("case", c) // as Conductor records it
 		if len(next) > 0 {
 			if err := slip.InsertNext(next...); err != nil {
 				return nil, baton.Permanent(err)
 			}
+			x.addInput("hasChildren", "true")
 		}
-		return x.done(s, slip, map[string]any{t.key: []any{c}}), nil
+		out := map[string]any{t.key: []any{c}}
+		if t.typ == TypeSwitch {
+			out["selectedCase"] = c
+		}
+		return x.done(s, slip, out), nil
 	}
 }

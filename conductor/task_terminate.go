@@ -10,8 +10,9 @@ import (
 
 // terminateTask is a TERMINATE task: it ends the run (the slip ends here; in a fork branch or
 // loop, the whole run ends) with terminationStatus (COMPLETED, FAILED or TERMINATED),
-// terminationReason, and workflowOutput as the run's output (an object as it is, any other
-// value under the key "output").
+// terminationReason (by default "Workflow is STATUS by TERMINATE task: ID", as Conductor
+// says), and workflowOutput as its output and the run's (an object as it is, any other value
+// under the key "output"), whatever the definition's outputParameters say.
 type terminateTask struct{ ctask }
 
 func (t *terminateTask) compile(c *compiler, _ place) {
@@ -51,6 +52,10 @@ func terminate(s *state, slip *baton.Slip, x *execution) (*state, error) {
 	if err != nil {
 		return nil, baton.Permanent(err)
 	}
+	end.taskID = x.id
+	if end.reason == "" {
+		end.reason = fmt.Sprintf("Workflow is %s by TERMINATE task: %s", end.status, x.id) // as Conductor says it
+	}
 	n := x.done(s, slip, out)
 	n.end = end
 	slip.End()
@@ -75,5 +80,11 @@ func readTermination(in map[string]any, ref string) (*termination, map[string]an
 		}
 	}
 	end := &termination{status: Status(status), reason: reason, output: output, task: ref}
-	return end, map[string]any{"output": deepCopy(output)}, nil
+	// Conductor: the task's output is the workflowOutput (an object as it is, another value
+	// under "output"), which becomes the run's.
+	out := copyMap(output)
+	if out == nil {
+		out = map[string]any{}
+	}
+	return end, out, nil
 }

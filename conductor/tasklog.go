@@ -19,7 +19,12 @@ func (w *Workflow) logFailure(final *state, steps []baton.StepRecord) *state {
 	for i := len(steps) - 1; i >= 0; i-- {
 		if rec := steps[i]; rec.Outcome == baton.Failed {
 			out := final.clone()
-			out.log = &logNode{entry: w.failedEntry(final, rec), prev: out.log}
+			e := w.failedEntry(final, rec)
+			var ff *forkFailure
+			if errors.As(rec.Err, &ff) && ff.head != nil {
+				e = *ff.head // the fork itself completed, as in Conductor (see forkFailed)
+			}
+			out.log = &logNode{entry: e, prev: out.log}
 			out.log = appendLog(out.log, forkEntries(rec.Err))
 			return out
 		}
@@ -38,7 +43,7 @@ func forkEntries(err error) []TaskRun {
 
 // failedEntry is the log entry of a step that failed.
 func (w *Workflow) failedEntry(s *state, rec baton.StepRecord) TaskRun {
-	e := TaskRun{Ref: rec.Stage, Attempts: rec.Attempts, Err: rec.Err, Status: TaskFailed}
+	e := TaskRun{Ref: rec.Stage, Attempts: rec.Attempts, Err: rec.Err, Status: TaskFailed, Output: outputOfFailure(rec.Err)}
 	if ct := w.stageTask(rec.Stage); ct != nil {
 		e.Ref, e.Name, e.Type = ct.ref, ct.name, ct.typ
 		e.Iteration = s.iteration(ct)
@@ -73,6 +78,7 @@ func (w *Workflow) tolerated(s *state, slip *baton.Slip, err error) *state {
 	}
 	if ct := w.stageTask(stage); ct != nil {
 		ts.ref, ts.name, ts.typ = ct.ref, ct.name, ct.typ
+		ts.status = toleratedStatus(ct, err) // a permissive task's stays FAILED
 		ts.iteration = s.iteration(ct)
 		ts.taskID = taskID(s, ct.ref, ts.iteration)
 		if in, err := w.resolve(ct, s, ts.taskID); err == nil {

@@ -128,7 +128,10 @@ func TestForkBranchFailureStopsTheFork(t *testing.T) {
 		assert.ErrorContains(t, e.Err, "boom")
 		st, ok := e.Task("f")
 		require.True(t, ok)
-		assert.Equal(t, TaskFailed, st.Status)
+		assert.Equal(t, TaskCompleted, st.Status, "Conductor: a fork completes when it forks")
+		j, ok := e.Task("j")
+		require.True(t, ok)
+		assert.Equal(t, TaskCanceled, j.Status, "Conductor: its JOIN is cancelled")
 		_, ran := e.Task("after")
 		assert.False(t, ran)
 	}
@@ -376,10 +379,34 @@ func TestTaskTimeout(t *testing.T) {
 		assert.Equal(t, []string{"s:TIMED_OUT"}, summary(e))
 	})
 	synctest.Test(t, func(t *testing.T) {
+		// Conductor: RETRY retries a timed-out task; one whose last attempt timed out times the
+		// run out.
 		start := time.Now()
-		e := runBoth(t, fmt.Sprintf(def, "RETRY"), nil, WithWorker("sleep", sleeper))
+		retried := `{"name":"w","tasks":[{"name":"sleep","taskReferenceName":"s","taskDefinition":{"name":"sleep","retryCount":1,"timeoutSeconds":5,"timeoutPolicy":"%s"}}]}`
+		e := runBoth(t, fmt.Sprintf(retried, "RETRY"), nil, WithWorker("sleep", sleeper))
+		assert.Equal(t, 2*2*5*time.Second, time.Since(start), "two attempts, in each strategy's run")
+		assert.Equal(t, StatusTimedOut, e.Status)
+		assert.ErrorIs(t, e.Err, ErrTimedOut)
+		s, _ := e.Task("s")
+		assert.Equal(t, 2, s.Attempts)
+		assert.Equal(t, TaskTimedOut, s.Status)
+		// TIME_OUT_WF does not retry: the run times out at the first timeout.
+		start = time.Now()
+		e = runBoth(t, fmt.Sprintf(retried, "TIME_OUT_WF"), nil, WithWorker("sleep", sleeper))
 		assert.Equal(t, 2*5*time.Second, time.Since(start))
-		assert.Equal(t, StatusFailed, e.Status)
+		assert.Equal(t, StatusTimedOut, e.Status)
+		s, _ = e.Task("s")
+		assert.Equal(t, 1, s.Attempts)
+	})
+	synctest.Test(t, func(t *testing.T) {
+		// ALERT_ONLY: Conductor only counts the timeout; the task runs on.
+		nap := func(ctx context.Context, in map[string]any) (map[string]any, error) {
+			time.Sleep(8 * time.Second)
+			return map[string]any{"woke": true}, ctx.Err()
+		}
+		e := runBoth(t, fmt.Sprintf(def, "ALERT_ONLY"), nil, WithWorker("sleep", nap))
+		assert.Equal(t, StatusCompleted, e.Status, e.Reason)
+		assert.Equal(t, map[string]any{"woke": true}, e.Output, "no outputParameters: the last task's output")
 	})
 }
 

@@ -6,8 +6,10 @@ import (
 	"maps"
 	"math"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
+	"strings"
 )
 
 // This file holds the compiled form of parameter maps (inputParameters, outputParameters) and
@@ -19,21 +21,34 @@ import (
 // valueTmpl is a compiled JSON value that may contain expressions.
 type valueTmpl interface {
 	eval(r *resolver) (any, error)
-	paths(yield func(*path))
+	// paths yields each path of the value with the field it is in ("inputParameters.a[0]").
+	paths(yield func(field string, p *path))
 }
 
 type constTmpl struct{ v any }
 
 func (c constTmpl) eval(*resolver) (any, error) { return deepCopy(c.v), nil }
-func (constTmpl) paths(func(*path))             {}
+func (constTmpl) paths(func(string, *path))     {}
 
-type stringTmpl struct{ t *template }
+type stringTmpl struct {
+	t     *template
+	field string
+}
 
 func (s stringTmpl) eval(r *resolver) (any, error) { return r.template(s.t) }
-func (s stringTmpl) paths(yield func(*path)) {
-	for _, p := range s.t.parts {
+func (s stringTmpl) paths(yield func(string, *path)) {
+	s.t.paths(func(p *path) { yield(s.field, p) })
+}
+
+// paths yields the template's paths, those nested in expressions included (a nested
+// expression's own path is known only when it runs).
+func (t *template) paths(yield func(*path)) {
+	for _, p := range t.parts {
 		if p.expr != nil {
 			yield(p.expr)
+		}
+		if p.nested != nil {
+			p.nested.paths(yield)
 		}
 	}
 }
@@ -55,7 +70,7 @@ func (m *mapTmpl) eval(r *resolver) (any, error) {
 	return out, nil
 }
 
-func (m *mapTmpl) paths(yield func(*path)) {
+func (m *mapTmpl) paths(yield func(string, *path)) {
 	for _, k := range m.keys {
 		m.vals[k].paths(yield)
 	}
@@ -75,7 +90,7 @@ func (l listTmpl) eval(r *resolver) (any, error) {
 	return out, nil
 }
 
-func (l listTmpl) paths(yield func(*path)) {
+func (l listTmpl) paths(yield func(string, *path)) {
 	for _, t := range l {
 		t.paths(yield)
 	}
@@ -93,18 +108,17 @@ func compileValue(v any, field string, fail func(field string, err error)) value
 		if lit, ok := t.literal(); ok {
 			return constTmpl{lit}
 		}
-		return stringTmpl{t}
+		return stringTmpl{t, field}
 	case map[string]any:
-		m := &mapTmpl{vals: make(map[string]valueTmpl, len(v))}
+		m := &mapTmpl{vals: make(map[string]valueTmpl, len(v)), keys: slices.Sorted(maps.Keys(v))}
 		dynamic := false
-		for k, x := range v {
-			m.keys = append(m.keys, k)
+		for _, k := range m.keys { // sorted: errors come in a stable order
+			x := v[k]
 			m.vals[k] = compileValue(x, field+"."+k, fail)
 			if _, ok := m.vals[k].(constTmpl); !ok {
 				dynamic = true
 			}
 		}
-		sort.Strings(m.keys)
 		if !dynamic {
 			return constTmpl{unescapeConst(m)}
 		}
@@ -139,12 +153,10 @@ func unescapeConst(t valueTmpl) any {
 
 // compileParams compiles a parameter map (nil stays an empty map).
 func compileParams(params map[string]any, field string, fail func(string, error)) *mapTmpl {
-	m := &mapTmpl{vals: make(map[string]valueTmpl, len(params))}
-	for k, v := range params {
-		m.keys = append(m.keys, k)
-		m.vals[k] = compileValue(v, field+"."+k, fail)
+	m := &mapTmpl{vals: make(map[string]valueTmpl, len(params)), keys: slices.Sorted(maps.Keys(params))}
+	for _, k := range m.keys { // sorted: errors come in a stable order
+		m.vals[k] = compileValue(params[k], field+"."+k, fail)
 	}
-	sort.Strings(m.keys)
 	return m
 }
 
@@ -246,8 +258,90 @@ func normalizeMap(m map[string]any) (map[string]any, error) {
 	return v.(map[string]any), nil
 }
 
-// text renders a value inside a longer string: null is empty (as in Conductor), numbers
-// in their shortest form, objects and arrays as JSON.
+// javaText renders a value as Conductor (Java's Objects.toString) does inside a longer string
+// or as a SWITCH case: null as "null", an integral number without a fraction, another number
+// as Java's Double.toString, an object as {k=v, k2=v2} (keys sorted: Go maps keep no order,
+// Conductor's keep the document's), a list as [a, b].
+func javaText(v any) string {
+	var b strings.Builder
+	writeJava(&b, v)
+	return b.String()
+}
+
+func writeJava(b *strings.Builder, v any) {
+	switch v := v.(type) {
+	case nil:
+		b.WriteString("null")
+	case string:
+		b.WriteString(v)
+	case bool:
+		b.WriteString(strconv.FormatBool(v))
+	case float64:
+		b.WriteString(javaNumber(v))
+	case map[string]any:
+		keys := make([]string, 0, len(v))
+		for k := range v {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		b.WriteByte('{')
+		for i, k := range keys {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(k)
+			b.WriteByte('=')
+			writeJava(b, v[k])
+		}
+		b.WriteByte('}')
+	case []any:
+		b.WriteByte('[')
+		for i, x := range v {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			writeJava(b, x)
+		}
+		b.WriteByte(']')
+	default:
+		fmt.Fprint(b, v)
+	}
+}
+
+// javaNumber renders a number: integral values as Java's Integer or Long do (JSON numbers
+// without a fraction are integers to Conductor), others as Java's Double.toString.
+func javaNumber(f float64) string {
+	switch {
+	case math.IsNaN(f):
+		return "NaN"
+	case math.IsInf(f, 1):
+		return "Infinity"
+	case math.IsInf(f, -1):
+		return "-Infinity"
+	case f == math.Trunc(f) && math.Abs(f) < 1e18:
+		return strconv.FormatInt(int64(f), 10)
+	}
+	if a := math.Abs(f); a >= 1e-3 && a < 1e7 {
+		return strconv.FormatFloat(f, 'f', -1, 64)
+	}
+	// Java: d.ddddE±n, with at least one digit after the point.
+	s := strconv.FormatFloat(f, 'E', -1, 64) // 1.5E+10
+	mant, exp, _ := strings.Cut(s, "E")
+	if !strings.Contains(mant, ".") {
+		mant += ".0"
+	}
+	exp = strings.TrimPrefix(exp, "+")
+	if strings.HasPrefix(exp, "-") {
+		exp = "-" + strings.TrimLeft(exp[1:], "0")
+	} else {
+		exp = strings.TrimLeft(exp, "0")
+	}
+	return mant + "E" + exp
+}
+
+// text renders a value as plain text for what is not one of Conductor's expressions (an HTTP
+// header or body, an event sink): null as empty, numbers in their shortest form, objects and
+// arrays as JSON. Expressions inside strings render as javaText.
 func text(v any) string {
 	switch v := v.(type) {
 	case nil:
@@ -269,14 +363,8 @@ func text(v any) string {
 	return string(data)
 }
 
-// caseText is a value as a SWITCH case label: as text, with null as "null" (Conductor's
-// String.valueOf).
-func caseText(v any) string {
-	if v == nil {
-		return "null"
-	}
-	return text(v)
-}
+// caseText is a value as a SWITCH case label: Java's String.valueOf, as javaText.
+func caseText(v any) string { return javaText(v) }
 
 // cloneVars copies the top level of a variables map for a write.
 func cloneVars(m map[string]any) map[string]any {

@@ -21,15 +21,18 @@ import (
 //
 // A Workflow is safe for concurrent use: many runs may go on at once. Close it when done.
 type Workflow struct {
-	cfg      *config
-	def      *WorkflowDef
-	tasks    map[string]kind // by ref
-	top      []string
-	output   *mapTmpl
-	depth    int // fork nesting: pipelines[0..depth]
-	pipes    []*baton.Pipeline[*state]
-	children []*Workflow // sub-workflows compiled at load
-	names    []string    // of the pipelines, one per fork level (see claimNames)
+	cfg    *config
+	def    *WorkflowDef
+	tasks  map[string]kind // by ref
+	top    []string
+	output *mapTmpl
+	// hasOutput: the definition has outputParameters (else the output is the last task's).
+	hasOutput bool
+	warnings  []error // see Warnings
+	depth     int     // fork nesting: pipelines[0..depth]
+	pipes     []*baton.Pipeline[*state]
+	children  []*Workflow // sub-workflows compiled at load
+	names     []string    // of the pipelines, one per fork level (see claimNames)
 	// taskStages are the tasks in definition order, each with the index of its stage in the
 	// pipeline of its level.
 	taskStages []taskStage
@@ -61,8 +64,19 @@ func compileWorkflow(cfg *config, def *WorkflowDef, stack []string) (*Workflow, 
 		w.Close()
 		return nil, joinErrs(c.errs)
 	}
+	w.warnings = c.warns
+	for _, child := range w.children {
+		w.warnings = append(w.warnings, child.warnings...)
+	}
 	return w, nil
 }
+
+// Warnings returns the problems found at load that Conductor tolerates and that did not stop
+// the definition loading, each a *DefinitionError naming the workflow, task and field: an
+// expression naming a task the definition does not have (null when it runs, as in Conductor;
+// such an expression is an error under WithStrictExpressions). Those of the sub-workflows
+// compiled with it follow its own. The slice is the caller's.
+func (w *Workflow) Warnings() []error { return slices.Clone(w.warnings) }
 
 // build makes the stages and one pipeline per fork level, holding the stages of that level
 // alone: the tasks there, and the hidden stages their kinds add there.
@@ -241,8 +255,11 @@ func (w *Workflow) runError(err error, final *state) error {
 		return ff.err
 	}
 	if se.Stage == dynamicStage && final != nil && final.dyn != nil {
-		_, timeoutWF, _ := w.dynamicPolicy(final.dyn)
-		return &TaskError{Task: final.dyn.TaskReferenceName, Type: taskType(final.dyn), Attempts: se.Attempts, Err: se.Err, timeoutWF: timeoutWF}
+		pol, timeoutWF, _ := w.dynamicPolicy(final.dyn)
+		// Its timeoutSeconds times the run out: under TIME_OUT_WF at once, under RETRY after
+		// its retries, as in Conductor.
+		return &TaskError{Task: final.dyn.TaskReferenceName, Type: taskType(final.dyn), Attempts: se.Attempts, Err: se.Err,
+			timeoutWF: timeoutWF || pol.AttemptTimeout > 0}
 	}
 	ct := w.stageTask(se.Stage)
 	if ct == nil {

@@ -1,6 +1,7 @@
-// Package engines gives the conductor package its JavaScript and jq engines: goja
-// (github.com/dop251/goja) and gojq (github.com/itchyny/gojq), both pure Go. It is a module of
-// its own so that the core of Baton depends on nothing.
+// Package engines gives the conductor package its JavaScript, jq and JSONPath engines: goja
+// (github.com/dop251/goja), gojq (github.com/itchyny/gojq) and github.com/theory/jsonpath
+// (RFC 9535), all pure Go. It is a module of its own so that the core of Baton depends on
+// nothing.
 //
 //	rt, err := conductor.New(append(engines.Options(), conductor.WithWorker("encode", encode))...)
 //
@@ -21,11 +22,19 @@
 // process's heap, not the evaluation's own allocations, which Go cannot count: see memory.go
 // for how far a program can go past it, and why evaluations beside others that allocate much
 // need a limit well above what they use.
+//
+// # Scripts written for Conductor
+//
+// Conductor runs JavaScript on GraalJS, where $ and what it holds are Java objects: scripts
+// call Java's List and Map methods on them ($.items.size(), $.items.get(0), $.m.containsKey('k'),
+// $.m.keySet()). Here every array and object has those methods too (see JavaScript), so such
+// scripts run unchanged; JavaScript's own ($.items.length, $.items[0]) work as well.
 package engines
 
 import "github.com/baton-go/baton/conductor"
 
-// Options returns the conductor options that install both engines with their defaults.
+// Options returns the conductor options that install the engines with their defaults:
+// JavaScript, jq and JSONPath.
 func Options() []conductor.Option {
-	return []conductor.Option{conductor.WithJavaScript(&JavaScript{}), conductor.WithJQ(&JQ{})}
+	return []conductor.Option{conductor.WithJavaScript(&JavaScript{}), conductor.WithJQ(&JQ{}), conductor.WithJSONPath(JSONPath{})}
 }

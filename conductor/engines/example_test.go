@@ -12,7 +12,7 @@ import (
 )
 
 // Options installs JavaScript (goja) and jq (gojq) for DO_WHILE, SWITCH javascript, INLINE,
-// LAMBDA and JSON_JQ_TRANSFORM tasks.
+// LAMBDA and JSON_JQ_TRANSFORM tasks, and JSONPath (theory/jsonpath) for expressions.
 func ExampleOptions() {
 	rt, _ := conductor.New(engines.Options()...)
 	wf, err := rt.Load([]byte(`{"name": "scripts", "tasks": [
@@ -59,4 +59,17 @@ func ExampleJavaScript_memoryLimit() {
 	// Output:
 	// FAILED true false
 	// FAILED false true
+}
+
+// JSONPath answers Conductor's JSONPath queries: wildcards, filters, deep scan, slices.
+func ExampleJSONPath() {
+	rt, _ := conductor.New(conductor.WithEcho(), conductor.WithJSONPath(engines.JSONPath{}))
+	wf, _ := rt.Load([]byte(`{"name": "shop", "tasks": [{"name": "a", "taskReferenceName": "a",
+	  "inputParameters": {"cheap": "${workflow.input.items[?(@.price < 10)].name}",
+	                      "count": "${workflow.input.items.length()}"}}]}`))
+	defer wf.Close()
+	run, _ := wf.Run(context.Background(), map[string]any{"items": []any{
+		map[string]any{"name": "pen", "price": 2}, map[string]any{"name": "book", "price": 20}}})
+	fmt.Println(run.Output["cheap"], run.Output["count"])
+	// Output: [pen] 2
 }

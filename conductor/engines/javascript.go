@@ -26,7 +26,10 @@ const (
 // its string built-ins guarded when the script could reach them (tens of microseconds, as
 // goja then builds the String and Array prototypes: see mayReachGuarded), and is watched by
 // the memory watchdog (memory.go: a heap sample and a map insertion, under a microsecond; the
-// watchdog samples every millisecond, about 0.4µs a sample, while evaluations run).
+// watchdog samples every millisecond, about 0.4µs a sample, while evaluations run). A script
+// that calls one of the Java List or Map methods Conductor's scripts use (see javaMethods) gets
+// its input as native JavaScript values that have them (a walk of the input, and tens of
+// microseconds for the prototypes); the others get goja's view of the Go values, as before.
 type JavaScript struct {
 	// MaxCallStackSize caps the call depth (DefaultMaxCallStackSize when 0).
 	MaxCallStackSize int
@@ -64,7 +67,7 @@ func (j *JavaScript) CompileJavaScript(src string) (conductor.Program, error) {
 	if strLen > 0 && !mayReachGuarded(src) {
 		strLen = -1 // the guards cannot be reached: spare their cost
 	}
-	return &jsProgram{prog: p, stack: stack, mem: uint64(max(mem, 0)), strLen: strLen}, nil
+	return &jsProgram{prog: p, stack: stack, mem: uint64(max(mem, 0)), strLen: strLen, java: mayCallJavaMethods(src)}, nil
 }
 
 type jsProgram struct {
@@ -72,6 +75,7 @@ type jsProgram struct {
 	stack  int
 	mem    uint64 // 0: no bound
 	strLen int    // < 0: no cap
+	java   bool   // the script may call Java methods on its input (see installJavaMethods)
 }
 
 // Run evaluates the program with $ bound to input, in a fresh runtime, until ctx is done.
@@ -86,7 +90,14 @@ func (p *jsProgram) Run(ctx context.Context, input any) (any, error) {
 			return nil, err
 		}
 	}
-	if err := vm.Set("$", input); err != nil {
+	if p.java {
+		if err := vm.Set("$", toJS(vm, input)); err != nil {
+			return nil, err
+		}
+		if err := installJavaMethods(vm); err != nil {
+			return nil, err
+		}
+	} else if err := vm.Set("$", input); err != nil {
 		return nil, err
 	}
 	stop := context.AfterFunc(ctx, func() { vm.Interrupt(ctx.Err()) })
