@@ -184,22 +184,30 @@ func (s *configured[T]) compensator() Compensator[T] {
 	return compensatorOf(s.Stage)
 }
 
-// compensatorOf finds the Compensator behind s, looking through Configure's wrapper and any
-// Wrapper's Unwrap.
-func compensatorOf[T any](s Stage[T]) Compensator[T] {
+// compensatorOf finds the Compensator behind s (see behind).
+func compensatorOf[T any](s Stage[T]) Compensator[T] { return behind[Compensator[T]](s) }
+
+// behind finds the first stage of s's chain of wrappers that is an I (a Compensator, a
+// Tolerator), looking through Configure's and Compensable's wrappers and any Wrapper's Unwrap;
+// the zero I when none is.
+func behind[I any, T any](s Stage[T]) (none I) {
 	for range maxUnwrap {
-		switch c := s.(type) {
-		case nil:
-			return nil
-		case *configured[T]:
-			s = c.Stage
-			continue
-		case Compensator[T]:
+		if s == nil {
+			return none
+		}
+		if c, ok := any(s).(I); ok {
 			return c
 		}
-		s = unwrapped(s)
+		switch c := s.(type) {
+		case *configured[T]:
+			s = c.Stage
+		case *compStage[T]:
+			s = c.Stage
+		default:
+			s = unwrapped(s)
+		}
 	}
-	return nil
+	return none
 }
 
 // errNilStage marks a misuse of an adapter given a nil stage: the stage has no name, so New

@@ -19,8 +19,8 @@ import (
 // act performs the message's pending action at stage i: a compensation, or the slip's current
 // step, which it records. A step with its stage's default policy (one attempt, no timeout, no
 // policy of its own: see StepPolicy) in an untimed pipeline takes the short path: one call, no
-// context, no defer. A panic in the stage
-// unwinds to the strategy's loop, which hands it to stagePanicked.
+// context, no defer. A panic in the stage unwinds to the strategy's loop, which hands it to
+// stagePanicked.
 func (p *Pipeline[T]) act(i int, m *message[T]) {
 	h := &p.hot[i]
 	if m.compensating {

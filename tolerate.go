@@ -52,26 +52,8 @@ func (s *tolStage[T]) invalid() error {
 
 var _ Tolerator[int] = (*tolStage[int])(nil)
 
-// toleratorOf finds the Tolerator behind s, looking through Configure's and Compensable's
-// wrappers and any Wrapper's Unwrap.
-func toleratorOf[T any](s Stage[T]) Tolerator[T] {
-	for range maxUnwrap {
-		switch c := s.(type) {
-		case nil:
-			return nil
-		case *configured[T]:
-			s = c.Stage
-			continue
-		case *compStage[T]:
-			s = c.Stage
-			continue
-		case Tolerator[T]:
-			return c
-		}
-		s = unwrapped(s)
-	}
-	return nil
-}
+// toleratorOf finds the Tolerator behind s (see behind).
+func toleratorOf[T any](s Stage[T]) Tolerator[T] { return behind[Tolerator[T]](s) }
 
 // tolerate gives m the value st's Tolerator leaves for the step that ended with err, and
 // returns the step's error and outcome: err and Tolerated, or, when Tolerate panicked, err
