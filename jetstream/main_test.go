@@ -27,7 +27,7 @@ func TestMain(m *testing.M) {
 		return
 	}
 	var err error
-	srv, err = jetstream.StartServer(jetstream.ServerConfig{})
+	srv, err = jetstream.StartServer(jetstream.ServerConfig{Log: os.Stderr})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
@@ -77,7 +77,9 @@ func newEngine(t testing.TB, cfg jetstream.Config) *jetstream.Engine {
 func subject() batontest.Subject {
 	return batontest.Subject{
 		New: func(t testing.TB, stages []baton.Stage[batontest.Msg], opts ...baton.Option) (*baton.Pipeline[batontest.Msg], error) {
-			e := newEngine(t, jetstream.Config{HostAll: true})
+			// In memory: the battery makes a few hundred streams, and what it checks does not
+			// depend on the storage (the crash, cluster and bad-input tests use the disk).
+			e := newEngine(t, jetstream.Config{HostAll: true, Memory: true})
 			p, err := baton.New(stages, slices.Concat([]baton.Option{baton.WithEngine(e)}, opts)...)
 			if err != nil {
 				_ = e.Close()

@@ -3,6 +3,7 @@ package jetstream
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"os"
 	"time"
@@ -23,6 +24,10 @@ type ServerConfig struct {
 	// Cluster, when set, makes the server a node of a cluster: its name, the port it listens on
 	// for routes, and the other nodes' route URLs (nats://host:port).
 	Cluster *ClusterConfig
+	// Log, when set, receives the server's warnings and errors, one line each (default: the
+	// server logs nothing). A request the server refuses reaches a client as a generic API
+	// error; the cause is in these lines.
+	Log io.Writer
 }
 
 // ClusterConfig makes an embedded server a node of a JetStream cluster.
@@ -86,6 +91,9 @@ func StartServer(cfg ServerConfig) (*Server, error) {
 		return nil, fmt.Errorf("jetstream: %w", err)
 	}
 	s.Server = ns
+	if cfg.Log != nil {
+		ns.SetLogger(&warnLog{w: cfg.Log}, false, false)
+	}
 	ns.Start()
 	if !ns.ReadyForConnections(10 * time.Second) {
 		s.Shutdown()

@@ -212,7 +212,7 @@ func TestMessageTimeoutIsAWorkflowTimer(t *testing.T) {
 			baton.Compensable(step("a"), func(context.Context, order) error { return nil }),
 			baton.Func("slow", func(ctx context.Context, o order) (order, error) {
 				select {
-				case <-time.After(time.Second):
+				case <-time.After(time.Minute):
 				case <-ctx.Done():
 					return o, ctx.Err()
 				}
@@ -223,12 +223,21 @@ func TestMessageTimeoutIsAWorkflowTimer(t *testing.T) {
 	e, _ := testEngine(t, func(env *testsuite.TestWorkflowEnvironment) {
 		env.SetOnTimerScheduledListener(func(string, time.Duration) { timers.Add(1) })
 	})
-	got := runAll(t, stages(), []baton.Option{baton.WithEngine(e), baton.WithMessageTimeout(50 * time.Millisecond)}, []order{{N: 1}})
+	got := runAll(t, stages(), []baton.Option{baton.WithEngine(e), baton.WithMessageTimeout(time.Second)}, []order{{N: 1}})
 	if !errors.Is(got[0].Err, baton.ErrTimeout) || !errors.Is(got[0].Err, context.DeadlineExceeded) {
 		t.Fatalf("error %v: want baton.ErrTimeout and context.DeadlineExceeded", got[0].Err)
 	}
-	if n := len(got[0].Log); n != 3 || got[0].Log[2].Outcome != baton.Compensated {
-		t.Errorf("log %s: want a, slow failed, a compensated", logOf(got[0].Log))
+	// The step is cut short either by its own context, which carries the message's deadline
+	// (the entry "slow failed"), or by the workflow's timer. The SDK's test environment
+	// resolves a cancelled activity at once instead of awaiting its result (it ignores
+	// WaitForCancellation; the real server does not: temporal/e2e checks the entry there), so
+	// the step is then taken again past the deadline and stops before it starts, with no
+	// entry, as in process.
+	log := got[0].Log
+	cut := len(log) == 3 && log[1].Stage == "slow" && log[1].Outcome == baton.Failed && errors.Is(log[1].Err, baton.ErrTimeout)
+	stopped := len(log) == 2
+	if !cut && !stopped || log[0].Stage != "a" || log[len(log)-1].Outcome != baton.Compensated {
+		t.Errorf("log %s: want a, slow failed by the timeout (or no entry for slow), a compensated", logOf(log))
 	}
 	if timers.Load() != 1 {
 		t.Errorf("%d timers, want the message's deadline as one", timers.Load())
