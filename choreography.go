@@ -28,7 +28,7 @@ import (
 // running side by side.
 type choreography[T any] struct {
 	p       *Pipeline[T]
-	inboxes []*handoff.Queue[ticket[T]]
+	inboxes []*handoff.Ring[ticket[T]]
 	wg      sync.WaitGroup
 }
 
@@ -45,9 +45,11 @@ type ticket[T any] struct {
 const batchMax = 16
 
 func newChoreography[T any](p *Pipeline[T]) *choreography[T] {
-	c := &choreography[T]{p: p, inboxes: make([]*handoff.Queue[ticket[T]], len(p.stages))}
+	c := &choreography[T]{p: p, inboxes: make([]*handoff.Ring[ticket[T]], len(p.stages))}
 	for i := range c.inboxes {
-		c.inboxes[i] = handoff.New[ticket[T]](2*cap(p.slots), max(1, p.stages[i].cfg.workers))
+		// Room for every ticket there can be (see the type's comment), and the cells a lone
+		// worker has not given back yet: the ring never overflows.
+		c.inboxes[i] = handoff.NewRing[ticket[T]](2*cap(p.slots)+batchMax, max(1, p.stages[i].cfg.workers))
 	}
 	return c
 }
@@ -66,7 +68,7 @@ func (c *choreography[T]) start() {
 // new worker takes its place, and the message goes on. An observer's Goexit once the message
 // has left this worker ends only the worker.
 func (c *choreography[T]) work(i int) {
-	in := c.inboxes[i].NewStash(batchMax)
+	in := c.inboxes[i]
 	for {
 		var m *message[T] // the message being served; nil once it has left this worker
 		if contain(func() { c.serve(i, in, &m) }, func(pe *PanicError) {
@@ -75,14 +77,12 @@ func (c *choreography[T]) work(i int) {
 			m = nil // dispatch may finish it: a Goexit in an observer there is no step's
 			c.dispatch(held)
 		}, func() {
-			in.Release()                  // no user code: the rest of the batch goes to the other workers
 			c.wg.Go(func() { c.work(i) }) // stop waits for it: this worker runs, so stop has not ended
 			if m != nil {
 				c.p.stagePanicked(m, nil)
 				c.dispatch(m)
 			}
 		}) {
-			in.Release()
 			return // the inbox is closed
 		}
 	}
@@ -90,7 +90,7 @@ func (c *choreography[T]) work(i int) {
 
 // serve acts on the messages of stage i's inbox, taken through the stash in, until it is
 // closed, keeping in *mp the message it holds. Panics unwind to work: no defer on the step.
-func (c *choreography[T]) serve(i int, in *handoff.Stash[ticket[T]], mp **message[T]) {
+func (c *choreography[T]) serve(i int, in *handoff.Ring[ticket[T]], mp **message[T]) {
 	n := 0
 	for {
 		t, ok := in.Next()
