@@ -30,11 +30,8 @@ type Ring[E any] struct {
 	tail atomic.Uint64 // the next cell Put claims
 	_    [56]byte
 	head atomic.Uint64 // the next cell Next takes (one consumer: every cell before it is free)
-	// One consumer only (single): the next cell it takes, and head as it last stored it. The
-	// cells from head to next are taken but not yet given back: it gives them back together,
-	// with one store, every freeBatch cells and before it parks.
-	next, freed uint64
-	_           [40]byte
+	next uint64        // one consumer only (single): head, as it last stored it
+	_    [48]byte
 	// sleepers is the number of consumers parked or about to park: read by every Put, written
 	// only when a consumer parks or wakes.
 	sleepers atomic.Int32
@@ -49,9 +46,6 @@ type Ring[E any] struct {
 	overflow []E
 }
 
-// freeBatch is how many taken cells a lone consumer gives back at once: one store serves them.
-const freeBatch = 16
-
 // cell is one slot of a Ring. seq says whose turn it is: pos+1 once the item of position pos is
 // published; with several consumers, pos when free for the Put that claims position pos, and
 // pos+len(cells) once taken. (With one consumer, head says which cells are free.)
@@ -60,11 +54,11 @@ type cell[E any] struct {
 	e   E
 }
 
-// NewRing returns a ring with room for at least capacity items (rounded up to a power of two),
-// taken by consumers goroutines (at least 1) that may park in Next at once. With one consumer,
-// Next must never be called by two goroutines at once (a consumer that ends hands over to the
-// next, as by a go statement); it then gives taken cells back in batches, so the ring holds
-// up to freeBatch-1 fewer items before it overflows. Its memory is allocated once, here.
+// NewRing returns a ring with room for at least capacity items waiting, taken by consumers
+// goroutines (at least 1) that may park in Next at once. With one consumer, Next and TryNext
+// must never be called by two goroutines at once (a consumer that ends hands over to the next,
+// as by a go statement): that consumer takes an item with no read-modify-write at all. Its
+// memory is allocated once, here.
 func NewRing[E any](capacity, consumers int) *Ring[E] {
 	n := 1
 	for n < capacity {
@@ -175,17 +169,12 @@ func (r *Ring[E]) TryNext() (E, bool) {
 	}
 }
 
-// tryNextSingle is TryNext for the one consumer: no atomic read-modify-write, and one store
-// per freeBatch items.
+// tryNextSingle is TryNext for the one consumer: a load and a store, no read-modify-write.
 func (r *Ring[E]) tryNextSingle() (E, bool) {
 	pos := r.next
 	c := &r.cells[pos&r.mask]
 	var zero E
 	if c.seq.Load() != pos+1 { // not published yet: empty
-		if r.freed != pos {
-			r.freed = pos
-			r.head.Store(pos)
-		}
 		if r.over.Load() != 0 {
 			return r.takeOverflow()
 		}
@@ -194,10 +183,7 @@ func (r *Ring[E]) tryNextSingle() (E, bool) {
 	e := c.e
 	c.e = zero // the ring keeps no reference to what it handed over
 	r.next = pos + 1
-	if r.next-r.freed >= freeBatch {
-		r.freed = r.next
-		r.head.Store(r.next)
-	}
+	r.head.Store(pos + 1) // the cell is free for the producers
 	return e, true
 }
 
@@ -258,8 +244,7 @@ func (r *Ring[E]) unpark() {
 	}
 }
 
-// Len returns the number of items waiting (or being put) — with one consumer, and those it took
-// since it last gave cells back (fewer than freeBatch). It reads three words.
+// Len returns the number of items waiting (or being put). It reads three words.
 func (r *Ring[E]) Len() int {
 	head := r.head.Load()
 	n := int(r.tail.Load() - head)
