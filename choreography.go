@@ -109,7 +109,7 @@ func (c *choreography[T]) serve(i int, in *handoff.Ring[ticket[T]], mp **message
 		c.p.act(i, m)
 		*mp = nil // forward may finish m: a Goexit in an observer there is no step's
 		to := c.forward(m)
-		if n++; n%convoyBreak == 0 && to >= 0 && c.inboxes[i].Len() > convoyBreak {
+		if n++; n%convoyBreak == 0 && to >= 0 && in.Backlog() > convoyBreak {
 			runtime.Gosched()
 		}
 	}

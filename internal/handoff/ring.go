@@ -29,8 +29,8 @@ type Ring[E any] struct {
 	_    [64]byte
 	tail atomic.Uint64 // the next cell Put claims
 	_    [56]byte
-	head atomic.Uint64 // the next cell Next takes (one consumer: every cell before it is free)
-	next uint64        // one consumer only (single): head, as it last stored it
+	head atomic.Uint64 // the next cell Next takes, with several consumers
+	next uint64        // the next cell the one consumer takes (single): its own, no atomic
 	_    [48]byte
 	// sleepers is the number of consumers parked or about to park: read by every Put, written
 	// only when a consumer parks or wakes.
@@ -46,9 +46,9 @@ type Ring[E any] struct {
 	overflow []E
 }
 
-// cell is one slot of a Ring. seq says whose turn it is: pos+1 once the item of position pos is
-// published; with several consumers, pos when free for the Put that claims position pos, and
-// pos+len(cells) once taken. (With one consumer, head says which cells are free.)
+// cell is one slot of a Ring. seq says whose turn it is: pos when free for the Put that claims
+// position pos, pos+1 once that item is published, pos+len(cells) once taken (free for the
+// Put of the next lap).
 type cell[E any] struct {
 	seq atomic.Uint64
 	e   E
@@ -60,7 +60,7 @@ type cell[E any] struct {
 // as by a go statement): that consumer takes an item with no read-modify-write at all. Its
 // memory is allocated once, here.
 func NewRing[E any](capacity, consumers int) *Ring[E] {
-	n := 1
+	n := 2 // one cell could not tell a published item from a taken one (see cell)
 	for n < capacity {
 		n <<= 1
 	}
@@ -106,20 +106,6 @@ func (r *Ring[E]) wakeOne() {
 // push puts e in the ring; it reports false when the ring is full.
 func (r *Ring[E]) push(e E) bool {
 	pos := r.tail.Load()
-	if r.single {
-		for {
-			if pos-r.head.Load() > r.mask {
-				return false
-			}
-			if r.tail.CompareAndSwap(pos, pos+1) {
-				c := &r.cells[pos&r.mask]
-				c.e = e
-				c.seq.Store(pos + 1)
-				return true
-			}
-			pos = r.tail.Load()
-		}
-	}
 	for {
 		c := &r.cells[pos&r.mask]
 		switch seq := c.seq.Load(); {
@@ -169,7 +155,8 @@ func (r *Ring[E]) TryNext() (E, bool) {
 	}
 }
 
-// tryNextSingle is TryNext for the one consumer: a load and a store, no read-modify-write.
+// tryNextSingle is TryNext for the one consumer: a load and a store on the item's own cell, no
+// read-modify-write and no word shared with other cells.
 func (r *Ring[E]) tryNextSingle() (E, bool) {
 	pos := r.next
 	c := &r.cells[pos&r.mask]
@@ -183,7 +170,7 @@ func (r *Ring[E]) tryNextSingle() (E, bool) {
 	e := c.e
 	c.e = zero // the ring keeps no reference to what it handed over
 	r.next = pos + 1
-	r.head.Store(pos + 1) // the cell is free for the producers
+	c.seq.Store(pos + r.mask + 1) // free for the next lap's Put
 	return e, true
 }
 
@@ -244,11 +231,31 @@ func (r *Ring[E]) unpark() {
 	}
 }
 
-// Len returns the number of items waiting (or being put). It reads three words.
+// Len returns the number of items waiting (or being put). With several consumers it reads three
+// words; with one, whose place in the ring is its own, it reads every cell: it is for
+// statistics, not for the hand-off path (see Backlog).
 func (r *Ring[E]) Len() int {
-	head := r.head.Load()
-	n := int(r.tail.Load() - head)
-	return max(n, 0) + int(r.over.Load())
+	over := int(r.over.Load())
+	if !r.single {
+		head := r.head.Load()
+		return max(int(r.tail.Load()-head), 0) + over
+	}
+	n := 0
+	for i := range r.cells {
+		if (r.cells[i].seq.Load()-1)&r.mask == uint64(i) { // published, not taken
+			n++
+		}
+	}
+	return n + over
+}
+
+// Backlog is Len for a consumer of the ring, between its calls of Next: it reads two words.
+// Only a consumer may call it.
+func (r *Ring[E]) Backlog() int {
+	if !r.single {
+		return r.Len()
+	}
+	return max(int(r.tail.Load()-r.next), 0) + int(r.over.Load())
 }
 
 // Close wakes every parked consumer; Next then returns false once the ring is empty. Items may
