@@ -29,6 +29,11 @@ type Observer interface {
 // that event; the context it returns is the one the stage's Process (or Compensate) receives.
 // It must derive from ctx — add values (a span, a logger), never drop ctx's cancellation or
 // deadline. The otel module uses it so that a span a stage starts is a child of its step's span.
+// Under an engine (WithEngine) it is also called as each message is sent to its first step,
+// with a MessageAccepted event (Stage: that step's stage) and the context the engine's Send
+// would get; Send gets the context it returns instead, so that what the engine carries to other
+// processes (a trace context, in its message's headers) is the observer's: the otel module
+// makes the message's span the parent of the steps other processes run.
 //
 // StepContext is called from the goroutine running the message, like Observe, and should be as
 // quick. A panic in it is contained: the stage gets ctx unchanged, and Stats counts the panic.
