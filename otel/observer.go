@@ -73,9 +73,10 @@ var (
 const shards = 32
 
 type shard struct {
-	mu   sync.Mutex
-	open map[msgKey]*spans
-	_    [48]byte // 64 bytes a shard: shards never share a cache line
+	mu     sync.Mutex
+	open   map[msgKey]*spans
+	remote map[remoteKey]*spans // steps run here for messages submitted elsewhere: see remote.go
+	_      [40]byte             // 64 bytes a shard: shards never share a cache line
 }
 
 // msgKey identifies a message among those of every pipeline the Observer serves: message
@@ -97,6 +98,11 @@ type spans struct {
 	comp    trace.Span // the compensation running
 	// recording: the message span records (see accept)
 	recording bool
+	// engine: the message was sent to an engine (see StepContext), so this process may also
+	// run steps of another process's message of the same number; parent, the span context of
+	// the message's own context, tells them apart (see owns).
+	engine bool
+	parent trace.SpanContext
 }
 
 // Option configures an Observer.
@@ -131,6 +137,7 @@ func NewObserver(opts ...Option) (*Observer, error) {
 	o := &Observer{tracer: c.tp.Tracer(ScopeName)}
 	for i := range o.shards {
 		o.shards[i].open = make(map[msgKey]*spans)
+		o.shards[i].remote = make(map[remoteKey]*spans)
 	}
 	o.cache.Store(&caches{sets: map[attrKey]*measure{}, stages: map[stageKey]*stageInfo{}})
 
@@ -175,20 +182,14 @@ func (o *Observer) Observe(e baton.Event) {
 	// Pipelines number their messages alike, so the number alone picks the shard: messages of
 	// different pipelines may share one, and are told apart by the key.
 	sh := &o.shards[e.Message%shards]
-	k := msgKey{e.Pipeline, e.Message}
 	if e.Kind == baton.MessageAccepted {
 		s := o.accept(e)
 		sh.mu.Lock()
-		sh.open[k] = s
+		sh.open[msgKey{e.Pipeline, e.Message}] = s
 		sh.mu.Unlock()
 		return
 	}
-	sh.mu.Lock()
-	s := sh.open[k]
-	if e.Kind == baton.MessageFinished {
-		delete(sh.open, k)
-	}
-	sh.mu.Unlock()
+	s := sh.find(e, true)
 	if s == nil {
 		return // not accepted while observed
 	}
@@ -249,11 +250,16 @@ func (o *Observer) Observe(e baton.Event) {
 // so that a span the stage starts from its context is a child of that span. Baton calls it; see
 // baton.ContextObserver. Cost: a map lookup under a shard's lock and, for a recorded message, one
 // small allocation per attempt.
+//
+// Under an engine it is also called as a message is sent to its first step (a MessageAccepted
+// event): it then returns ctx carrying the message's span, whose trace context the engine
+// propagates (see Propagation), so that the steps other processes run are its children.
 func (o *Observer) StepContext(ctx context.Context, e baton.Event) context.Context {
 	sh := &o.shards[e.Message%shards]
-	sh.mu.Lock()
-	s := sh.open[msgKey{e.Pipeline, e.Message}]
-	sh.mu.Unlock()
+	if e.Kind == baton.MessageAccepted {
+		return sh.sent(ctx, e)
+	}
+	s := sh.find(e, false)
 	if s == nil {
 		return ctx
 	}
@@ -272,13 +278,13 @@ func (o *Observer) StepContext(ctx context.Context, e baton.Event) context.Conte
 }
 
 func (o *Observer) accept(e baton.Event) *spans {
-	s := &spans{}
 	// The message's span is a child of the span in the message's context (the caller's, given
 	// to Process or Stream), and a root span when there is none.
 	parent := e.Context
 	if parent == nil {
 		parent = context.Background()
 	}
+	s := &spans{parent: trace.SpanContextFromContext(parent)}
 	attrs := o.stage(e.Pipeline, "", e.Strategy).with(KeyMessage.Int64(int64(e.Message)))
 	if e.Key != "" {
 		attrs = append(attrs, KeyKey.String(e.Key))
@@ -450,13 +456,14 @@ func (o *Observer) cached(add func(*caches)) {
 	o.cache.Store(c)
 }
 
-// open counts the messages whose spans are open.
+// open counts the messages whose spans are open, and the steps run here for messages submitted
+// elsewhere whose spans are.
 func (o *Observer) open() int {
 	n := 0
 	for i := range o.shards {
 		sh := &o.shards[i]
 		sh.mu.Lock()
-		n += len(sh.open)
+		n += len(sh.open) + len(sh.remote)
 		sh.mu.Unlock()
 	}
 	return n
