@@ -23,25 +23,30 @@ func (s *sendRecorder) Send(ctx context.Context, env baton.Envelope) error {
 	return s.loopback.Send(ctx, env)
 }
 
-// sendObserver is a ContextObserver that marks the context of each message sent to an engine
-// with the message's ID and first stage, and calls runtime.Goexit there when goexit is set.
-type sendObserver struct{ goexit bool }
+// sendObserver is a SendObserver that marks the context of each message sent to an engine
+// with its first stage, and calls runtime.Goexit or panics there when told to.
+type sendObserver struct{ goexit, panics bool }
 
 func (sendObserver) Observe(baton.Event) {}
-func (o sendObserver) StepContext(ctx context.Context, e baton.Event) context.Context {
+
+// SendContext implements baton.SendObserver.
+func (o sendObserver) SendContext(ctx context.Context, e baton.Event) context.Context {
 	if e.Kind != baton.MessageAccepted {
 		return ctx
 	}
 	if o.goexit {
 		runtime.Goexit()
 	}
+	if o.panics {
+		panic("SendContext bug")
+	}
 	return context.WithValue(ctx, sendKey{}, e.Stage)
 }
 
-// Under an engine, the ContextObserver chooses the context the engine's Send carries (the otel
+// Under an engine, a SendObserver chooses the context the engine's Send carries (the otel
 // module puts the message's span there): it is told of the message's MessageAccepted event,
 // with its first stage, and Send gets what it returns.
-func TestStepContextChoosesTheContextSendCarries(t *testing.T) {
+func TestSendObserverChoosesTheContextSendCarries(t *testing.T) {
 	eng := &sendRecorder{seen: make(chan any, 1)}
 	p, err := baton.New([]baton.Stage[int]{baton.Func("a", r2id), baton.Func("b", r2id)},
 		baton.WithEngine(eng), baton.WithObserver(sendObserver{}), baton.WithRouter(func(int) []string { return []string{"b", "a"} }))
@@ -60,7 +65,7 @@ func TestStepContextChoosesTheContextSendCarries(t *testing.T) {
 // An observer that calls runtime.Goexit as the message is sent (unsupported) ends the
 // submitting goroutine, but the message still gets its result: nothing waits for it, and Close
 // returns.
-func TestStepContextGoexitAtSendEndsTheMessage(t *testing.T) {
+func TestSendContextGoexitEndsTheMessage(t *testing.T) {
 	eng := &sendRecorder{seen: make(chan any, 1)}
 	p, err := baton.New([]baton.Stage[int]{baton.Func("a", r2id)}, baton.WithEngine(eng), baton.WithObserver(sendObserver{goexit: true}))
 	if err != nil {
@@ -91,5 +96,25 @@ func TestStepContextGoexitAtSendEndsTheMessage(t *testing.T) {
 	case <-closed:
 	case <-time.After(10 * time.Second):
 		t.Fatal("Close did not return: the message is still in flight")
+	}
+}
+
+// A SendContext that panics is contained: Send gets the context unchanged, the message goes
+// on, and Stats counts the panic.
+func TestSendContextPanicIsContained(t *testing.T) {
+	eng := &sendRecorder{seen: make(chan any, 1)}
+	p, err := baton.New([]baton.Stage[int]{baton.Func("a", r2id)}, baton.WithEngine(eng), baton.WithObserver(sendObserver{panics: true}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	if out, err := p.Process(context.Background(), 5); err != nil || out != 5 {
+		t.Fatalf("Process: %v, %v", out, err)
+	}
+	if got := <-eng.seen; got != nil {
+		t.Errorf("Send's context holds %v, want it unchanged", got)
+	}
+	if n := p.Stats().ObserverPanics; n != 1 {
+		t.Errorf("ObserverPanics %d, want 1", n)
 	}
 }

@@ -29,11 +29,6 @@ type Observer interface {
 // that event; the context it returns is the one the stage's Process (or Compensate) receives.
 // It must derive from ctx — add values (a span, a logger), never drop ctx's cancellation or
 // deadline. The otel module uses it so that a span a stage starts is a child of its step's span.
-// Under an engine (WithEngine) it is also called as each message is sent to its first step,
-// with a MessageAccepted event (Stage: that step's stage) and the context the engine's Send
-// would get; Send gets the context it returns instead, so that what the engine carries to other
-// processes (a trace context, in its message's headers) is the observer's: the otel module
-// makes the message's span the parent of the steps other processes run.
 //
 // StepContext is called from the goroutine running the message, like Observe, and should be as
 // quick. A panic in it is contained: the stage gets ctx unchanged, and Stats counts the panic.
@@ -41,6 +36,22 @@ type Observer interface {
 type ContextObserver interface {
 	Observer
 	StepContext(ctx context.Context, e Event) context.Context
+}
+
+// SendObserver is an Observer that also chooses the context an engine carries with a message
+// (WithEngine): SendContext is called as each message is sent to its first step, just before
+// the engine's Send, with the context Send would get — the message's values, without its
+// cancellation — and the message's MessageAccepted event (Stage: the first step's stage); Send
+// gets the context it returns. It must derive from ctx. The otel module puts the message's
+// span there, so that the trace context the engine propagates in the message's headers makes
+// the steps other processes run children of that span.
+//
+// SendContext is called from the goroutine submitting the message, once per message, only
+// under an engine; a panic in it is contained (Send gets ctx unchanged, and Stats counts the
+// panic). It must not call runtime.Goexit: if it does, the message ends with ErrGoexit.
+type SendObserver interface {
+	Observer
+	SendContext(ctx context.Context, e Event) context.Context
 }
 
 // ObserverFunc adapts a function to an Observer.
@@ -109,6 +120,7 @@ type Event struct {
 type observers struct {
 	o        Observer
 	ctx      ContextObserver // o, when it is one
+	send     SendObserver    // o, when it is one
 	panics   atomic.Int64
 	reported sync.Once
 }
@@ -131,6 +143,20 @@ func (obs *observers) stepContext(ctx context.Context, e Event) (out context.Con
 		}
 	}()
 	if out = obs.ctx.StepContext(ctx, e); out == nil {
+		out = ctx
+	}
+	return out
+}
+
+// sendContext calls the SendObserver, containing its panics.
+func (obs *observers) sendContext(ctx context.Context, e Event) (out context.Context) {
+	defer func() {
+		if r := recover(); r != nil {
+			obs.panicked(r, e)
+			out = ctx
+		}
+	}()
+	if out = obs.send.SendContext(ctx, e); out == nil {
 		out = ctx
 	}
 	return out

@@ -48,7 +48,7 @@ func (r *remote[T]) dispatch(m *message[T]) {
 		return
 	}
 	ctx := context.WithoutCancel(m.ctx)
-	if r.p.obs != nil && r.p.obs.ctx != nil {
+	if r.p.obs != nil && r.p.obs.send != nil {
 		ctx = r.sendContext(ctx, m, r.p.reg.names[i]) // remote_send.go
 	}
 	f := &inflight[T]{m: m}

@@ -6,10 +6,8 @@ import (
 )
 
 // sendContext is the context an engine's Send carries for m, whose first stage is stage: ctx
-// (the message's values, without its cancellation) as the ContextObserver makes it, told of
-// the message's MessageAccepted event again. The otel module puts the message's span there, so
-// that the trace context an engine propagates makes the steps run in other processes children
-// of that span.
+// (the message's values, without its cancellation) as the SendObserver makes it, told of the
+// message's MessageAccepted event again.
 //
 // An observer that calls runtime.Goexit here (unsupported) ends the goroutine submitting m; m
 // still gets its result, ErrGoexit, before it goes, so that nothing waits for it forever.
@@ -22,7 +20,11 @@ func (r *remote[T]) sendContext(ctx context.Context, m *message[T], stage string
 			r.p.finish(m)
 		}
 	}()
-	ctx = r.p.stepContext(ctx, m, Event{Kind: MessageAccepted, Stage: stage, Time: time.Now()})
+	e := Event{Kind: MessageAccepted, Stage: stage, Time: time.Now()}
+	e.Message, e.Key, e.Strategy, e.Pipeline, e.Context = m.id, m.key, r.p.cfg.strategy, r.p.cfg.name, ctx
+	m.inObserver = true
+	ctx = r.p.obs.sendContext(ctx, e)
+	m.inObserver = false
 	exited = false
 	return ctx
 }

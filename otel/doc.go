@@ -50,7 +50,7 @@
 //
 // The submitting process then makes the message's span as in process, and propagates its trace
 // context with the message (the Observer puts that span in the context the engine's Send gets:
-// see baton.ContextObserver); a worker process makes the spans of the steps and compensations
+// see baton.SendObserver); a worker process makes the spans of the steps and compensations
 // it runs — with the same names and attributes as in process — as children of that span, so a
 // message is one trace from the caller's span through every process, and a span a stage starts
 // from its context is a child of its step's span there too. A worker also records the metrics

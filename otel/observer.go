@@ -66,6 +66,7 @@ type Observer struct {
 var (
 	_ baton.Observer        = (*Observer)(nil)
 	_ baton.ContextObserver = (*Observer)(nil)
+	_ baton.SendObserver    = (*Observer)(nil)
 )
 
 // shards spreads open messages over maps with their own locks, so that concurrent messages
@@ -98,7 +99,7 @@ type spans struct {
 	comp    trace.Span // the compensation running
 	// recording: the message span records (see accept)
 	recording bool
-	// engine: the message was sent to an engine (see StepContext), so this process may also
+	// engine: the message was sent to an engine (see SendContext), so this process may also
 	// run steps of another process's message of the same number; parent, the span context of
 	// the message's own context, tells them apart (see owns).
 	engine bool
@@ -250,15 +251,8 @@ func (o *Observer) Observe(e baton.Event) {
 // so that a span the stage starts from its context is a child of that span. Baton calls it; see
 // baton.ContextObserver. Cost: a map lookup under a shard's lock and, for a recorded message, one
 // small allocation per attempt.
-//
-// Under an engine it is also called as a message is sent to its first step (a MessageAccepted
-// event): it then returns ctx carrying the message's span, whose trace context the engine
-// propagates (see Propagation), so that the steps other processes run are its children.
 func (o *Observer) StepContext(ctx context.Context, e baton.Event) context.Context {
 	sh := &o.shards[e.Message%shards]
-	if e.Kind == baton.MessageAccepted {
-		return sh.sent(ctx, e)
-	}
 	s := sh.find(e, false)
 	if s == nil {
 		return ctx

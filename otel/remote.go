@@ -79,9 +79,12 @@ func (s *spans) owns(e baton.Event) bool {
 	return trace.SpanContextFromContext(e.Context).Equal(s.parent)
 }
 
-// sent is StepContext for a message sent to its engine: ctx with the message's span, whose
-// trace context the engine propagates.
-func (sh *shard) sent(ctx context.Context, e baton.Event) context.Context {
+// SendContext returns ctx carrying the message's span, as the message is sent to its engine,
+// so that the trace context the engine propagates in its headers (see Propagation) makes the
+// steps other processes run children of that span. Baton calls it; see baton.SendObserver.
+// Cost: a map lookup under a shard's lock, once per message.
+func (o *Observer) SendContext(ctx context.Context, e baton.Event) context.Context {
+	sh := &o.shards[e.Message%shards]
 	sh.mu.Lock()
 	s := sh.open[msgKey{e.Pipeline, e.Message}]
 	if s != nil {
