@@ -45,7 +45,9 @@ const OutcomeRetried = "retried"
 // Observer is a baton.Observer that emits OpenTelemetry spans and metrics (see the package
 // documentation). Make one with NewObserver. It is safe for concurrent use, and may serve
 // several pipelines if they have distinct names (baton.WithName): it tells messages apart by
-// pipeline name and message number.
+// pipeline name and message number. Under an engine, install one in every process, with
+// Propagation: a message's spans are then one trace across processes (see the package doc,
+// "Across processes").
 type Observer struct {
 	tracer trace.Tracer
 
