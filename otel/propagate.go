@@ -25,8 +25,10 @@ import (
 //
 // Headers are written under the names the propagator gives (lower case, as W3C asks outside
 // HTTP), replacing any of the same name in another case, and read whatever their case. The
-// hooks are safe for concurrent use, as the propagator is; each call costs the propagator's
-// work and, for inject, a few small allocations (about 1µs for Trace Context).
+// hooks are safe for concurrent use, as the propagator is. Cost, for Trace Context, measured by
+// BenchmarkPropagation on the 2-core development machine: inject about 0.4µs and 4 allocations
+// (480 B, the header included), extract about 0.35µs and 2 allocations — per hand-off, beside
+// a JetStream hop's ~60µs or a Temporal step's milliseconds.
 func Propagation[H ~map[string][]string](p propagation.TextMapPropagator) (inject func(context.Context, H), extract func(context.Context, H) context.Context) {
 	if p == nil {
 		p = propagation.TraceContext{}

@@ -325,3 +325,24 @@ func TestPropagationTellsLocalFromRemoteMessages(t *testing.T) {
 	}
 	assert.Zero(t, batonotel.OpenMessages(both.obs))
 }
+
+// BenchmarkPropagation: one hand-off's inject and extract of W3C Trace Context.
+func BenchmarkPropagation(b *testing.B) {
+	inject, extract := batonotel.Propagation[natsLike](nil)
+	ctx, span := sdktrace.NewTracerProvider().Tracer("b").Start(context.Background(), "m")
+	defer span.End()
+	b.Run("inject", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			inject(ctx, natsLike{})
+		}
+	})
+	h := natsLike{}
+	inject(ctx, h)
+	b.Run("extract", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			_ = extract(context.Background(), h)
+		}
+	})
+}
