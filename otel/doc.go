@@ -83,7 +83,9 @@
 // messages apart by pipeline name and number, and two pipelines with the same name sharing an
 // Observer would mix up their messages' spans. Observe is safe for concurrent use; it keeps each
 // open message's spans in a sharded map keyed by pipeline name and message number and deletes
-// them when the message finishes, so nothing is kept for finished messages.
+// them when the message finishes, so nothing is kept for finished messages; a step this process
+// runs for another process's message is kept the same way, from its start to its last event
+// here.
 //
 // The cost is paid on the message's path, and is mostly the OpenTelemetry SDK's. Measured by
 // BenchmarkObserverStep on the 2-core development machine, per step of a four-step message,
