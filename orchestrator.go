@@ -112,9 +112,9 @@ func (o *orchestrator[T]) drive(m *message[T], held *int) int {
 	p := o.p
 	i := m.resume // a message given its slot by handOff resumes where it parked
 	if !m.hasSem {
-		i = p.next(m) // next is not idempotent (compensation moves its cursor): ask it once per step
+		i = p.steps(m) // next is not idempotent (compensation moves its cursor): ask it once per step
 	}
-	for ; i >= 0; i = p.next(m) {
+	for ; i >= 0; i = p.steps(m) { // steps runs the plain steps itself (step.go)
 		if p.hot[i].sem == nil {
 			p.act(i, m)
 			continue
