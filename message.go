@@ -113,7 +113,7 @@ func (p *Pipeline[T]) deliver(m *message[T]) {
 	sink, replies := m.sink, m.replies
 	if !m.claimed { // else its stale ticket keeps it in flight: see claim.go
 		p.leave()
-		<-p.slots
+		p.inflight.Release()
 	}
 	switch {
 	case sink != nil:
@@ -226,7 +226,7 @@ func (p *Pipeline[T]) release(m *message[T]) {
 			return
 		}
 		p.leave()
-		<-p.slots
+		p.inflight.Release()
 	}
 	if m.slip.errs {
 		clear(m.slip.log) // drop references to errors

@@ -33,11 +33,11 @@ func newOrchestrator[T any](p *Pipeline[T]) *orchestrator[T] {
 	for i := range p.stages {
 		workers += max(1, p.stages[i].cfg.workers)
 		if p.stages[i].sem != nil {
-			o.parked[i] = make(chan *message[T], cap(p.slots))
+			o.parked[i] = make(chan *message[T], p.inflight.Cap())
 		}
 	}
-	o.drivers = min(max(workers, runtime.GOMAXPROCS(0), p.cfg.minDrivers), cap(p.slots))
-	o.work = handoff.New[*message[T]](cap(p.slots), o.drivers)
+	o.drivers = min(max(workers, runtime.GOMAXPROCS(0), p.cfg.minDrivers), p.inflight.Cap())
+	o.work = handoff.New[*message[T]](p.inflight.Cap(), o.drivers)
 	return o
 }
 
