@@ -208,6 +208,7 @@ func (p *Pipeline[T]) newMessageOf(a arrival[T], v T) *message[T] {
 // delivered to its stream, or, for a Process caller that will never return, released.
 func (p *Pipeline[T]) exitedAtBegin(m *message[T]) {
 	m.inObserver = false
+	m.slip.own() // a shared itinerary is the pipeline's: truncate a copy
 	m.slip.route = m.slip.route[:0]
 	m.err = &goexitError{who: "the router, the key function or an observer", what: " as the message was accepted"}
 	sink := m.sink

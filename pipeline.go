@@ -162,6 +162,7 @@ func New[T any](stages []Stage[T], opts ...Option) (*Pipeline[T], error) {
 		p.defaultLog = append(p.defaultLog, StepRecord{Stage: name, Attempts: 1, Outcome: Succeeded})
 	}
 	p.defaultLog = slices.Clip(p.defaultLog) // shared by results: an append must copy, not overwrite
+	p.route = slices.Clip(p.route)           // shared by slips (Slip.share): likewise
 	switch r := cfg.router.(type) {
 	case nil:
 	case func(T) []string:

@@ -75,6 +75,7 @@ func (p *Pipeline[T]) steps(m *message[T]) int {
 	s := &m.slip
 	hot, limit := p.hot, p.cfg.hopLimit
 	ctx, watch, deadline := m.ctx, m.done != nil, m.deadline
+	s.attempt = 1 // every plain step's, and nothing in the loop changes it
 	for s.pos < len(s.route) && s.hops < limit {
 		hp := s.route[s.pos]
 		h := &hot[hp.stage]
@@ -85,7 +86,6 @@ func (p *Pipeline[T]) steps(m *message[T]) int {
 			break // next starts the compensation
 		}
 		s.hops++
-		s.attempt = 1
 		m.inStage = true
 		v, err := h.stage.Process(ctx, m.value, s)
 		m.inStage = false
