@@ -152,7 +152,7 @@
 //     Java List and Map methods scripts call (engines module), not Java objects.
 //   - schemaVersion 1 parameters resolve as Conductor's; a task that did not run gives null
 //     rather than leaving the key out.
-//   - responseTimeoutSeconds, startDelay, rate limits, keepLastN and failureWorkflow are
+//   - responseTimeoutSeconds, startDelay, rate limits and keepLastN are
 //     ignored.
 //   - The system tasks' differences (WAIT's zone, HTTP's timeouts, HTTP_POLL's interval, what
 //     START_WORKFLOW and EVENT ignore) are listed in the README.

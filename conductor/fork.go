@@ -35,12 +35,17 @@ func forkFailed(err error, x *execution, forkOut map[string]any, join *joinTask)
 	head := x.state(TaskCompleted, forkOut).entry()
 	ff.head = &head
 	if join != nil {
-		ff.entries = append(ff.entries, TaskRun{
-			Ref: join.ref, Name: join.name, Type: join.typ, TaskID: taskIDOf(x, join.ref), Status: TaskCanceled,
-			Iteration: x.iter, Attempts: 1, Err: context.Canceled, Reason: "a branch of its fork failed",
-		})
+		ff.entries = append(ff.entries, canceledJoin(x, join, "a branch of its fork failed"))
 	}
 	return err
+}
+
+// canceledJoin is the log entry of the JOIN of fork x cancelled for reason.
+func canceledJoin(x *execution, join *joinTask, reason string) TaskRun {
+	return TaskRun{
+		Ref: join.ref, Name: join.name, Type: join.typ, TaskID: taskIDOf(x, join.ref), Status: TaskCanceled,
+		Iteration: x.iter, Attempts: 1, Err: context.Canceled, Reason: reason,
+	}
 }
 
 // taskIDOf is the id of task ref in the same run and iteration as x.

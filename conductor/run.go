@@ -176,6 +176,9 @@ func (w *Workflow) run(ctx context.Context, input map[string]any, ri *runInfo) (
 			}
 		}
 	}
+	if e.Status != StatusCompleted && ctx.Err() == nil {
+		w.startFailureWorkflow(ri, e, failedTaskOf(err, final.end))
+	}
 	e.Err = err
 	ri.handle.finish(e, err)
 	return e, err

@@ -52,6 +52,10 @@ func (t *forkJoinTask) process(w *Workflow) stageFn {
 			branches[i] = s.branch(refs, t.depth+1)
 		}
 		n, err := w.fork(ctx, x.done(s, slip, nil), slip, branches, t.joined)
+		if err == nil && n.end != nil && t.join != nil {
+			// A branch TERMINATEd the run while the JOIN waited: Conductor cancels the JOIN.
+			n.log = appendLog(n.log, []TaskRun{canceledJoin(&x, t.join, "a branch of its fork terminated the workflow")})
+		}
 		return n, forkFailed(err, &x, nil, t.join)
 	}
 }

@@ -220,8 +220,9 @@ func TestTerminateInForkAndLoop(t *testing.T) {
 			assert.Equal(t, map[string]any{"output": float64(1)}, e.Output, "%s %s", joinOn, s)
 			_, ran := e.Task("never")
 			assert.False(t, ran)
-			_, joined := e.Task("j")
-			assert.False(t, joined)
+			// As in Conductor (LambdaAndTerminateTaskSpec): the JOIN waiting is CANCELED.
+			j, _ := e.Task("j")
+			assert.Equal(t, TaskCanceled, j.Status)
 		}
 	}
 }
