@@ -130,3 +130,17 @@ func blockingWorker(ctx context.Context, _ map[string]any) (map[string]any, erro
 	<-ctx.Done()
 	return nil, context.Cause(ctx)
 }
+
+// startHarness starts def on input under strategy s, with the harness's task definitions and
+// opts, and returns its Handle; the workflow is closed when the test ends.
+func startHarness(t *testing.T, s baton.Strategy, def string, input map[string]any, opts ...conductor.Option) *conductor.Handle {
+	t.Helper()
+	rt, err := conductor.New(append(append(Options(), conductor.WithStrategy(s), harnessTaskDefs()), opts...)...)
+	require.NoError(t, err)
+	w, err := rt.Load([]byte(def))
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, w.Close()) })
+	h, err := w.Start(t.Context(), input, conductor.WithWorkflowID("wf"))
+	require.NoError(t, err)
+	return h
+}
