@@ -76,7 +76,8 @@
 // ErrUnknownTaskType.
 //
 // An optional task that fails after its retries is recorded as COMPLETED_WITH_ERRORS: later
-// expressions see its status, its input, an empty output and its reasonForIncompletion.
+// expressions see its status, its input, its output (empty unless it failed with one, as a
+// SUB_WORKFLOW does with its sub-workflow's) and its reasonForIncompletion.
 //
 // Task types: SIMPLE, SWITCH (value-param, javascript), DECISION, FORK_JOIN, JOIN, DO_WHILE,
 // SET_VARIABLE, TERMINATE, SUB_WORKFLOW, DYNAMIC, FORK_JOIN_DYNAMIC, the system tasks NOOP,

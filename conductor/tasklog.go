@@ -67,12 +67,16 @@ func (w *Workflow) failedEntry(s *state, rec baton.StepRecord) TaskRun {
 
 // tolerated is the Tolerate of every stage of a workflow (baton.Tolerator): the step of an
 // optional task failed, with err, and the run goes on from s with that execution of the task
-// recorded as COMPLETED_WITH_ERRORS — input resolved as the task saw it, output empty, reason
+// recorded as COMPLETED_WITH_ERRORS — input resolved as the task saw it, output what it failed
+// with (empty but for a worker's failed output or a sub-workflow's), reason
 // the last attempt's error — so that later expressions see it, as in Conductor, and logged with
 // the branches of a fork that failed there.
 func (w *Workflow) tolerated(s *state, slip *baton.Slip, err error) *state {
 	stage := slip.Stage()
 	ts := &taskState{ref: stage, status: TaskCompletedWithErrors, output: map[string]any{}, err: err}
+	if out := outputOfFailure(err); out != nil {
+		ts.output = out // what the failed task output (a worker's, a sub-workflow's), as Conductor keeps it
+	}
 	if err != nil {
 		ts.reason = err.Error()
 	}
