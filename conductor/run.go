@@ -154,9 +154,12 @@ func (w *Workflow) run(ctx context.Context, input map[string]any, ri *runInfo) (
 		}
 		var pe *permissiveError
 		var te *TaskError
+		var ue *unscheduledError
 		switch {
 		case errors.As(err, &pe):
 			e.Reason = pe.reason
+		case e.Reason == "" && errors.As(err, &ue):
+			e.Reason = bare(ue)
 		case e.Reason == "" && errors.As(err, &te):
 			// As Conductor says it (DeciderService.retry).
 			if tr, ok := e.Task(te.Task); ok && tr.TaskID != "" {

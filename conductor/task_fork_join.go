@@ -54,9 +54,13 @@ func (t *forkJoinTask) process(w *Workflow) stageFn {
 		n, err := w.fork(ctx, x.done(s, slip, nil), slip, branches, t.joined)
 		if err == nil && n.end != nil && t.join != nil {
 			// A branch TERMINATEd the run while the JOIN waited: Conductor cancels the JOIN.
-			n.log = appendLog(n.log, []TaskRun{canceledJoin(&x, t.join, "a branch of its fork terminated the workflow")})
+			n.log = appendLog(n.log, []TaskRun{canceledJoin(&x, t.join, anyList(t.join.wt.JoinOn), "a branch of its fork terminated the workflow")})
 		}
-		return n, forkFailed(err, &x, nil, t.join)
+		var joinOn []any
+		if t.join != nil {
+			joinOn = anyList(t.join.wt.JoinOn)
+		}
+		return n, forkFailed(err, &x, nil, t.join, joinOn)
 	}
 }
 

@@ -18,6 +18,10 @@ import (
 func (w *Workflow) logFailure(final *state, steps []baton.StepRecord) *state {
 	for i := len(steps) - 1; i >= 0; i-- {
 		if rec := steps[i]; rec.Outcome == baton.Failed {
+			var ue *unscheduledError
+			if errors.As(rec.Err, &ue) {
+				return final // Conductor never scheduled the task: it is not in the log
+			}
 			out := final.clone()
 			e := w.failedEntry(final, rec)
 			var ff *forkFailure
@@ -100,3 +104,14 @@ func (w *Workflow) tolerated(s *state, slip *baton.Slip, err error) *state {
 	n.log = appendLog(n.log, forkEntries(err))
 	return n
 }
+
+// unscheduledError is the error of a task that Conductor fails the run with while scheduling
+// it (its mapper's TerminateWorkflowException), so that the task is never in its log: the run
+// fails, with the error's text as its reason, and the task has no log entry.
+type unscheduledError struct{ err error }
+
+// unscheduled returns err as the permanent error of a task that is never scheduled.
+func unscheduled(err error) error { return baton.Permanent(&unscheduledError{err: err}) }
+
+func (e *unscheduledError) Error() string { return e.err.Error() }
+func (e *unscheduledError) Unwrap() error { return e.err }
