@@ -46,7 +46,7 @@ func TestOptionalFailureIsVisible(t *testing.T) {
 			def: `{"name":"w","tasks":[` + bad(`,"retryCount":2,"taskDefinition":{"name":"bad","retryDelaySeconds":1}`) + `,` +
 				task("work", "next", seen) + `],"outputParameters":{"n":"${next.output}"}}`,
 			output: map[string]any{"n": want},
-			log:    []string{"b:COMPLETED_WITH_ERRORS", "next:COMPLETED"}, attempts: 3, took: 2 * time.Second, // FIXED: 1s twice
+			log:    []string{"b:FAILED", "b:FAILED", "b:COMPLETED_WITH_ERRORS", "next:COMPLETED"}, attempts: 3, took: 2 * time.Second, // FIXED: 1s twice
 		},
 		{
 			name: "timed out",

@@ -325,7 +325,14 @@ func TestRetriesDoNotCorruptState(t *testing.T) {
 		require.Equal(t, StatusCompleted, e.Status, e.Reason)
 		assert.Equal(t, map[string]any{"ok": "x"}, e.Output["f"])
 		assert.Equal(t, map[string]any{"v": "x"}, e.Output["in"])
-		assert.Equal(t, 3, e.Tasks[0].Attempts)
+		assert.Equal(t, 3, e.Tasks[2].Attempts)
+		// The earlier attempts are entries of their own, as in Conductor's task list.
+		assert.Equal(t, []string{"f:FAILED", "f:FAILED", "f:COMPLETED"}, summary(e))
+		assert.Equal(t, []int{1, 2, 3}, []int{e.Tasks[0].Attempts, e.Tasks[1].Attempts, e.Tasks[2].Attempts})
+		assert.Equal(t, []int{0, 1, 2}, []int{e.Tasks[0].RetryCount, e.Tasks[1].RetryCount, e.Tasks[2].RetryCount})
+		assert.Equal(t, e.Tasks[0].TaskID, e.Tasks[1].RetriedTaskID)
+		assert.Equal(t, e.Tasks[1].TaskID, e.Tasks[2].RetriedTaskID)
+		assert.Equal(t, map[string]any{"v": "x"}, e.Tasks[0].Input)
 	})
 }
 
@@ -343,7 +350,7 @@ func TestRetriesExhausted(t *testing.T) {
 		assert.Equal(t, "b", te.Task)
 		assert.Equal(t, 3, te.Attempts)
 		assert.ErrorIs(t, e.Err, ErrTaskFailed)
-		assert.Equal(t, []string{"b:FAILED"}, summary(e))
+		assert.Equal(t, []string{"b:FAILED", "b:FAILED", "b:FAILED"}, summary(e))
 	})
 }
 

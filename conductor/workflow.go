@@ -136,7 +136,7 @@ func (b *stageSet) stage(level int, name string, fn stageFn, opts []baton.StageO
 		// First, so that a kind's own Workers (a waiting task's) wins.
 		opts = append([]baton.StageOption{baton.Workers(b.w.cfg.concurrency)}, opts...)
 	}
-	return baton.Tolerating(baton.SlipFunc(name, fn, opts...), b.w.tolerated)
+	return baton.Tolerating(baton.SlipFunc(name, b.w.attemptRecorder(name, fn), opts...), b.w.tolerated)
 }
 
 func (w *Workflow) sortedTasks() []kind {
