@@ -51,10 +51,10 @@ type runInfo struct {
 	waits  waitSet // its tasks waiting for an update (see wait.go)
 
 	mu       sync.Mutex
-	detached []*batch     // forks' branches their JOINs did not wait for, in the order the forks went on
-	stopped  bool         // the run is ending: a branch failing now did not end it
-	stopErr  error        // the error of the branch left to the run that ended it ...
-	stopEnd  *termination // ... or its termination
+	detached []*batch             // forks' branches their JOINs did not wait for, in the order the forks went on
+	stopped  bool                 // the run is ending: a branch failing now did not end it
+	stopErr  error                // the error of the branch left to the run that ended it ...
+	stopEnd  *termination         // ... or its termination
 	attempts map[string][]TaskRun // the failed attempts of its tasks, by task id (see retries.go)
 }
 

@@ -34,15 +34,15 @@ type TaskRun struct {
 	Status    TaskStatus
 	Input     map[string]any // resolved input (nil for a task that failed before resolving it)
 	Output    map[string]any
-	Iteration int    // the DO_WHILE iteration it ran in, from 1; 0 outside loops; a DO_WHILE's own: its last iteration
-	Attempts  int    // attempts made (retries + 1); an earlier attempt's: its number (see retries.go)
+	Iteration int // the DO_WHILE iteration it ran in, from 1; 0 outside loops; a DO_WHILE's own: its last iteration
+	Attempts  int // attempts made (retries + 1); an earlier attempt's: its number (see retries.go)
 	// RetryCount is Conductor's retryCount: Attempts - 1. Each earlier attempt of a task tried
 	// more than once has a log entry of its own before the task's, as in Conductor.
 	RetryCount int
 	// RetriedTaskID is the TaskID of the attempt this one retried ("" for a first attempt).
 	RetriedTaskID string
-	Reason    string // why it did not complete
-	Err       error  // the last attempt's error, for FAILED, TIMED_OUT and COMPLETED_WITH_ERRORS
+	Reason        string // why it did not complete
+	Err           error  // the last attempt's error, for FAILED, TIMED_OUT and COMPLETED_WITH_ERRORS
 }
 
 // Execution is a finished run: its status, output and per-task log.

@@ -123,7 +123,9 @@ func waitRun(t *testing.T, rt *conductor.Runtime, id string) *conductor.Executio
 	return e
 }
 
-func strategiesOf() []baton.Strategy { return []baton.Strategy{baton.Orchestrated, baton.Choreographed} }
+func strategiesOf() []baton.Strategy {
+	return []baton.Strategy{baton.Orchestrated, baton.Choreographed}
+}
 
 // blockingWorker never completes its task by itself: it returns when its context ends.
 func blockingWorker(ctx context.Context, _ map[string]any) (map[string]any, error) {
