@@ -19,8 +19,9 @@ import (
 //
 // with the run's correlation id, and the run's output gets "conductor.failure_workflow": its
 // workflow id (Runtime.Lookup finds it), or, when it cannot start, a sentence saying why, as
-// Conductor writes it. The failure workflow is registered with WithDefinitions; "${workflow.input.x}"
-// (Conductor's "$.workflow.input.x" too) takes its name from the run's input.
+// Conductor writes it. The failure workflow is registered with WithDefinitions; a name
+// starting with "$" ("$workflow.input.x", "${workflow.input.x}") is taken from the run's input
+// key x, and when that is missing, no failure workflow starts.
 
 // failureOutputKey is the output key Conductor gives the failure workflow's id.
 const failureOutputKey = "conductor.failure_workflow"
@@ -38,6 +39,9 @@ func (w *Workflow) startFailureWorkflow(ri *runInfo, e *Execution, failedTask st
 		name = ""
 		if len(parts) >= 3 {
 			name, _ = ri.input[parts[2]].(string)
+		}
+		if strings.TrimSpace(name) == "" {
+			return // Conductor starts none when the input names none
 		}
 	}
 	input := copyMap(ri.input)

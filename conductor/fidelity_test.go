@@ -363,7 +363,7 @@ func TestSubWorkflowDefinitionForms(t *testing.T) {
 	assert.Equal(t, "wf-1/s", s.Output["subWorkflowId"])
 
 	// A built definition that does not compile fails the task, with the definition's error.
-	e = runBoth(t, def, nil, WithWorker("builder", output(map[string]any{"def": map[string]any{"name": "bad", "tasks": []any{}}})), WithWorker("work", echoWorker))
+	e = runBoth(t, def, nil, WithWorker("builder", output(map[string]any{"def": map[string]any{"name": "bad", "tasks": []any{map[string]any{"name": "work"}}}})), WithWorker("work", echoWorker))
 	assert.Equal(t, StatusFailed, e.Status)
 	assert.ErrorIs(t, e.Err, ErrInvalidDefinition)
 }

@@ -92,7 +92,10 @@ func (w *Workflow) run(ctx context.Context, input map[string]any, ri *runInfo) (
 	defer stop(nil)
 	ri.ctx, ri.cancel = stopCtx, stop
 	s0 := &state{run: ri, tasks: map[string]*taskState{}, vars: vars, route: w.top}
-	final, err := w.runSlip(stopCtx, s0)
+	final, err := s0, error(nil)
+	if len(w.top) > 0 { // a workflow without tasks completes at once, as in Conductor
+		final, err = w.runSlip(stopCtx, s0)
+	}
 	if err != nil || final.end != nil {
 		ri.halt() // the run ends here: stop the branches left to it
 	}

@@ -90,6 +90,9 @@ func (w *Workflow) build() error {
 	}
 	w.names = w.claimNames()
 	for level, name := range w.names {
+		if len(b.levels[level])+len(b.shared[level]) == 0 {
+			break // a workflow without tasks: it needs no pipeline (see Workflow.run)
+		}
 		p, err := baton.New(append(b.levels[level], b.shared[level]...), w.pipelineOptions(name)...)
 		if err != nil {
 			return err
