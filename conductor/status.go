@@ -1,5 +1,10 @@
 package conductor
 
+import (
+	"strconv"
+	"strings"
+)
+
 // Status is the status of a run, as Conductor names it.
 type Status string
 
@@ -68,11 +73,22 @@ type Execution struct {
 	Err error
 }
 
-// Task returns the latest log entry of the task ref, and whether there is one.
+// Task returns the latest log entry of the task ref, and whether there is one. Conductor's
+// name of a task in a DO_WHILE iteration, "ref__N", finds the latest entry of ref in iteration
+// N (unless a task is named so).
 func (e *Execution) Task(ref string) (TaskRun, bool) {
 	for i := len(e.Tasks) - 1; i >= 0; i-- {
 		if e.Tasks[i].Ref == ref {
 			return e.Tasks[i], true
+		}
+	}
+	if k := strings.LastIndex(ref, "__"); k > 0 {
+		if n, err := strconv.Atoi(ref[k+2:]); err == nil && n > 0 {
+			for i := len(e.Tasks) - 1; i >= 0; i-- {
+				if t := e.Tasks[i]; t.Ref == ref[:k] && t.Iteration == n {
+					return t, true
+				}
+			}
 		}
 	}
 	return TaskRun{}, false
