@@ -33,15 +33,6 @@ func (w *Workflow) noteAttempt(s *state, rec baton.StepRecord) {
 	if e.TaskID == "" {
 		return // a hidden stage: not a task
 	}
-	if ct := w.stageTask(rec.Stage); ct != nil {
-		if in, err := w.resolve(ct, s, e.TaskID); err == nil {
-			e.Input = in
-		}
-	} else if s.dyn != nil {
-		if in, err := w.dynamicInput(s, e.TaskID); err == nil {
-			e.Input = in
-		}
-	}
 	e.Attempts, e.RetryCount = max(rec.Attempts, 1), max(rec.Attempts-1, 0)
 	ri := s.run
 	ri.mu.Lock()

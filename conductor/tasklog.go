@@ -52,10 +52,16 @@ func (w *Workflow) failedEntry(s *state, rec baton.StepRecord) TaskRun {
 		e.Ref, e.Name, e.Type = ct.ref, ct.name, ct.typ
 		e.Iteration = s.iteration(ct)
 		e.TaskID = taskID(s, ct.ref, e.Iteration)
+		if in, err := w.resolve(ct, s, e.TaskID); err == nil {
+			e.Input = in // as Conductor shows a failed task's inputData
+		}
 	} else if rec.Stage == dynamicStage && s.dyn != nil {
 		e.Ref, e.Name, e.Type = s.dyn.TaskReferenceName, s.dyn.Name, taskType(s.dyn)
 		e.Iteration = s.dynIter
 		e.TaskID = taskID(s, e.Ref, e.Iteration)
+		if in, err := w.dynamicInput(s, e.TaskID); err == nil {
+			e.Input = in
+		}
 	}
 	switch {
 	case errors.Is(rec.Err, baton.ErrTimeout):
