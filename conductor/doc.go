@@ -94,7 +94,8 @@
 // to join wait for an update from outside the run, as Conductor's task update API gives one:
 // Workflow.Start returns the run's Handle, Runtime.Lookup finds any running execution by its
 // workflow id, and Handle.CompleteTask, FailTask and UpdateTask update a waiting task
-// (Handle.Pending and AwaitTask say which wait). A waiting task holds its stage's goroutine
+// (Handle.Pending and AwaitTask say which wait); Handle.Terminate terminates a running
+// execution, as Conductor's terminate API does. A waiting task holds its stage's goroutine
 // (WithMaxWaiting bounds them); Workflow.Close stops the waits. See wait.go and handle.go.
 //
 // # Policies and safety

@@ -90,7 +90,12 @@ func (w *Workflow) run(ctx context.Context, input map[string]any, ri *runInfo) (
 	// TERMINATE cancels it, which stops the rest of the run (branchStopped).
 	stopCtx, stop := context.WithCancelCause(runCtx)
 	defer stop(nil)
+	ri.mu.Lock()
 	ri.ctx, ri.cancel = stopCtx, stop
+	if ri.terminate != nil {
+		stop(ri.terminate) // Handle.Terminate came first
+	}
+	ri.mu.Unlock()
 	s0 := &state{run: ri, tasks: map[string]*taskState{}, vars: vars, route: w.top}
 	final, err := s0, error(nil)
 	if len(w.top) > 0 { // a workflow without tasks completes at once, as in Conductor
@@ -140,9 +145,16 @@ func (w *Workflow) run(ctx context.Context, input map[string]any, ri *runInfo) (
 		}
 	}
 	if err != nil {
+		var tr *terminateRequest
+		var swe *subWorkflowError
 		switch {
 		case e.Status != "":
 			// terminated above
+		case errors.As(context.Cause(stopCtx), &tr):
+			e.Status, e.Reason = StatusTerminated, tr.reason
+			err = wrapOnce(ErrTerminated, "", tr)
+		case errors.As(err, &swe) && swe.status == StatusTerminated:
+			e.Status = StatusTerminated // Conductor: its sub-workflow was terminated
 		case runCtx.Err() != nil && context.Cause(runCtx) == errWorkflowTimeout:
 			e.Status = StatusTimedOut
 			err = wrapOnce(ErrTimedOut, fmt.Sprintf(" after %ds", w.def.TimeoutSeconds), err)
@@ -182,7 +194,7 @@ func (w *Workflow) run(ctx context.Context, input map[string]any, ri *runInfo) (
 			}
 		}
 	}
-	if e.Status != StatusCompleted && ctx.Err() == nil {
+	if e.Status != StatusCompleted && ctx.Err() == nil && !errors.As(context.Cause(stopCtx), new(*terminateRequest)) {
 		w.startFailureWorkflow(ri, e, failedTaskOf(err, final.end))
 	}
 	e.Err = err

@@ -55,7 +55,8 @@ type runInfo struct {
 	stopped  bool                 // the run is ending: a branch failing now did not end it
 	stopErr  error                // the error of the branch left to the run that ended it ...
 	stopEnd  *termination         // ... or its termination
-	attempts map[string][]TaskRun // the failed attempts of its tasks, by task id (see retries.go)
+	attempts  map[string][]TaskRun // the failed attempts of its tasks, by task id (see retries.go)
+	terminate *terminateRequest    // set by Handle.Terminate
 }
 
 // taskState is one execution of a task: what ${ref.…} expressions see. Immutable once stored.

@@ -137,6 +137,13 @@ func blockingWorker(ctx context.Context, _ map[string]any) (map[string]any, erro
 // opts, and returns its Handle; the workflow is closed when the test ends.
 func startHarness(t *testing.T, s baton.Strategy, def string, input map[string]any, opts ...conductor.Option) *conductor.Handle {
 	t.Helper()
+	h, _ := startHarnessIn(t, s, def, input, opts...)
+	return h
+}
+
+// startHarnessIn is startHarness, returning the Runtime too.
+func startHarnessIn(t *testing.T, s baton.Strategy, def string, input map[string]any, opts ...conductor.Option) (*conductor.Handle, *conductor.Runtime) {
+	t.Helper()
 	rt, err := conductor.New(append(append(Options(), conductor.WithStrategy(s), harnessTaskDefs()), opts...)...)
 	require.NoError(t, err)
 	w, err := rt.Load([]byte(def))
@@ -144,5 +151,5 @@ func startHarness(t *testing.T, s baton.Strategy, def string, input map[string]a
 	t.Cleanup(func() { require.NoError(t, w.Close()) })
 	h, err := w.Start(t.Context(), input, conductor.WithWorkflowID("wf"))
 	require.NoError(t, err)
-	return h
+	return h, rt
 }
