@@ -64,6 +64,8 @@ func (w *Workflow) failedEntry(s *state, rec baton.StepRecord) TaskRun {
 		}
 	}
 	switch {
+	case errors.Is(rec.Err, errWorkflowTimeout), errors.Is(rec.Err, errRunEnded), errors.Is(rec.Err, errBranchStopped):
+		e.Status = TaskCanceled // the run ended (timed out, failed elsewhere) while the task ran, as Conductor cancels it
 	case errors.Is(rec.Err, baton.ErrTimeout):
 		e.Status = TaskTimedOut
 	case errors.Is(rec.Err, context.Canceled):
