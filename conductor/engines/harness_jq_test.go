@@ -32,7 +32,8 @@ func TestHarnessJQFails(t *testing.T) {
 	assert.Equal(t, conductor.TaskFailed, r.Tasks[0].Status)
 	assert.Equal(t, conductor.TypeJSONJQTransform, r.Tasks[0].Type)
 	assert.NotEmpty(t, r.Tasks[0].Reason)
-	assert.Equal(t, "a", r.Tasks[0].Input["input"].(map[string]any)["in1"]) // the failed task shows its input
+	in, _ := r.Tasks[0].Input["input"].(map[string]any)
+	assert.Equal(t, "a", in["in1"]) // the failed task shows its input
 }
 
 // JsonJQTransformSpec "Test json jq transform task with nested json object succeeds".
