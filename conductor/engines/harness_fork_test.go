@@ -2,6 +2,7 @@ package engines
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/baton-go/baton/conductor"
@@ -98,4 +99,38 @@ func TestHarnessForkJoinOptionalSubWorkflows(t *testing.T) {
 		require.Len(t, sub.Tasks, 1)
 		assert.Equal(t, conductor.TaskFailed, sub.Tasks[0].Status)
 	}
+}
+
+// nestedWorkers completes the tasks of the nested fork definitions.
+func nestedWorkers() conductor.Option {
+	var names []string
+	for i := 1; i <= 20; i++ {
+		names = append(names, fmt.Sprintf("integration_task_%d", i))
+	}
+	return workers(completing(nil), names...)
+}
+
+// ForkJoinSpec "Test nested fork join workflow success flow".
+func TestHarnessNestedForkJoin(t *testing.T) {
+	r := runHarness(t, harnessDef(t, "nested_fork_join_integration_test"), map[string]any{"case": "a"}, nestedWorkers())[0]
+	assert.Equal(t, conductor.StatusCompleted, r.Status, r.Reason)
+	assert.Len(t, r.Tasks, 13)
+	allCompleted(t, r.Execution)
+	join2, _ := r.Task("join2")
+	assert.Equal(t, []any{"t14", "t20"}, join2.Input["joinOn"])
+	join1, _ := r.Task("join1")
+	assert.Equal(t, []any{"t11", "join2"}, join1.Input["joinOn"])
+}
+
+// ForkJoinSpec "Test nested workflow which contains a sub workflow task".
+func TestHarnessNestedForkJoinWithSubWorkflow(t *testing.T) {
+	r := runHarness(t, harnessDef(t, "nested_fork_join_with_sub_workflow_integration_test"), map[string]any{"case": "a"}, nestedWorkers(),
+		harnessDefs(t, "simple_workflow_1_integration_test"))[0]
+	assert.Equal(t, conductor.StatusCompleted, r.Status, r.Reason)
+	assert.Len(t, r.Tasks, 14)
+	allCompleted(t, r.Execution)
+	sw, _ := r.Task("sw1")
+	id, _ := sw.Output["subWorkflowId"].(string)
+	sub := waitRun(t, r.rt, id)
+	assert.Equal(t, []string{"t1:SIMPLE:COMPLETED", "t2:SIMPLE:COMPLETED"}, summary(sub))
 }
