@@ -140,9 +140,11 @@
 //     scripts are compiled at each run. Its tasks' retries are made inside one hidden stage, so
 //     Baton's events and stats count them under that stage. The legacy
 //     dynamicForkJoinTasksParam is refused (ErrUnsupported).
-//   - The log (Execution.Tasks) is in the order tasks ended, not scheduled; the "last task"
-//     whose output a run without outputParameters takes is worked out as Conductor schedules
-//     (a DO_WHILE before its body, a JOIN with its branches' first tasks).
+//   - The log (Execution.Tasks) is in the order tasks ended, not scheduled, but for a DO_WHILE,
+//     listed before its body as Conductor lists it (order.go), and a retried task, whose earlier
+//     attempts come before it (retries.go); the "last task" whose output a run without
+//     outputParameters takes is worked out as Conductor schedules (a DO_WHILE before its body,
+//     a JOIN with its branches' first tasks).
 //   - Objects have no key order (Go maps): inside a string they render with sorted keys,
 //     scripts see their keys sorted; Conductor keeps the document's order. Numbers are float64:
 //     an integral value renders without a fraction ("1", where Conductor writes "1.0" for a

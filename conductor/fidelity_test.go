@@ -323,7 +323,7 @@ func TestDoWhileOverItems(t *testing.T) {
 	def = wf(`{"name":"l","taskReferenceName":"l","type":"DO_WHILE","loopCondition":"$.loopIndex < 1","inputParameters":{"_items":"${workflow.input.items}"},"loopOver":[` + task("work", "b", "") + `]}`)
 	e = runBoth(t, def, map[string]any{"items": []any{1, 2, 3}}, WithWorker("work", echoWorker), WithJavaScript(js))
 	require.Equal(t, StatusCompleted, e.Status, e.Reason)
-	assert.Equal(t, []string{"b:COMPLETED", "b:COMPLETED", "l:COMPLETED"}, summary(e))
+	assert.Equal(t, []string{"l:COMPLETED", "b:COMPLETED", "b:COMPLETED"}, summary(e)) // the loop first, as Conductor schedules it
 }
 
 // A DO_WHILE whose inputParameters name its own output; one without a loopCondition runs once,

@@ -38,6 +38,18 @@ func TestHarnessDoWhileSystemTasks(t *testing.T) {
 	assert.Equal(t, []int{2}, iterations[conductor.TypeDoWhile])
 	t1, _ := r.Task("integration_task_1")
 	assert.Equal(t, 0, t1.Iteration) // outside the loop
+	// In Conductor's order: the DO_WHILE, its two passes, then the task after it.
+	assert.Equal(t, []string{"DO_WHILE", "LAMBDA", "JSON_JQ_TRANSFORM", "JSON_JQ_TRANSFORM", "LAMBDA", "JSON_JQ_TRANSFORM",
+		"JSON_JQ_TRANSFORM", "SIMPLE"}, types(r.Execution))
+}
+
+// types lists the types of e's log entries.
+func types(e *conductor.Execution) []string {
+	var out []string
+	for _, t := range e.Tasks {
+		out = append(out, t.Type)
+	}
+	return out
 }
 
 // DoWhileSpec "Test workflow with a single iteration Do While task".
@@ -49,6 +61,7 @@ func TestHarnessDoWhileSingleIteration(t *testing.T) {
 	for _, tr := range r.Tasks {
 		assert.Equal(t, 1, tr.Iteration, tr.Ref)
 	}
+	assert.Equal(t, []string{"DO_WHILE", "SIMPLE", "FORK_JOIN", "SIMPLE", "SIMPLE", "JOIN"}, types(r.Execution))
 	join, ok := r.Task("join__1") // Conductor's name of the JOIN of iteration 1
 	require.True(t, ok)
 	assert.Equal(t, conductor.TypeJoin, join.Type)
@@ -131,14 +144,16 @@ func TestHarnessDoWhile500Iterations(t *testing.T) {
 	r := runHarness(t, harnessDef(t, "do_while_high_iteration_test"), map[string]any{"loop": 500})[0]
 	assert.Equal(t, conductor.StatusCompleted, r.Status, r.Reason)
 	require.Len(t, r.Tasks, 501)
-	loop, _ := r.Task("loopTask")
-	assert.Equal(t, 500, loop.Iteration)
-	assert.Equal(t, 1, r.Tasks[0].Iteration)
-	assert.Equal(t, 500, r.Tasks[499].Iteration)
+	// As Conductor lists them: the DO_WHILE first, then its 500 passes.
+	assert.Equal(t, conductor.TypeDoWhile, r.Tasks[0].Type)
+	assert.Equal(t, 500, r.Tasks[0].Iteration)
+	assert.Equal(t, 1, r.Tasks[1].Iteration)
+	assert.Equal(t, 500, r.Tasks[500].Iteration)
 
 	r = runHarness(t, harnessDef(t, "do_while_iteration_fix_test"), map[string]any{"loop": 500})[0]
 	assert.Equal(t, conductor.StatusCompleted, r.Status, r.Reason)
 	require.Len(t, r.Tasks, 501)
-	assert.Equal(t, float64(0), r.Tasks[0].Output["result"])
-	assert.Equal(t, float64(499), r.Tasks[499].Output["result"])
+	assert.Equal(t, conductor.TypeDoWhile, r.Tasks[0].Type)
+	assert.Equal(t, float64(0), r.Tasks[1].Output["result"])
+	assert.Equal(t, float64(499), r.Tasks[500].Output["result"])
 }
