@@ -141,8 +141,9 @@
 //     Baton's events and stats count them under that stage. The legacy
 //     dynamicForkJoinTasksParam is refused (ErrUnsupported).
 //   - The log (Execution.Tasks) is in the order tasks ended, not scheduled, but for a DO_WHILE,
-//     listed before its body as Conductor lists it (order.go), and a retried task, whose earlier
-//     attempts come before it (retries.go); the "last task" whose output a run without
+//     listed before its body, a FORK_JOIN's JOIN, listed after its branches' first tasks, as
+//     Conductor lists them (order.go), and a retried task, whose earlier attempts come before
+//     it (retries.go); the "last task" whose output a run without
 //     outputParameters takes is worked out as Conductor schedules (a DO_WHILE before its body,
 //     a JOIN with its branches' first tasks).
 //   - Objects have no key order (Go maps): inside a string they render with sorted keys,

@@ -116,7 +116,7 @@ func (w *Workflow) run(ctx context.Context, input map[string]any, ri *runInfo) (
 
 	e := &Execution{
 		WorkflowID: ri.workflowID, Name: w.def.Name, Version: w.def.Version, Input: copyMap(in),
-		Variables: copyMap(final.vars), Tasks: ri.withRetries(w.loopsFirst(final.log.slice())),
+		Variables: copyMap(final.vars), Tasks: ri.withRetries(w.scheduledOrder(final.log.slice())),
 	}
 	if e.Variables == nil {
 		e.Variables = map[string]any{}

@@ -64,8 +64,9 @@ type Execution struct {
 	Variables map[string]any
 	// Tasks is the per-task log in the order the tasks ended; fork branches appear after
 	// their fork task, branch by branch, except those a JOIN did not wait for, which come
-	// last, fork by fork. As in Conductor's task list, a DO_WHILE comes before its body, and
-	// each earlier attempt of a retried task is an entry of its own, before it.
+	// last, fork by fork. As in Conductor's task list, a DO_WHILE comes before its body, a
+	// FORK_JOIN's JOIN after its branches' first tasks, and each earlier attempt of a retried
+	// task is an entry of its own, before it (see order.go and retries.go).
 	Tasks []TaskRun
 	// Reason says why the run did not complete ("" when it did), or, as in Conductor, why a
 	// TERMINATE task ended it, COMPLETED included.

@@ -112,7 +112,7 @@ func TestForkJoin(t *testing.T) {
 	require.Equal(t, StatusCompleted, e.Status, e.Reason)
 	assert.Equal(t, map[string]any{"a2": map[string]any{"v": "a2"}, "b1": map[string]any{"v": "b"}}, e.Output["join"])
 	assert.Equal(t, map[string]any{"a": "a2", "b": "b", "var": "b"}, e.Output["after"])
-	assert.Equal(t, []string{"f", "a1", "a2", "b1", "sv", "j", "after"}, refs(e))
+	assert.Equal(t, []string{"f", "a1", "b1", "j", "a2", "sv", "after"}, refs(e)) // Conductor's order: the JOIN after the branches' first tasks
 	assert.Equal(t, map[string]any{"fromB": "b"}, e.Variables)
 }
 

@@ -37,7 +37,7 @@ func TestHarnessForkJoinSuccess(t *testing.T) {
 	assert.Equal(t, conductor.StatusCompleted, r.Status, r.Reason)
 	assert.Equal(t, map[string]conductor.TaskStatus{"fanouttask": conductor.TaskCompleted, "t1": conductor.TaskCompleted,
 		"t2": conductor.TaskCompleted, "t3": conductor.TaskCompleted, "fanouttask_join": conductor.TaskCompleted, "t4": conductor.TaskCompleted}, statuses(r.Execution))
-	assert.Len(t, r.Tasks, 6)
+	assert.Equal(t, []string{"fanouttask", "t1", "t2", "fanouttask_join", "t3", "t4"}, refsOf(r.Execution))
 	join, _ := r.Task("fanouttask_join")
 	assert.Equal(t, []any{"t3", "t2"}, join.Input["joinOn"])
 }
@@ -62,7 +62,18 @@ func TestHarnessForkJoinFailure(t *testing.T) {
 		assert.Equal(t, map[string]conductor.TaskStatus{"fanouttask": conductor.TaskCompleted, "t1": conductor.TaskCompleted,
 			"t2": conductor.TaskFailed, "t3": conductor.TaskCanceled, "fanouttask_join": conductor.TaskCanceled}, statuses(e))
 		assert.Len(t, e.Tasks, 5)
+		// In Conductor's order: the JOIN after the branches' first tasks.
+		assert.Equal(t, []string{"fanouttask", "t1", "t2", "fanouttask_join", "t3"}, refsOf(e))
 	}
+}
+
+// refsOf lists the reference names of e's log entries.
+func refsOf(e *conductor.Execution) []string {
+	var out []string
+	for _, t := range e.Tasks {
+		out = append(out, t.Ref)
+	}
+	return out
 }
 
 // ForkJoinSpec "Test a simple workflow with fork join permissive failure flow": the permissive
@@ -116,6 +127,8 @@ func TestHarnessNestedForkJoin(t *testing.T) {
 	assert.Equal(t, conductor.StatusCompleted, r.Status, r.Reason)
 	assert.Len(t, r.Tasks, 13)
 	allCompleted(t, r.Execution)
+	// ForkJoinSpec's order: fork1, t11, fork2, t12, t13, join2 (joinOn t14, t20), join1 ...
+	assert.Equal(t, []string{"fork1", "t11", "fork2", "t12", "t13", "join2", "join1"}, refsOf(r.Execution)[:7])
 	join2, _ := r.Task("join2")
 	assert.Equal(t, []any{"t14", "t20"}, join2.Input["joinOn"])
 	join1, _ := r.Task("join1")
