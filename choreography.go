@@ -14,9 +14,9 @@ import (
 //
 // An inbox is a lock-free ring (internal/handoff's Ring) that every worker of the stage takes
 // from directly, one message at a time: a hand-off is a compare-and-swap and a store on the
-// sender's side and a load on the worker's, with no lock and no word both sides write (a lone
-// worker gives cells back 16 at a time, with one store). So no message waits in one worker's
-// batch while another worker of its stage is idle, and a lone message goes at once. A worker
+// sender's side and a load and a store on the worker's (several workers add a compare-and-swap),
+// with no lock and no word both sides write. So no message waits in one worker's batch while
+// another worker of its stage is idle, and a lone message goes at once. A worker
 // never holds back a message it has passed on: each goes to the next inbox as its step ends,
 // before the worker runs any other user code. A worker parks only when its inbox is empty; a
 // sender pays for a wake-up (one channel send) only when a worker is parked.
@@ -91,8 +91,8 @@ func (c *choreography[T]) work(i int) {
 	}
 }
 
-// serve acts on the messages of stage i's inbox, taken through the stash in, until it is
-// closed, keeping in *mp the message it holds. Panics unwind to work: no defer on the step.
+// serve acts on the messages of stage i's inbox in, taken one at a time, until it is closed,
+// keeping in *mp the message it holds. Panics unwind to work: no defer on the step.
 func (c *choreography[T]) serve(i int, in *handoff.Ring[ticket[T]], mp **message[T]) {
 	n := 0
 	for {

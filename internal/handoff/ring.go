@@ -199,8 +199,9 @@ func (r *Ring[E]) Next() (E, bool) {
 			return e, true
 		}
 		if r.closed.Load() {
-			// Close is seen; a Put before it is published by now, or being published.
-			if e, ok := r.TryNext(); ok || r.Len() == 0 {
+			// Close is seen; a Put before it is published by now, or being published: Backlog
+			// counts a claimed cell (Len's scan, with one consumer, counts it too, but costs more).
+			if e, ok := r.TryNext(); ok || r.Backlog() == 0 {
 				return e, ok
 			}
 			runtime.Gosched() // an item is being published: let its producer finish
@@ -243,9 +244,12 @@ func (r *Ring[E]) Len() int {
 		head := r.head.Load()
 		return max(int(r.tail.Load()-head), 0) + over
 	}
-	n := 0
+	n, tail := 0, r.tail.Load()
 	for i := range r.cells {
-		if (r.cells[i].seq.Load()-1)&r.mask == uint64(i) { // published, not taken
+		seq := r.cells[i].seq.Load()
+		published := (seq-1)&r.mask == uint64(i)         // published, not taken
+		claimed := seq&r.mask == uint64(i) && seq < tail // claimed by a Put, not yet published
+		if published || claimed {
 			n++
 		}
 	}
