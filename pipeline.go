@@ -183,6 +183,7 @@ func New[T any](stages []Stage[T], opts ...Option) (*Pipeline[T], error) {
 	if cfg.observer != nil {
 		p.obs = &observers{o: cfg.observer}
 		p.obs.ctx, _ = cfg.observer.(ContextObserver)
+		p.obs.send, _ = cfg.observer.(SendObserver)
 	}
 	p.baseContext()
 	p.hot = hotStages(p)

@@ -134,7 +134,7 @@ func (e *Engine) Send(ctx context.Context, env baton.Envelope) error {
 		TaskQueue:                e.opts.taskQueue,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-	}, messageInput{Env: env, Deadline: info.Deadline})
+	}, messageInput{Env: env, Deadline: info.Deadline, Trace: e.opts.propagation.inject(ctx)})
 	if err != nil {
 		return fmt.Errorf("starting workflow %s: %w", id, err)
 	}
