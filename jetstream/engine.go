@@ -38,8 +38,8 @@ type Config struct {
 	MaxDeliver int
 	// AckWait is how long a worker may hold a hand-off without acknowledging it before it is
 	// delivered again (default 5s); a running step keeps extending it, so only a worker that
-	// stopped (crashed, or cut off) lets it pass. It is also the longest a hand-off waits when
-	// the client library drops one it had fetched (a pull that expired under load).
+	// stopped (crashed, or cut off) lets it pass; so does a hand-off this process had fetched
+	// and not started when it closed.
 	AckWait time.Duration
 	// MaxPending bounds the hand-offs given to a stage's workers and not yet acknowledged, over
 	// all its processes (default 256): with the pipeline's WithMaxInFlight, which bounds each
