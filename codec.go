@@ -5,14 +5,15 @@ import (
 	"errors"
 )
 
-// Codec encodes a message's state for an engine (see WithEngine): the whole state, value
-// included, in one Marshal. It must be safe for concurrent use, and every process of a
-// pipeline must use the same one.
+// Codec encodes a message's value for an engine (see WithEngine). The rest of the state —
+// slip, log, errors, policies — Baton writes itself, in a compact binary form (StateVersion
+// 2), so a codec's cost is its value's alone. It must be safe for concurrent use, and every
+// process of a pipeline must use the same one.
 type Codec interface {
-	// Marshal encodes v, a pointer to a struct made of the message's value, strings, numbers,
-	// booleans, slices of such structs and times.
+	// Marshal encodes v, a pointer to the message's value.
 	Marshal(v any) ([]byte, error)
-	// Unmarshal decodes data into v, as Marshal's v.
+	// Unmarshal decodes data into v, as Marshal's v. It also reads a state of version 1 (the
+	// whole state, which that version encoded with the codec) into a struct of its fields.
 	Unmarshal(data []byte, v any) error
 }
 
@@ -25,8 +26,8 @@ type jsonCodec struct{}
 func (jsonCodec) Marshal(v any) ([]byte, error)      { return json.Marshal(v) }
 func (jsonCodec) Unmarshal(data []byte, v any) error { return json.Unmarshal(data, v) }
 
-// WithCodec sets the codec an engine's messages are encoded with (default JSON). Without
-// WithEngine it changes nothing.
+// WithCodec sets the codec an engine's message values are encoded with (default JSON).
+// Without WithEngine it changes nothing.
 func WithCodec(c Codec) Option {
 	return func(cfg *config) {
 		if c == nil {

@@ -41,7 +41,7 @@ func ExampleWithSentinels() {
 	// Output: true true reserve
 }
 
-// The codec encodes a message's whole state; JSON is the default.
+// The codec encodes a message's value (Baton writes the rest of its state); JSON is the default.
 func ExampleWithCodec() {
 	p, _ := baton.New([]baton.Stage[string]{baton.Func("shout", func(_ context.Context, s string) (string, error) { return s + "!", nil })},
 		baton.WithEngine(&loopback{}), baton.WithCodec(baton.JSON))

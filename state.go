@@ -10,8 +10,13 @@ import (
 
 // StateVersion is the version of the state encoding. A process meeting a state of another
 // version refuses it with an error matching ErrEngine, rather than misreading it; it changes
-// when a field's meaning changes (new optional fields keep it).
-const StateVersion = 1
+// when the encoding changes. Version 2 is binary (statecodec.go), with only the value
+// encoded by the pipeline's Codec; version 1, the whole state as JSON, is still read (a
+// durable engine's recorded history may hold it) but no longer written.
+const StateVersion = 2
+
+// stateVersionJSON is the version of a state encoded whole as JSON.
+const stateVersionJSON = 1
 
 // wireState is a message between two steps. Every field the step code reads between steps is
 // here; what only lives within a step (the attempt's revisions, its timers) is not.
@@ -117,11 +122,11 @@ func (p *Pipeline[T]) encode(m *message[T], tab *errTable) ([]byte, error) {
 			w.MessageTimeout = m.cancel != nil // the deadline is WithMessageTimeout's
 		}
 	}
-	data, err := p.codec().Marshal(&w)
+	value, err := p.codec().Marshal(&w.Value)
 	if err != nil {
 		return nil, fmt.Errorf("%w: encoding message %d: %w", ErrEngine, m.id, err)
 	}
-	return data, nil
+	return marshalState(&w, value), nil
 }
 
 // decoded is what a state says besides what decode writes into the message.
@@ -134,11 +139,8 @@ type decoded struct {
 // m is left as it was, and the error matches ErrEngine.
 func (p *Pipeline[T]) decode(data []byte, m *message[T], tab *errTable) (decoded, error) {
 	var w wireState[T]
-	if err := p.codec().Unmarshal(data, &w); err != nil {
-		return decoded{}, fmt.Errorf("%w: decoding a message's state: %w", ErrEngine, err)
-	}
-	if w.Version != StateVersion {
-		return decoded{}, fmt.Errorf("%w: the message's state is of version %d, this process reads version %d", ErrEngine, w.Version, StateVersion)
+	if err := p.unmarshal(data, &w); err != nil {
+		return decoded{}, err
 	}
 	bad := func(format string, args ...any) (decoded, error) {
 		return decoded{}, fmt.Errorf("%w: message %d: %s", ErrEngine, w.ID, fmt.Sprintf(format, args...))
@@ -207,6 +209,29 @@ func (p *Pipeline[T]) decode(data []byte, m *message[T], tab *errTable) (decoded
 	m.value, m.err, m.id, m.key = w.Value, merr, w.ID, w.Key
 	m.compensating, m.comp, m.compStart = w.Comp, w.CompAt, w.CompStart
 	return decoded{deadline: w.Deadline, messageTimeout: w.MessageTimeout}, nil
+}
+
+// unmarshal reads a state into w, binary or (version 1) the pipeline's codec's encoding of
+// the whole state; its error matches ErrEngine.
+func (p *Pipeline[T]) unmarshal(data []byte, w *wireState[T]) error {
+	var err error
+	want := StateVersion
+	if len(data) > 0 && data[0] == stateMagic {
+		var value []byte
+		if value, err = unmarshalState(data, w); err == nil && w.Version == StateVersion {
+			err = p.codec().Unmarshal(value, &w.Value)
+		}
+	} else {
+		want = stateVersionJSON
+		err = p.codec().Unmarshal(data, w)
+	}
+	switch {
+	case err != nil:
+		return fmt.Errorf("%w: decoding a message's state: %w", ErrEngine, err)
+	case w.Version != want:
+		return fmt.Errorf("%w: the message's state is of version %d, this process reads version %d (and %d)", ErrEngine, w.Version, StateVersion, stateVersionJSON)
+	}
+	return nil
 }
 
 // codec is the pipeline's Codec.

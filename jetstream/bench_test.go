@@ -15,7 +15,8 @@ import (
 // Benchmarks, beside the in-process strategies in the same run: the cost of one hop (publish,
 // consume, run the step, ack) at p50 and p99, and throughput through 3 and 10 stages with and
 // without deduplication. Each reports ns/step and allocs/step, and the engine's runs their
-// ratio to the in-process choreographed run just before them (the floor). Run with
+// ratio to the in-process choreographed run just before them (the floor), and the CPU time
+// the process (the embedded server's included) spent per message. Run with
 // -benchtime=2000x or so: a hop costs tens of microseconds.
 
 func identities(n, workers int) []baton.Stage[Job] {
@@ -113,6 +114,7 @@ func BenchmarkThroughput(b *testing.B) {
 			b.ReportMetric(float64(b.N)/el.Seconds(), "msg/s")
 			b.ReportMetric(nsStep, "ns/step")
 			b.ReportMetric(allocsStep, "allocs/step")
+			b.ReportMetric(float64((ms1.cpu-ms0.cpu).Microseconds())/float64(b.N), "cpu-µs/msg")
 			if floor {
 				floorNs, floorAllocs = nsStep, allocsStep
 			} else if floorNs > 0 {

@@ -31,7 +31,7 @@ func (e *Engine) consumeResults(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("jetstream: consumer of results: %w", err)
 	}
-	c, err := cons.Consume(e.result, jetstream.PullMaxMessages(512))
+	c, err := cons.Consume(e.result, pullOpts(512)...)
 	if err != nil {
 		return fmt.Errorf("jetstream: consuming results: %w", err)
 	}

@@ -121,16 +121,17 @@ func runWorker() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
+	var seen sync.Map // "origin/id" → the job its last step here was given
 	jetstream.SetAfterPublish(e, func(stage string, out baton.Envelope) {
-		var j struct{ Value Job }
-		_ = baton.JSON.Unmarshal(out.State, &j)
-		kill("after-publish:"+stage, j.Value)
+		if j, ok := seen.Load(out.Origin + "/" + strconv.FormatUint(out.ID, 10)); ok {
+			kill("after-publish:"+stage, j.(Job))
+		}
 	})
 	delay, _ := time.ParseDuration(os.Getenv(envDelay))
 	stages := crashStages(kill)
 	for i, s := range stages {
 		name := s.Name()
-		stages[i] = beforeStep{Stage: s, kill: func(j Job) {
+		stages[i] = beforeStep{Stage: s, seen: &seen, kill: func(j Job) {
 			kill("before:"+name, j)
 			time.Sleep(delay)
 		}}
@@ -147,10 +148,14 @@ func runWorker() {
 // step". It keeps the wrapped stage's compensator (Unwrap).
 type beforeStep struct {
 	baton.Stage[Job]
+	seen *sync.Map
 	kill func(Job)
 }
 
 func (b beforeStep) Process(ctx context.Context, j Job, s *baton.Slip) (Job, error) {
+	if key, ok := baton.StepKey(ctx); ok {
+		b.seen.Store(key[:strings.LastIndexByte(key, '/')], j)
+	}
 	b.kill(j)
 	return b.Stage.Process(ctx, j, s)
 }

@@ -42,6 +42,19 @@
 //     the encoding, a stage that process's pipeline does not have) ends at once with an error
 //     matching baton.ErrEngine: it is never redelivered in a loop.
 //
+// # What it costs
+//
+// A hop is a publish, a delivery, the step and an acknowledgement; the message's state is
+// written in Baton's compact binary form (baton.StateVersion 2: only the value goes through
+// the pipeline's Codec), so its size grows with the log by a few bytes per step. One
+// goroutine per engine waits for the publishes' acknowledgements, in order; each worker has
+// one heartbeat timer. A stage's workers fetch up to twice their number of hand-offs ahead;
+// pull requests expire after 2s with a heartbeat every 500ms, so a stage whose pull request
+// the server no longer holds (seen under load; with the client library's defaults the stage
+// stood still for 30s) pulls anew within a second. Measured figures, with their command, are
+// in the README's "Across processes" section; the embedded server's work (storing, delivering
+// and removing each hand-off) is about 40% of a hop's CPU time, the NATS client's about 20%.
+//
 // Differences from the in-process strategies, declared to the conformance suite
 // (batontest.Features): a message queued for a busy stage cannot be taken back by its caller
 // (QueuedUntilStarted); Stats' Inbox counts the hand-offs a process has fetched for a stage;

@@ -40,8 +40,8 @@ type Config struct {
 	MaxDeliver int
 	// AckWait is how long a worker may hold a hand-off without acknowledging it before it is
 	// delivered again (default 5s); a running step keeps extending it, so only a worker that
-	// stopped (crashed, or cut off) lets it pass. It is also the longest a hand-off waits when
-	// the client library drops one it had fetched (a pull that expired under load).
+	// stopped (crashed, or cut off) lets it pass; so does a hand-off this process had fetched
+	// and not started when it closed.
 	AckWait time.Duration
 	// MaxPending bounds the hand-offs given to a stage's workers and not yet acknowledged, over
 	// all its processes (default 256): with the pipeline's WithMaxInFlight, which bounds each
@@ -94,7 +94,9 @@ type Engine struct {
 	ctx      context.Context // ended by Close: stops consuming
 	cancel   context.CancelFunc
 	consumes []jetstream.ConsumeContext
-	wg       sync.WaitGroup
+	workers  sync.WaitGroup // the stages' workers
+	acks     *acker         // waits for the publishes' acknowledgements (set by Attach)
+	wg       sync.WaitGroup // retried publishes
 	closed   sync.Once
 
 	pending map[string]*atomic.Int64 // hand-offs waiting for each hosted stage, for Inbox
@@ -206,6 +208,7 @@ func (e *Engine) Attach(h baton.Host) error {
 	if err != nil {
 		return fmt.Errorf("jetstream: creating stream %s: %w", e.stream, err)
 	}
+	e.acks = newAcker(e)
 	if err := e.consumeResults(ctx); err != nil {
 		e.stop()
 		return err
@@ -236,9 +239,9 @@ func (e *Engine) Send(ctx context.Context, env baton.Envelope) error {
 }
 
 // publish publishes env to subject, deduplicated by origin, ID and step, and calls then with
-// the outcome once the server has stored it, or failed to. lost, when set, makes it a
-// lost-message report. Publishing is asynchronous, so a worker goes on with its next
-// hand-off while the server stores this one.
+// the outcome once the server has stored it, or failed to (on the engine's acker: see
+// acks.go). lost, when set, makes it a lost-message report. Publishing is asynchronous, so a
+// worker goes on with its next hand-off while the server stores this one.
 func (e *Engine) publish(ctx context.Context, subject string, env baton.Envelope, lost error, then func(error)) {
 	m := nats.NewMsg(subject)
 	m.Header.Set(hdrOrigin, env.Origin)
@@ -261,21 +264,7 @@ func (e *Engine) publish(ctx context.Context, subject string, env baton.Envelope
 		opts = append(opts, jetstream.WithMsgID(env.Origin+"/"+strconv.FormatUint(env.ID, 10)+"/"+strconv.Itoa(env.Step)))
 	}
 	f, err := e.js.PublishMsgAsync(m, opts...)
-	e.wg.Go(func() {
-		if err == nil {
-			select {
-			case <-f.Ok():
-				then(nil)
-				return
-			case err = <-f.Err():
-			}
-		}
-		if e.cfg.NoDedup {
-			then(err) // without deduplication a retry could store it twice
-			return
-		}
-		then(e.retry(m, opts))
-	})
+	e.acks.add(pendingPub{f: f, err: err, m: m, opts: opts, then: then})
 }
 
 // retry publishes m again, and again, for up to 10s (a node lost, a leader being elected):
@@ -310,6 +299,10 @@ func (e *Engine) stop() {
 	e.closed.Do(func() {
 		for _, c := range e.consumes {
 			c.Stop()
+		}
+		e.workers.Wait() // their last publishes are queued to the acker
+		if e.acks != nil {
+			e.acks.stop()
 		}
 		e.wg.Wait()
 		e.cancel()

@@ -46,7 +46,7 @@ type stageSpec struct {
 	compFails  bool // its compensation fails for odd IDs
 	revise     int  // 0 none, 1 InsertNext a stage, 2 Skip(1), 3 Append a stage, 4 End
 	reviseTo   string
-	timeout    time.Duration // AttemptTimeout; the failing attempts then sleep past it
+	timeout    time.Duration // AttemptTimeout; the failing attempts then wait until it ends them
 }
 
 func genSpecs(r *rand.Rand) []stageSpec {
@@ -88,8 +88,12 @@ func build(specs []stageSpec) []baton.Stage[Job] {
 				case sp.panics:
 					panic(fmt.Sprintf("%s gave up on job %d", sp.name, j.ID))
 				case sp.timeout > 0:
+					// Until the attempt's timeout ends ctx. The bound only keeps a missing timeout
+					// from hanging the test (it then succeeds, and differs): it is far past the
+					// timeout, because a process starved of CPU for longer than the bound wakes
+					// with both timers expired, and the one that cancels ctx may run second.
 					select {
-					case <-time.After(10 * sp.timeout):
+					case <-time.After(100 * sp.timeout):
 					case <-ctx.Done():
 					}
 					return j, ctx.Err()

@@ -40,30 +40,50 @@ func (e *Engine) serve(ctx context.Context, stage string) error {
 	cc, err := cons.Consume(func(m jetstream.Msg) {
 		queued.Add(1)
 		work <- m
-	}, jetstream.PullMaxMessages(2*workers))
+	}, pullOpts(2*workers)...)
 	if err != nil {
 		return fmt.Errorf("jetstream: consuming stage %q: %w", stage, err)
 	}
 	e.consumes = append(e.consumes, cc)
-	e.wg.Go(func() {
+	e.workers.Go(func() {
 		<-cc.Closed()
 		close(work)
 	})
 	for range workers {
-		e.wg.Go(func() {
+		e.workers.Go(func() {
+			beat := e.newBeat()
+			defer beat.stop()
 			for m := range work {
 				queued.Add(-1)
-				e.handle(stage, m)
+				e.handle(stage, m, beat)
 			}
 		})
 	}
 	return nil
 }
 
+// Pull requests. The client library keeps a stage's buffer of fetched hand-offs filled with
+// pull requests that expire after pullExpiry; the server sends an idle heartbeat every
+// pullHeartbeat while one waits. Two missed heartbeats make the library pull anew. Measured
+// here under load: now and then a stage's pull request is gone from the server while the
+// library still counts on it (the consumer shows no request waiting and no hand-off
+// delivered, with hundreds stored); with the library's defaults (30s expiry, 15s heartbeat)
+// that stage then stood still for 30 seconds, with every message in flight waiting for it.
+// With these values it resumes within a second.
+const (
+	pullExpiry    = 2 * time.Second
+	pullHeartbeat = 500 * time.Millisecond // the library's least
+)
+
+// pullOpts are the Consume options of a consumer buffering up to n hand-offs.
+func pullOpts(n int) []jetstream.PullConsumeOpt {
+	return []jetstream.PullConsumeOpt{jetstream.PullMaxMessages(n), jetstream.PullExpiry(pullExpiry), jetstream.PullHeartbeat(pullHeartbeat)}
+}
+
 // handle runs the step a hand-off asks for and passes the message on. It acknowledges the
 // hand-off only once the next one is stored; on a failed publish it asks for a redelivery, so
 // the step runs again and its hand-off, deduplicated, is published once.
-func (e *Engine) handle(stage string, m jetstream.Msg) {
+func (e *Engine) handle(stage string, m jetstream.Msg, beat *beat) {
 	env, err := e.envelope(m)
 	if err != nil {
 		e.report(fmt.Errorf("jetstream: stage %q: dropped a message that says not where it comes from: %w", stage, err))
@@ -75,9 +95,9 @@ func (e *Engine) handle(stage string, m jetstream.Msg) {
 	if e.cfg.Extract != nil {
 		ctx = e.cfg.Extract(ctx, m.Headers())
 	}
-	stopBeat := e.heartbeat(m)
+	beat.start(m)
 	out, lost := e.step(ctx, stage, env, m)
-	stopBeat()
+	beat.stop()
 	out.Origin, out.ID = env.Origin, env.ID
 	subject := e.resultSubject(env.Origin)
 	if lost == nil && out.Stage != "" {
@@ -117,27 +137,45 @@ func (e *Engine) step(ctx context.Context, stage string, env baton.Envelope, m j
 	return out, nil
 }
 
-// heartbeat tells the server the step is still running, every third of AckWait, so that a
-// long step is not delivered again; the returned function stops it.
-func (e *Engine) heartbeat(m jetstream.Msg) func() {
-	every := e.cfg.AckWait / 3
-	var mu sync.Mutex
-	stopped := false
-	var t *time.Timer
-	t = time.AfterFunc(every, func() {
-		mu.Lock()
-		defer mu.Unlock()
-		if !stopped {
-			_ = m.InProgress()
-			t.Reset(every)
-		}
-	})
-	return func() {
-		mu.Lock()
-		stopped = true
-		mu.Unlock()
-		t.Stop()
+// beat tells the server that a worker's step is still running, every third of AckWait, so
+// that a long step is not delivered again. Each worker has one, and its timer, for all its
+// steps: starting and stopping it costs a timer reset, not a timer.
+type beat struct {
+	every time.Duration
+	mu    sync.Mutex
+	m     jetstream.Msg // the hand-off whose step runs; nil between steps
+	t     *time.Timer
+}
+
+func (e *Engine) newBeat() *beat {
+	b := &beat{every: e.cfg.AckWait / 3}
+	b.t = time.AfterFunc(time.Hour, b.tick)
+	b.t.Stop()
+	return b
+}
+
+func (b *beat) tick() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.m != nil {
+		_ = b.m.InProgress()
+		b.t.Reset(b.every)
 	}
+}
+
+// start beats for m until stop.
+func (b *beat) start(m jetstream.Msg) {
+	b.mu.Lock()
+	b.m = m
+	b.t.Reset(b.every)
+	b.mu.Unlock()
+}
+
+func (b *beat) stop() {
+	b.mu.Lock()
+	b.m = nil
+	b.t.Stop()
+	b.mu.Unlock()
 }
 
 // envelope reads the headers of a hand-off.
