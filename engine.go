@@ -22,10 +22,10 @@ import (
 //	Host.Deliver(env): decode, finish ◀──── env with Stage "" ───────────────
 //
 // A process that submits and one that hosts stages are both a Pipeline built with the same
-// stages and WithEngine; a process may be both. The state is encoded by the pipeline's Codec
-// (WithCodec, JSON by default) and carries the value, the slip (itinerary, cursor, hops, log
-// with its timings, the compensation cursor), the error, the key, the ID and the message's
-// deadline; errors keep their types and sentinels across the boundary (see WithSentinels).
+// stages and WithEngine; a process may be both. The state carries the value, the slip
+// (itinerary, cursor, hops, log with its timings, the compensation cursor), the error, the
+// key, the ID and the message's deadline: the value is encoded by the pipeline's Codec
+// (WithCodec, JSON by default), the rest by Baton in a compact binary form (StateVersion); errors keep their types and sentinels across the boundary (see WithSentinels).
 
 // Engine carries a pipeline's messages between its steps. It is given to one pipeline by
 // WithEngine; New calls Attach once, the pipeline calls Send for each message it accepts
