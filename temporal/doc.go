@@ -61,9 +61,10 @@
 // is a millisecond or a few. Two server settings can cost more than all of them on a server
 // with one history shard (temporaltest, a development server): history.transferProcessorMaxPollRPS
 // (20 a shard) sends a scheduled workflow task only at the shard's next read of its queue,
-// which was about 35 ms of a 61 ms step as measured; and history.longPollExpirationInterval
+// which was about 35 ms of a 61 ms step as measured (history.timerProcessorMaxPollRPS does the
+// same to timers); and history.longPollExpirationInterval
 // (20 s) is how late a result comes when the server misses the wake-up of the poll waiting for
 // it, as it did for about one message in a few hundred. The end-to-end tests raise the first
-// and shorten the second (temporal/e2e/main_test.go); their TestStepTimeline logs a message's
+// two and shorten the last (temporal/e2e/main_test.go); their TestStepTimeline logs a message's
 // history with the time between its events. The README's "Across processes" gives the figures.
 package temporal
