@@ -101,7 +101,8 @@ func insideStage() bool {
 	for {
 		f, more := frames.Next()
 		if strings.HasPrefix(f.Function, "github.com/baton-go/baton.(*Pipeline[") &&
-			(strings.HasSuffix(f.Function, "]).act") || strings.HasSuffix(f.Function, "]).emit")) {
+			(strings.HasSuffix(f.Function, "]).act") || strings.HasSuffix(f.Function, "]).steps") ||
+				strings.HasSuffix(f.Function, "]).emit")) {
 			return true
 		}
 		if !more {

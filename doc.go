@@ -82,15 +82,19 @@
 // here. Per step of a stage with the default policy, beyond the stage's own work
 // (BenchmarkOverhead; README, "Performance", has the tables, the commands and the machine):
 //
-//   - orchestrated Process: about 15 ns per step beyond a direct call through the Stage
-//     interface at 100 stages (18 against 3 ns/step on the shared 2-core machine of the last
-//     run), and some 100 ns per message; no allocation. A step reads one packed 32-byte record
-//     of its stage, and a step that succeeds at its first attempt writes no log entry: the log
-//     is completed from the itinerary when it is read.
-//   - orchestrated Run: the drivers take whatever waits, up to 16 messages, in one lock
-//     operation (idle drivers take from a busy one's batch rather than wait, so batching costs
-//     no concurrency): about 2.6× the hand-written pool per step at 10 stages, 12× at 100,
-//     where the pool does nothing per step;
+//   - orchestrated Process: about 4 ns per step beyond a direct call through the Stage
+//     interface at 100 stages (5.6–6.7 against 2.0–2.4 CPU ns/step on the shared 2-core
+//     machine of the last run), and about 100 ns per message; no allocation. The orchestrator
+//     runs a message's plain steps (default policy, no Workers cap, untimed) in one loop; a
+//     step reads one packed 32-byte record of its stage, a step that succeeds at its first
+//     attempt writes no log entry (the log is completed from the itinerary when it is read),
+//     and a message on the default itinerary shares the pipeline's copy of it until a stage
+//     revises it.
+//   - orchestrated Run: the in-flight slots and stream tokens are atomic counters, and a
+//     submitter parks only at the bound, served in arrival order; the drivers take whatever
+//     waits, up to 16 messages, in one lock operation (idle drivers take from a busy one's
+//     batch rather than wait, so batching costs no concurrency): about 3× the hand-written
+//     pool per step at 10 stages, and ahead of conc's pool (0.56×);
 //   - choreographed Run: one lock operation per step to pass a message on, and one per batch
 //     to take them: about 1.4× the goroutine-per-stage channel floor at 10 and 100 stages.
 //

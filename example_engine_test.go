@@ -69,3 +69,34 @@ func ExampleStepKey() {
 	fmt.Println(len(seen))
 	// Output: 2
 }
+
+type traceKey struct{}
+
+// sendTracer is a SendObserver: the context it returns is the one the engine's Send carries (and
+// may propagate to other processes, in the message's headers), here marked with the message's
+// first stage. The otel module's Observer puts the message's span there.
+type sendTracer struct{}
+
+func (sendTracer) Observe(baton.Event) {}
+func (sendTracer) SendContext(ctx context.Context, e baton.Event) context.Context {
+	return context.WithValue(ctx, traceKey{}, fmt.Sprintf("message %d, first stage %s", e.Message, e.Stage))
+}
+
+// carrier is the loopback engine, printing what Send's context carries.
+type carrier struct{ loopback }
+
+func (c *carrier) Send(ctx context.Context, env baton.Envelope) error {
+	fmt.Println("sent:", ctx.Value(traceKey{}))
+	return c.loopback.Send(ctx, env)
+}
+
+func ExampleSendObserver() {
+	p, _ := baton.New([]baton.Stage[int]{baton.Func("a", func(_ context.Context, n int) (int, error) { return n + 1, nil })},
+		baton.WithEngine(&carrier{}), baton.WithObserver(sendTracer{}))
+	defer p.Close()
+	out, err := p.Process(context.Background(), 1)
+	fmt.Println(out, err)
+	// Output:
+	// sent: message 1, first stage a
+	// 2 <nil>
+}

@@ -11,13 +11,17 @@ type hotStage[T any] struct {
 	// short: the stage's policy is the default (one attempt, no timeout) and the pipeline is
 	// untimed, so a step is one call (see act).
 	short bool
+	// plain: short, and no Workers cap to take under orchestration (sem nil): the steps the
+	// orchestrator runs in one loop (see Pipeline.steps).
+	plain bool
 }
 
 func hotStages[T any](p *Pipeline[T]) []hotStage[T] {
 	hot := make([]hotStage[T], len(p.stages))
 	for i := range p.stages {
 		st := &p.stages[i]
-		hot[i] = hotStage[T]{stage: st.stage, sem: st.sem, short: st.defaultPolicy && !p.timing}
+		short := st.defaultPolicy && !p.timing
+		hot[i] = hotStage[T]{stage: st.stage, sem: st.sem, short: short, plain: short && st.sem == nil}
 	}
 	return hot
 }

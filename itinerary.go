@@ -23,7 +23,7 @@ func (p *Pipeline[T]) begin(m *message[T]) {
 			err = fmt.Errorf("%w: the planner planned no step", ErrEmptyItinerary)
 		}
 	case p.router == nil:
-		m.slip.route = append(m.slip.route, p.route...)
+		m.slip.share(p.route) // read-only until a revision: see Slip.own
 		return
 	default:
 		var names []string

@@ -113,7 +113,7 @@ func (p *Pipeline[T]) deliver(m *message[T]) {
 	sink, replies := m.sink, m.replies
 	if !m.claimed { // else its stale ticket keeps it in flight: see claim.go
 		p.leave()
-		<-p.slots
+		p.inflight.Release()
 	}
 	switch {
 	case sink != nil:
@@ -208,6 +208,7 @@ func (p *Pipeline[T]) newMessageOf(a arrival[T], v T) *message[T] {
 // delivered to its stream, or, for a Process caller that will never return, released.
 func (p *Pipeline[T]) exitedAtBegin(m *message[T]) {
 	m.inObserver = false
+	m.slip.own() // a shared itinerary is the pipeline's: truncate a copy
 	m.slip.route = m.slip.route[:0]
 	m.err = &goexitError{who: "the router, the key function or an observer", what: " as the message was accepted"}
 	sink := m.sink
@@ -226,7 +227,7 @@ func (p *Pipeline[T]) release(m *message[T]) {
 			return
 		}
 		p.leave()
-		<-p.slots
+		p.inflight.Release()
 	}
 	if m.slip.errs {
 		clear(m.slip.log) // drop references to errors

@@ -38,6 +38,22 @@ type ContextObserver interface {
 	StepContext(ctx context.Context, e Event) context.Context
 }
 
+// SendObserver is an Observer that also chooses the context an engine carries with a message
+// (WithEngine): SendContext is called as each message is sent to its first step, just before
+// the engine's Send, with the context Send would get — the message's values, without its
+// cancellation — and the message's MessageAccepted event (Stage: the first step's stage); Send
+// gets the context it returns. It must derive from ctx. The otel module puts the message's
+// span there, so that the trace context the engine propagates in the message's headers makes
+// the steps other processes run children of that span.
+//
+// SendContext is called from the goroutine submitting the message, once per message, only
+// under an engine; a panic in it is contained (Send gets ctx unchanged, and Stats counts the
+// panic). It must not call runtime.Goexit: if it does, the message ends with ErrGoexit.
+type SendObserver interface {
+	Observer
+	SendContext(ctx context.Context, e Event) context.Context
+}
+
 // ObserverFunc adapts a function to an Observer.
 type ObserverFunc func(Event)
 
@@ -104,6 +120,7 @@ type Event struct {
 type observers struct {
 	o        Observer
 	ctx      ContextObserver // o, when it is one
+	send     SendObserver    // o, when it is one
 	panics   atomic.Int64
 	reported sync.Once
 }
@@ -126,6 +143,20 @@ func (obs *observers) stepContext(ctx context.Context, e Event) (out context.Con
 		}
 	}()
 	if out = obs.ctx.StepContext(ctx, e); out == nil {
+		out = ctx
+	}
+	return out
+}
+
+// sendContext calls the SendObserver, containing its panics.
+func (obs *observers) sendContext(ctx context.Context, e Event) (out context.Context) {
+	defer func() {
+		if r := recover(); r != nil {
+			obs.panicked(r, e)
+			out = ctx
+		}
+	}()
+	if out = obs.send.SendContext(ctx, e); out == nil {
 		out = ctx
 	}
 	return out

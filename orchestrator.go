@@ -33,11 +33,11 @@ func newOrchestrator[T any](p *Pipeline[T]) *orchestrator[T] {
 	for i := range p.stages {
 		workers += max(1, p.stages[i].cfg.workers)
 		if p.stages[i].sem != nil {
-			o.parked[i] = make(chan *message[T], cap(p.slots))
+			o.parked[i] = make(chan *message[T], p.inflight.Cap())
 		}
 	}
-	o.drivers = min(max(workers, runtime.GOMAXPROCS(0), p.cfg.minDrivers), cap(p.slots))
-	o.work = handoff.New[*message[T]](cap(p.slots), o.drivers)
+	o.drivers = min(max(workers, runtime.GOMAXPROCS(0), p.cfg.minDrivers), p.inflight.Cap())
+	o.work = handoff.New[*message[T]](p.inflight.Cap(), o.drivers)
 	return o
 }
 
@@ -112,9 +112,9 @@ func (o *orchestrator[T]) drive(m *message[T], held *int) int {
 	p := o.p
 	i := m.resume // a message given its slot by handOff resumes where it parked
 	if !m.hasSem {
-		i = p.next(m) // next is not idempotent (compensation moves its cursor): ask it once per step
+		i = p.steps(m) // next is not idempotent (compensation moves its cursor): ask it once per step
 	}
-	for ; i >= 0; i = p.next(m) {
+	for ; i >= 0; i = p.steps(m) { // steps runs the plain steps itself (step.go)
 		if p.hot[i].sem == nil {
 			p.act(i, m)
 			continue

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/baton-go/baton/internal/handoff"
 	"github.com/baton-go/baton/internal/hist"
 )
 
@@ -34,10 +35,13 @@ type Pipeline[T any] struct {
 	// defaultLog is the log of a message that completed the default itinerary unrevised, each
 	// step at its first attempt: shared by such messages' Results (see log).
 	defaultLog []StepRecord
-	slots      chan struct{} // one token per message in flight (accepted and not yet finished)
-	closing    chan struct{} // closed when Close or Shutdown begins
-	drained    chan struct{} // closed when closing and no message is left unfinished
-	aborted    atomic.Bool   // set when Shutdown's deadline passed
+	inflight   *handoff.Gate // one token per message in flight (accepted and not yet finished)
+	// slots is the in-flight bound as a capacity, cap(slots), for code sizing its queues by it;
+	// its elements take no memory, and the tokens are inflight's.
+	slots   []struct{}
+	closing chan struct{} // closed when Close or Shutdown begins
+	drained chan struct{} // closed when closing and no message is left unfinished
+	aborted atomic.Bool   // set when Shutdown's deadline passed
 	// base is the context of messages whose own can never be cancelled: cancelled only by
 	// abort, at Shutdown's deadline, and marked with the pipeline (see context.go).
 	base     context.Context
@@ -103,12 +107,13 @@ func New[T any](stages []Stage[T], opts ...Option) (*Pipeline[T], error) {
 		errs = append(errs, errors.New("no stages"))
 	}
 	p := &Pipeline[T]{
-		cfg:     cfg,
-		stages:  make([]stage[T], len(stages)),
-		reg:     registry{index: make(map[string]int32, len(stages))},
-		slots:   make(chan struct{}, max(cfg.maxInFlight, 1)),
-		closing: make(chan struct{}),
-		drained: make(chan struct{}),
+		cfg:      cfg,
+		stages:   make([]stage[T], len(stages)),
+		reg:      registry{index: make(map[string]int32, len(stages))},
+		inflight: handoff.NewGate(max(cfg.maxInFlight, 1)),
+		slots:    make([]struct{}, 0, max(cfg.maxInFlight, 1)),
+		closing:  make(chan struct{}),
+		drained:  make(chan struct{}),
 	}
 	for i, s := range stages {
 		if s == nil {
@@ -157,6 +162,7 @@ func New[T any](stages []Stage[T], opts ...Option) (*Pipeline[T], error) {
 		p.defaultLog = append(p.defaultLog, StepRecord{Stage: name, Attempts: 1, Outcome: Succeeded})
 	}
 	p.defaultLog = slices.Clip(p.defaultLog) // shared by results: an append must copy, not overwrite
+	p.route = slices.Clip(p.route)           // shared by slips (Slip.share): likewise
 	switch r := cfg.router.(type) {
 	case nil:
 	case func(T) []string:
@@ -183,6 +189,7 @@ func New[T any](stages []Stage[T], opts ...Option) (*Pipeline[T], error) {
 	if cfg.observer != nil {
 		p.obs = &observers{o: cfg.observer}
 		p.obs.ctx, _ = cfg.observer.(ContextObserver)
+		p.obs.send, _ = cfg.observer.(SendObserver)
 	}
 	p.baseContext()
 	p.hot = hotStages(p)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/baton-go/baton/internal/handoff"
 )
 
 // This file is how a message enters a pipeline: Process and ProcessResult, and the checks and
@@ -72,11 +74,11 @@ func (p *Pipeline[T]) admit(ctx context.Context) error {
 // ctx is done (its cause), the stream's context is done (its cause) or its sending side closed
 // (ErrStreamClosed) — s may be nil — or the pipeline closes (ErrClosed).
 func (p *Pipeline[T]) acquire(ctx context.Context, s *Stream[T]) error {
-	if err := p.room(p.slots, ctx, s); err != nil {
+	if err := p.room(p.inflight, ctx, s); err != nil {
 		return err
 	}
 	if !p.enter() {
-		<-p.slots
+		p.inflight.Release()
 		return ErrClosed
 	}
 	p.startOnce.Do(p.start)
@@ -87,29 +89,33 @@ func (p *Pipeline[T]) acquire(ctx context.Context, s *Stream[T]) error {
 // While none is free it waits, until ctx is done (its cause), the stream's context is done (its
 // cause) or its sending side closed (ErrStreamClosed) — s may be nil — or the pipeline closes
 // (ErrClosed).
-func (p *Pipeline[T]) room(tokens chan struct{}, ctx context.Context, s *Stream[T]) error {
+func (p *Pipeline[T]) room(tokens *handoff.Gate, ctx context.Context, s *Stream[T]) error {
 	if ctx.Err() != nil {
 		return context.Cause(ctx)
 	}
-	select {
-	case tokens <- struct{}{}:
+	if tokens.TryAcquire() {
 		return nil
-	default:
 	}
 	var streamDone, eof <-chan struct{}
 	if s != nil {
 		streamDone, eof = s.ctx.Done(), s.eof
 	}
+	w := tokens.Wait()
 	select {
-	case tokens <- struct{}{}:
+	case <-w.Ready():
+		tokens.Done(w, true)
 		return nil
 	case <-ctx.Done():
+		tokens.Done(w, false)
 		return context.Cause(ctx)
 	case <-streamDone:
+		tokens.Done(w, false)
 		return context.Cause(s.ctx)
 	case <-eof:
+		tokens.Done(w, false)
 		return ErrStreamClosed
 	case <-p.closing:
+		tokens.Done(w, false)
 		return ErrClosed
 	}
 }

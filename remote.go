@@ -47,6 +47,10 @@ func (r *remote[T]) dispatch(m *message[T]) {
 		r.p.finish(m)
 		return
 	}
+	ctx := context.WithoutCancel(m.ctx)
+	if r.p.obs != nil && r.p.obs.send != nil {
+		ctx = r.sendContext(ctx, m, r.p.reg.names[i]) // remote_send.go
+	}
 	f := &inflight[T]{m: m}
 	data, err := r.p.encode(m, &f.tab)
 	if err == nil {
@@ -54,7 +58,7 @@ func (r *remote[T]) dispatch(m *message[T]) {
 		r.pending[m.id] = f // before Send: the result may come back before Send returns
 		r.mu.Unlock()
 		env := Envelope{ID: m.id, Key: m.key, Stage: r.p.reg.names[i], Step: 1, State: data}
-		if err = r.e.Send(context.WithoutCancel(m.ctx), env); err != nil {
+		if err = r.e.Send(ctx, env); err != nil {
 			if !r.take(m.id) {
 				return // its result came back all the same: it is finished
 			}

@@ -30,10 +30,12 @@ type Slip struct {
 	hops      int
 	attempt   int // the current step's attempt number
 	revised   bool
+	shared    bool // route is the pipeline's default itinerary, read-only until own copies it
 	untouched bool // no revision, no retry and no tolerated failure so far: see Pipeline.countSteps
 	errs      bool // some log entry holds an error (to be cleared before reuse)
 
 	reg      *registry
+	buf      []hop        // the slip's own itinerary buffer, kept while route is shared
 	times    []span       // log[i]'s timing, when the pipeline times steps
 	saved    []hop        // route[pos+1:] before the current attempt's first revision
 	policies []StepPolicy // the steps' own policies (see InsertNextWith); hop.policy-1 indexes it
@@ -250,8 +252,24 @@ func (s *Slip) appendAt(names []string, proto hop) error {
 	return nil
 }
 
+// share makes the slip's itinerary the pipeline's default one, def, without copying it: a
+// message on the default itinerary that no stage revises (the common case) never copies it.
+// Every change of the itinerary goes through snapshot, which calls own first.
+func (s *Slip) share(def []hop) {
+	s.buf, s.route, s.shared = s.route[:0], def, true
+}
+
+// own gives the slip its own copy of a shared itinerary (see share), before it is changed.
+func (s *Slip) own() {
+	if s.shared {
+		s.route = append(s.buf[:0], s.route...)
+		s.buf, s.shared = nil, false
+	}
+}
+
 // snapshot saves the rest of the itinerary before the current attempt's first revision.
 func (s *Slip) snapshot() {
+	s.own()
 	if !s.revised {
 		s.saved = append(s.saved[:0], s.route[s.pos+1:]...)
 		s.nsaved = len(s.policies)
@@ -273,7 +291,11 @@ func (s *Slip) rollback() {
 // reset prepares the slip for a new message.
 func (s *Slip) reset(reg *registry) {
 	s.reg = reg
-	s.route = s.route[:0]
+	if s.shared {
+		s.route, s.buf, s.shared = s.buf[:0], nil, false
+	} else {
+		s.route = s.route[:0]
+	}
 	s.pos = 0
 	s.hops = 0
 	s.log = s.log[:0]

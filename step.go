@@ -40,16 +40,66 @@ func (p *Pipeline[T]) act(i int, m *message[T]) {
 	m.inStage = true
 	v, err := h.stage.Process(m.ctx, m.value, s)
 	m.inStage = false
+	p.endShort(i, m, v, err)
+}
+
+// endShort ends a short step (see act) at stage i that returned v and err.
+func (p *Pipeline[T]) endShort(i int, m *message[T], v T, err error) {
 	if err == nil && m.deadline {
 		err = p.missedDeadline(m)
 	}
 	if err == nil {
 		m.value = v
 	} else {
-		s.rollback()
+		m.slip.rollback()
 		err = withDone(m.ctx, err)
 	}
 	p.endStep(&p.stages[i], m, err)
+}
+
+// steps is next and act in a loop, for a strategy that runs a message's steps one after
+// another (orchestration): it performs m's plain steps — short ones (see act) at stages
+// without a Workers cap (hotStage.plain) — and returns what next would return for the first
+// action that is not one: that stage, or -1 when m is finished. It keeps every rule of next and
+// act (the stop check, the hop limit, the log, the cursor) and decides nothing of its own:
+// a plain step that succeeds unrevised, in a context without a deadline, is what act and
+// endStep do in that case, inline — its log entry is implied (see Slip.log) — and any other
+// outcome goes through endShort. The choreographed strategy, which moves a message between
+// steps, calls act; the equivalence of both strategies covers this loop.
+func (p *Pipeline[T]) steps(m *message[T]) int {
+	if m.compensating || m.err != nil {
+		return p.next(m)
+	}
+	// What a step cannot change is read once: the stage table, the hop limit, the message's
+	// context. Only endShort and stopped set m.err, and neither turns m to compensating.
+	s := &m.slip
+	hot, limit := p.hot, p.cfg.hopLimit
+	ctx, watch, deadline := m.ctx, m.done != nil, m.deadline
+	s.attempt = 1 // every plain step's, and nothing in the loop changes it
+	for s.pos < len(s.route) && s.hops < limit {
+		hp := s.route[s.pos]
+		h := &hot[hp.stage]
+		if !h.plain || hp.policy != 0 {
+			return int(hp.stage) // next's answer: the strategy acts there
+		}
+		if (watch || p.aborted.Load()) && p.stopped(m) {
+			break // next starts the compensation
+		}
+		s.hops++
+		m.inStage = true
+		v, err := h.stage.Process(ctx, m.value, s)
+		m.inStage = false
+		if err != nil || deadline || s.revised {
+			p.endShort(int(hp.stage), m, v, err)
+			if m.err != nil {
+				break
+			}
+			continue
+		}
+		m.value = v
+		s.pos++
+	}
+	return p.next(m)
 }
 
 // endStep records the end of the slip's current step at st, after m.slip.attempt attempts

@@ -42,13 +42,13 @@ func (p *Pipeline[T]) waitDone(m *message[T]) <-chan struct{} {
 // any wait in an inbox or for a worker, so that a queued message stops exactly where it would
 // under either strategy.
 func (p *Pipeline[T]) stopped(m *message[T]) bool {
-	if m.done != nil {
-		select {
-		case <-m.done:
-			m.err = &whileError{doing: fmt.Sprintf("message stopped before stage %q", m.slip.Stage()), err: doneError(m.ctx)}
-			return true
-		default:
-		}
+	// Err rather than a receive from m.done: the same answer (Err is non-nil once Done is
+	// closed), and for the contexts Baton makes an atomic load, where a receive reads the
+	// channel's header — which a submitter waiting on that context writes, so that a stream's
+	// every step missed the cache on it.
+	if m.done != nil && m.ctx.Err() != nil {
+		m.err = &whileError{doing: fmt.Sprintf("message stopped before stage %q", m.slip.Stage()), err: doneError(m.ctx)}
+		return true
 	}
 	if p.aborted.Load() {
 		m.err = fmt.Errorf("%w before stage %q", ErrAborted, m.slip.Stage())

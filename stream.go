@@ -31,7 +31,7 @@ type Stream[T any] struct {
 	detach  func() bool
 	unlink  context.CancelCauseFunc
 	sink    *handoff.Queue[*message[T]] // finished messages, for Results: taken in batches
-	tokens  chan struct{}               // one per message accepted and not yet yielded by Results
+	tokens  *handoff.Gate               // one per message accepted and not yet yielded by Results
 	refusal error                       // why every Submit fails: a nil option, or opened from inside a stage
 
 	// state is the number of messages accepted (and rejected ones reported) — the next Seq —
@@ -93,11 +93,11 @@ func (p *Pipeline[T]) Stream(ctx context.Context, opts ...StreamOption) *Stream[
 		}
 		o(&c)
 	}
-	n := cap(p.slots)
+	n := p.inflight.Cap()
 	s := &Stream[T]{
 		p:           p,
 		sink:        handoff.New[*message[T]](n, 1),
-		tokens:      make(chan struct{}, n),
+		tokens:      handoff.NewGate(n),
 		eof:         make(chan struct{}),
 		failFast:    c.failFast,
 		msgContexts: c.msgContexts,
@@ -142,14 +142,14 @@ func (s *Stream[T]) Submit(ctx context.Context, msg T) error {
 		return err
 	}
 	if err := s.p.acquire(ctx, s); err != nil {
-		<-s.tokens
+		s.tokens.Release()
 		return err
 	}
 	seq, ok := s.number()
 	if !ok {
 		s.p.leave()
-		<-s.p.slots
-		<-s.tokens
+		s.p.inflight.Release()
+		s.tokens.Release()
 		return ErrStreamClosed
 	}
 
@@ -183,7 +183,7 @@ func (s *Stream[T]) Results() iter.Seq[Result[T]] {
 		}
 		var ord *reorder.Buffer[*message[T]]
 		if s.p.cfg.ordered {
-			ord = reorder.New[*message[T]](cap(s.tokens))
+			ord = reorder.New[*message[T]](s.tokens.Cap())
 		}
 		var got uint64
 		// Results are taken from the sink in batches: whatever waits, up to batchMax, in one
@@ -282,7 +282,7 @@ func (s *Stream[T]) result(m *message[T]) Result[T] {
 // discard returns m's token to the stream and recycles m.
 func (s *Stream[T]) discard(m *message[T]) {
 	if !m.noToken {
-		<-s.tokens
+		s.tokens.Release()
 	}
 	s.p.release(m)
 }

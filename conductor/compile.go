@@ -46,9 +46,7 @@ func (c *compiler) compile() {
 	if def.TimeoutSeconds < 0 {
 		c.fail("", "timeoutSeconds", fmt.Errorf("%w: negative", ErrMalformed))
 	}
-	if len(def.Tasks) == 0 {
-		c.fail("", "tasks", fmt.Errorf("%w: no tasks", ErrMalformed))
-	}
+	// No tasks is legal, as in Conductor: the run completes at once (see Workflow.run).
 	for i, p := range def.InputParameters {
 		if p == "" {
 			c.fail("", fmt.Sprintf("inputParameters[%d]", i), fmt.Errorf("%w: empty name", ErrMalformed))

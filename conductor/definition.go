@@ -24,8 +24,11 @@ type WorkflowDef struct {
 	Variables      map[string]any `json:"variables,omitempty"`
 	// InputTemplate holds default inputs: each key the run's input lacks is added from it.
 	InputTemplate map[string]any `json:"inputTemplate,omitempty"`
-	// FailureWorkflow is accepted and ignored: Baton starts no workflow on failure.
-	FailureWorkflow string `json:"failureWorkflow,omitempty"`
+	// FailureWorkflow names the workflow (registered with WithDefinitions) started when a run
+	// fails, times out or is TERMINATEd, as in Conductor (see failure.go); "${workflow.input.x}"
+	// takes the name from the run's input. FailureWorkflowVersion picks its version (0: latest).
+	FailureWorkflow        string `json:"failureWorkflow,omitempty"`
+	FailureWorkflowVersion int    `json:"failureWorkflowVersion,omitempty"`
 }
 
 // WorkflowTask is one task of a workflow definition: its type, its reference name (unique in

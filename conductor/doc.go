@@ -76,7 +76,8 @@
 // ErrUnknownTaskType.
 //
 // An optional task that fails after its retries is recorded as COMPLETED_WITH_ERRORS: later
-// expressions see its status, its input, an empty output and its reasonForIncompletion.
+// expressions see its status, its input, its output (empty unless it failed with one, as a
+// SUB_WORKFLOW does with its sub-workflow's) and its reasonForIncompletion.
 //
 // Task types: SIMPLE, SWITCH (value-param, javascript), DECISION, FORK_JOIN, JOIN, DO_WHILE,
 // SET_VARIABLE, TERMINATE, SUB_WORKFLOW, DYNAMIC, FORK_JOIN_DYNAMIC, the system tasks NOOP,
@@ -93,7 +94,8 @@
 // to join wait for an update from outside the run, as Conductor's task update API gives one:
 // Workflow.Start returns the run's Handle, Runtime.Lookup finds any running execution by its
 // workflow id, and Handle.CompleteTask, FailTask and UpdateTask update a waiting task
-// (Handle.Pending and AwaitTask say which wait). A waiting task holds its stage's goroutine
+// (Handle.Pending and AwaitTask say which wait); Handle.Terminate terminates a running
+// execution, as Conductor's terminate API does. A waiting task holds its stage's goroutine
 // (WithMaxWaiting bounds them); Workflow.Close stops the waits. See wait.go and handle.go.
 //
 // # Policies and safety
@@ -138,9 +140,12 @@
 //     scripts are compiled at each run. Its tasks' retries are made inside one hidden stage, so
 //     Baton's events and stats count them under that stage. The legacy
 //     dynamicForkJoinTasksParam is refused (ErrUnsupported).
-//   - The log (Execution.Tasks) is in the order tasks ended, not scheduled; the "last task"
-//     whose output a run without outputParameters takes is worked out as Conductor schedules
-//     (a DO_WHILE before its body, a JOIN with its branches' first tasks).
+//   - The log (Execution.Tasks) is in the order tasks ended, not scheduled, but for a DO_WHILE,
+//     listed before its body, a FORK_JOIN's JOIN, listed after its branches' first tasks, as
+//     Conductor lists them (order.go), and a retried task, whose earlier attempts come before
+//     it (retries.go); the "last task" whose output a run without
+//     outputParameters takes is worked out as Conductor schedules (a DO_WHILE before its body,
+//     a JOIN with its branches' first tasks).
 //   - Objects have no key order (Go maps): inside a string they render with sorted keys,
 //     scripts see their keys sorted; Conductor keeps the document's order. Numbers are float64:
 //     an integral value renders without a fraction ("1", where Conductor writes "1.0" for a
@@ -152,7 +157,7 @@
 //     Java List and Map methods scripts call (engines module), not Java objects.
 //   - schemaVersion 1 parameters resolve as Conductor's; a task that did not run gives null
 //     rather than leaving the key out.
-//   - responseTimeoutSeconds, startDelay, rate limits, keepLastN and failureWorkflow are
+//   - responseTimeoutSeconds, startDelay, rate limits and keepLastN are
 //     ignored.
 //   - The system tasks' differences (WAIT's zone, HTTP's timeouts, HTTP_POLL's interval, what
 //     START_WORKFLOW and EVENT ignore) are listed in the README.

@@ -89,7 +89,8 @@ func TestDynamicForkTaskTypes(t *testing.T) {
 			name:  "retried as its task definition says",
 			tasks: `[{"name":"flaky","taskReferenceName":"x1"}]`, inputs: `{"x1":{"n":1}}`,
 			status: StatusCompleted, join: map[string]any{"x1": map[string]any{"n": float64(1)}},
-			log: []string{"f:COMPLETED", "x1:COMPLETED", "j:COMPLETED"}, attempts: map[string]int{"x1": 3},
+			// Each earlier attempt is an entry of its own, as in Conductor's task list.
+			log: []string{"f:COMPLETED", "x1:FAILED", "x1:FAILED", "x1:COMPLETED", "j:COMPLETED"}, attempts: map[string]int{"x1": 3},
 			took: 3 * time.Second, // LINEAR_BACKOFF: 1s, then 2s
 		},
 		{
@@ -98,14 +99,14 @@ func TestDynamicForkTaskTypes(t *testing.T) {
 			status: StatusFailed, sentinel: ErrTaskFailed,
 			// x1's retry waits 1s, so x0 has completed when x1 fails the fork (without the wait the
 			// two branches race, and a fork that failed first drops x0's entry)
-			log: []string{"f:COMPLETED", "x0:COMPLETED", "x1:FAILED", "j:CANCELED"}, attempts: map[string]int{"x1": 2},
+			log: []string{"f:COMPLETED", "x0:COMPLETED", "x1:FAILED", "x1:FAILED", "j:CANCELED"}, attempts: map[string]int{"x1": 2},
 			took: time.Second,
 		},
 		{
 			name:  "optional",
 			tasks: `[{"name":"down","taskReferenceName":"x1","optional":true,"retryCount":1},{"name":"work","taskReferenceName":"x2"}]`, inputs: `{"x1":{"n":1}}`,
 			status: StatusCompleted, join: map[string]any{}, // Conductor leaves empty outputs out
-			log: []string{"f:COMPLETED", "x1:COMPLETED_WITH_ERRORS", "x2:COMPLETED", "j:COMPLETED_WITH_ERRORS"}, attempts: map[string]int{"x1": 2},
+			log: []string{"f:COMPLETED", "x1:FAILED", "x1:COMPLETED_WITH_ERRORS", "x2:COMPLETED", "j:COMPLETED_WITH_ERRORS"}, attempts: map[string]int{"x1": 2},
 		},
 		{
 			name:  "timed out",
@@ -248,7 +249,7 @@ func TestDynamicForkTasksAreRealSteps(t *testing.T) {
 					WithPipelineOptions(baton.WithObserver(rec)))
 				e, err := w.Run(t.Context(), map[string]any{"tasks": jsonValue(t, tasks), "inputs": map[string]any{}})
 				require.NoError(t, err, e.Reason)
-				assert.Equal(t, []string{"f:COMPLETED", "x1:COMPLETED", "x2:COMPLETED_WITH_ERRORS", "j:COMPLETED_WITH_ERRORS"}, summary(e))
+				assert.Equal(t, []string{"f:COMPLETED", "x1:FAILED", "x1:FAILED", "x1:COMPLETED", "x2:COMPLETED_WITH_ERRORS", "j:COMPLETED_WITH_ERRORS"}, summary(e))
 				x1, _ := e.Task("x1")
 				assert.Equal(t, 3, x1.Attempts)
 

@@ -27,7 +27,7 @@ type forkFailure struct {
 // forkFailed completes the error of fork x whose branch failed, as Conductor logs it: the
 // fork task itself COMPLETED (it completes when it forks), its branches, then its JOIN
 // CANCELED. Other errors are returned as they are.
-func forkFailed(err error, x *execution, forkOut map[string]any, join *joinTask) error {
+func forkFailed(err error, x *execution, forkOut map[string]any, join *joinTask, joinOn []any) error {
 	var ff *forkFailure
 	if !errors.As(err, &ff) || ff.head != nil {
 		return err
@@ -35,12 +35,28 @@ func forkFailed(err error, x *execution, forkOut map[string]any, join *joinTask)
 	head := x.state(TaskCompleted, forkOut).entry()
 	ff.head = &head
 	if join != nil {
-		ff.entries = append(ff.entries, TaskRun{
-			Ref: join.ref, Name: join.name, Type: join.typ, TaskID: taskIDOf(x, join.ref), Status: TaskCanceled,
-			Iteration: x.iter, Attempts: 1, Err: context.Canceled, Reason: "a branch of its fork failed",
-		})
+		ff.entries = append(ff.entries, canceledJoin(x, join, joinOn, "a branch of its fork failed"))
 	}
 	return err
+}
+
+// canceledJoin is the log entry of the JOIN of fork x cancelled for reason, before it ran: its
+// input is the joinOn it had, as Conductor schedules a JOIN with it.
+func canceledJoin(x *execution, join *joinTask, joinOn []any, reason string) TaskRun {
+	return TaskRun{
+		Ref: join.ref, Name: join.name, Type: join.typ, TaskID: taskIDOf(x, join.ref), Status: TaskCanceled,
+		Input: map[string]any{"joinOn": deepCopy(joinOn)}, Output: map[string]any{},
+		Iteration: x.iter, Attempts: 1, Err: context.Canceled, Reason: reason,
+	}
+}
+
+// anyList is refs as a JSON list.
+func anyList(refs []string) []any {
+	out := make([]any, len(refs))
+	for i, r := range refs {
+		out[i] = r
+	}
+	return out
 }
 
 // taskIDOf is the id of task ref in the same run and iteration as x.

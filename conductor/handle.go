@@ -177,6 +177,43 @@ func (h *Handle) UpdateTask(ctx context.Context, u TaskUpdate) error {
 	return h.ri.waits.deliver(ctx, h.ID(), u)
 }
 
+// Terminate terminates the running execution, as Conductor's terminate API does: what runs is
+// cancelled (CANCELED in the log), and the run ends TERMINATED with reason as its
+// reasonForIncompletion (no failure workflow starts); a SUB_WORKFLOW task whose sub-workflow
+// is terminated so is CANCELED, and its run TERMINATED. It fails with ErrNotWaiting when the
+// execution has already ended. It is safe for concurrent use and returns at once; Wait waits
+// for the end.
+func (h *Handle) Terminate(reason string) error {
+	select {
+	case <-h.done:
+		return fmt.Errorf("%w: execution %q has ended", ErrNotWaiting, h.ID())
+	default:
+	}
+	ri := h.ri
+	ri.mu.Lock()
+	defer ri.mu.Unlock()
+	if ri.terminate == nil {
+		ri.terminate = &terminateRequest{reason: reason}
+		if ri.cancel != nil {
+			ri.cancel(ri.terminate)
+		}
+	}
+	return nil
+}
+
+// terminateRequest is the cause of a run's cancellation by Handle.Terminate. It matches
+// context.Canceled, so that what it stops is CANCELED.
+type terminateRequest struct{ reason string }
+
+func (t *terminateRequest) Error() string {
+	if t.reason == "" {
+		return "terminated"
+	}
+	return "terminated: " + t.reason
+}
+
+func (t *terminateRequest) Is(target error) bool { return target == context.Canceled }
+
 // Lookup returns the execution whose workflow id is id: a run started with Start or Run of a
 // workflow this Runtime compiled, a sub-workflow's run (its id is the SUB_WORKFLOW task's
 // subWorkflowId), or one a START_WORKFLOW task started (its workflowId) — while it runs, and

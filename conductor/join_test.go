@@ -111,7 +111,7 @@ func TestJoinOn(t *testing.T) {
 			def: forkWith(`["a2","b1"]`, task("work", "after", `{"b":"${b1.output.v}"}`), `{"j":"${j.output}","after":"${after.output}"}`,
 				task("work", "a1", `{"v":"a"}`)+","+task("work", "a2", `{"v":"${a1.output.v}2"}`),
 				task("work", "b1", `{"v":"b"}`)),
-			log:    []string{"f", "a1", "a2", "b1", "j", "after"},
+			log:    []string{"f", "a1", "b1", "j", "a2", "after"}, // the JOIN after the branches' first tasks, as Conductor lists it
 			output: map[string]any{"j": map[string]any{"a2": map[string]any{"v": "a2"}, "b1": map[string]any{"v": "b"}}, "after": map[string]any{"b": "b"}},
 		},
 		{
@@ -122,7 +122,7 @@ func TestJoinOn(t *testing.T) {
 				`{"j":"${j.output}","after":"${after.output}","b":"${b1.output.v}","var":"${workflow.variables.fromB}"}`,
 				task("work", "a1", `{"v":"a"}`)+","+task("work", "a2", `{"v":"${a1.output.v}2"}`),
 				task("gated", "b1", `{"v":"b"}`)+","+setVar),
-			log:       []string{"f", "a1", "a2", "j", "after", "b1", "sv"},
+			log:       []string{"f", "a1", "j", "a2", "after", "b1", "sv"},
 			output:    map[string]any{"j": map[string]any{"a2": map[string]any{"v": "a2"}}, "after": map[string]any{"a": "a2"}, "b": "b", "var": "b"},
 			variables: map[string]any{"fromB": "b"},
 		},

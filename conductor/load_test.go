@@ -36,7 +36,6 @@ func TestLoadErrors(t *testing.T) {
 		{"not JSON", `{"name":`, ErrMalformed, "", "json", nil},
 		{"no name", `{"tasks":[{"name":"work","taskReferenceName":"a"}]}`, ErrMalformed, "", "name", nil},
 		{"schema version", `{"name":"w","schemaVersion":3,"tasks":[{"name":"work","taskReferenceName":"a"}]}`, ErrMalformed, "", "schemaVersion", nil},
-		{"no tasks", `{"name":"w","tasks":[]}`, ErrMalformed, "", "tasks", nil},
 		{"no ref", wf(`{"name":"work","type":"SIMPLE"}`), ErrMalformed, "", "tasks[0].taskReferenceName", nil},
 		{"unknown type", wf(`{"name":"h","taskReferenceName":"h","type":"KAFKA_PUBLISH"}`), ErrUnknownTaskType, "h", "type", nil},
 		{"duplicate ref", wf(simple("a", ""), simple("a", "")), ErrDuplicateRef, "a", "taskReferenceName", nil},

@@ -218,7 +218,7 @@ func TestStatsCountEachTasksSteps(t *testing.T) {
 			for range runs {
 				e, err := w.Run(t.Context(), nil)
 				require.NoError(t, err)
-				require.Equal(t, []string{"prep", "flaky", "opt", "body", "body", "body", "loop", "fork", "a1", "b1", "join", "sub"}, refs(e))
+				require.Equal(t, []string{"prep", "flaky", "flaky", "opt", "loop", "body", "body", "body", "fork", "a1", "b1", "join", "sub"}, refs(e))
 			}
 			st := w.Stats()
 			assert.Equal(t, "obs_stats", st.Name)

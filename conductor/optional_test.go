@@ -46,7 +46,7 @@ func TestOptionalFailureIsVisible(t *testing.T) {
 			def: `{"name":"w","tasks":[` + bad(`,"retryCount":2,"taskDefinition":{"name":"bad","retryDelaySeconds":1}`) + `,` +
 				task("work", "next", seen) + `],"outputParameters":{"n":"${next.output}"}}`,
 			output: map[string]any{"n": want},
-			log:    []string{"b:COMPLETED_WITH_ERRORS", "next:COMPLETED"}, attempts: 3, took: 2 * time.Second, // FIXED: 1s twice
+			log:    []string{"b:FAILED", "b:FAILED", "b:COMPLETED_WITH_ERRORS", "next:COMPLETED"}, attempts: 3, took: 2 * time.Second, // FIXED: 1s twice
 		},
 		{
 			name: "timed out",
@@ -112,8 +112,8 @@ func TestOptionalFailureInALoop(t *testing.T) {
 	 "outputParameters":{"loop":"${loop.output}"}}`
 	e := runBoth(t, def, nil, WithWorker("flaky", flaky), WithWorker("work", echoWorker), WithJavaScript(counter))
 	require.Equal(t, StatusCompleted, e.Status, e.Reason)
-	assert.Equal(t, []string{"b:COMPLETED_WITH_ERRORS", "r:COMPLETED", "b:COMPLETED", "r:COMPLETED",
-		"b:COMPLETED_WITH_ERRORS", "r:COMPLETED", "loop:COMPLETED"}, summary(e))
+	assert.Equal(t, []string{"loop:COMPLETED", "b:COMPLETED_WITH_ERRORS", "r:COMPLETED", "b:COMPLETED", "r:COMPLETED",
+		"b:COMPLETED_WITH_ERRORS", "r:COMPLETED"}, summary(e))
 	loop := e.Output["loop"].(map[string]any)
 	assert.Equal(t, map[string]any{"st": "COMPLETED_WITH_ERRORS", "it": float64(1)}, loop["1"].(map[string]any)["r"])
 	assert.Equal(t, map[string]any{"st": "COMPLETED", "it": float64(2)}, loop["2"].(map[string]any)["r"])

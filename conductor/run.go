@@ -90,9 +90,17 @@ func (w *Workflow) run(ctx context.Context, input map[string]any, ri *runInfo) (
 	// TERMINATE cancels it, which stops the rest of the run (branchStopped).
 	stopCtx, stop := context.WithCancelCause(runCtx)
 	defer stop(nil)
+	ri.mu.Lock()
 	ri.ctx, ri.cancel = stopCtx, stop
+	if ri.terminate != nil {
+		stop(ri.terminate) // Handle.Terminate came first
+	}
+	ri.mu.Unlock()
 	s0 := &state{run: ri, tasks: map[string]*taskState{}, vars: vars, route: w.top}
-	final, err := w.runSlip(stopCtx, s0)
+	final, err := s0, error(nil)
+	if len(w.top) > 0 { // a workflow without tasks completes at once, as in Conductor
+		final, err = w.runSlip(stopCtx, s0)
+	}
 	if err != nil || final.end != nil {
 		ri.halt() // the run ends here: stop the branches left to it
 	}
@@ -108,7 +116,7 @@ func (w *Workflow) run(ctx context.Context, input map[string]any, ri *runInfo) (
 
 	e := &Execution{
 		WorkflowID: ri.workflowID, Name: w.def.Name, Version: w.def.Version, Input: copyMap(in),
-		Variables: copyMap(final.vars), Tasks: final.log.slice(),
+		Variables: copyMap(final.vars), Tasks: ri.withRetries(w.scheduledOrder(final.log.slice())),
 	}
 	if e.Variables == nil {
 		e.Variables = map[string]any{}
@@ -137,9 +145,16 @@ func (w *Workflow) run(ctx context.Context, input map[string]any, ri *runInfo) (
 		}
 	}
 	if err != nil {
+		var tr *terminateRequest
+		var swe *subWorkflowError
 		switch {
 		case e.Status != "":
 			// terminated above
+		case errors.As(context.Cause(stopCtx), &tr):
+			e.Status, e.Reason = StatusTerminated, tr.reason
+			err = wrapOnce(ErrTerminated, "", tr)
+		case errors.As(err, &swe) && swe.status == StatusTerminated:
+			e.Status = StatusTerminated // Conductor: its sub-workflow was terminated
 		case runCtx.Err() != nil && context.Cause(runCtx) == errWorkflowTimeout:
 			e.Status = StatusTimedOut
 			err = wrapOnce(ErrTimedOut, fmt.Sprintf(" after %ds", w.def.TimeoutSeconds), err)
@@ -154,9 +169,12 @@ func (w *Workflow) run(ctx context.Context, input map[string]any, ri *runInfo) (
 		}
 		var pe *permissiveError
 		var te *TaskError
+		var ue *unscheduledError
 		switch {
 		case errors.As(err, &pe):
 			e.Reason = pe.reason
+		case e.Reason == "" && errors.As(err, &ue):
+			e.Reason = bare(ue)
 		case e.Reason == "" && errors.As(err, &te):
 			// As Conductor says it (DeciderService.retry).
 			if tr, ok := e.Task(te.Task); ok && tr.TaskID != "" {
@@ -175,6 +193,9 @@ func (w *Workflow) run(ctx context.Context, input map[string]any, ri *runInfo) (
 				e.Output = map[string]any{}
 			}
 		}
+	}
+	if e.Status != StatusCompleted && ctx.Err() == nil && !errors.As(context.Cause(stopCtx), new(*terminateRequest)) {
+		w.startFailureWorkflow(ri, e, failedTaskOf(err, final.end))
 	}
 	e.Err = err
 	ri.handle.finish(e, err)

@@ -50,11 +50,13 @@ type runInfo struct {
 	handle *Handle // the run's, set before it starts (see handle.go)
 	waits  waitSet // its tasks waiting for an update (see wait.go)
 
-	mu       sync.Mutex
-	detached []*batch     // forks' branches their JOINs did not wait for, in the order the forks went on
-	stopped  bool         // the run is ending: a branch failing now did not end it
-	stopErr  error        // the error of the branch left to the run that ended it ...
-	stopEnd  *termination // ... or its termination
+	mu        sync.Mutex
+	detached  []*batch             // forks' branches their JOINs did not wait for, in the order the forks went on
+	stopped   bool                 // the run is ending: a branch failing now did not end it
+	stopErr   error                // the error of the branch left to the run that ended it ...
+	stopEnd   *termination         // ... or its termination
+	attempts  map[string][]TaskRun // the failed attempts of its tasks, by task id (see retries.go)
+	terminate *terminateRequest    // set by Handle.Terminate
 }
 
 // taskState is one execution of a task: what ${ref.…} expressions see. Immutable once stored.

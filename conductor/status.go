@@ -1,5 +1,10 @@
 package conductor
 
+import (
+	"strconv"
+	"strings"
+)
+
 // Status is the status of a run, as Conductor names it.
 type Status string
 
@@ -34,10 +39,15 @@ type TaskRun struct {
 	Status    TaskStatus
 	Input     map[string]any // resolved input (nil for a task that failed before resolving it)
 	Output    map[string]any
-	Iteration int    // the DO_WHILE iteration it ran in, from 1; 0 outside loops; a DO_WHILE's own: its last iteration
-	Attempts  int    // attempts made (retries + 1)
-	Reason    string // why it did not complete
-	Err       error  // the last attempt's error, for FAILED, TIMED_OUT and COMPLETED_WITH_ERRORS
+	Iteration int // the DO_WHILE iteration it ran in, from 1; 0 outside loops; a DO_WHILE's own: its last iteration
+	Attempts  int // attempts made (retries + 1); an earlier attempt's: its number (see retries.go)
+	// RetryCount is Conductor's retryCount: Attempts - 1. Each earlier attempt of a task tried
+	// more than once has a log entry of its own before the task's, as in Conductor.
+	RetryCount int
+	// RetriedTaskID is the TaskID of the attempt this one retried ("" for a first attempt).
+	RetriedTaskID string
+	Reason        string // why it did not complete
+	Err           error  // the last attempt's error, for FAILED, TIMED_OUT and COMPLETED_WITH_ERRORS
 }
 
 // Execution is a finished run: its status, output and per-task log.
@@ -54,7 +64,9 @@ type Execution struct {
 	Variables map[string]any
 	// Tasks is the per-task log in the order the tasks ended; fork branches appear after
 	// their fork task, branch by branch, except those a JOIN did not wait for, which come
-	// last, fork by fork.
+	// last, fork by fork. As in Conductor's task list, a DO_WHILE comes before its body, a
+	// FORK_JOIN's JOIN after its branches' first tasks, and each earlier attempt of a retried
+	// task is an entry of its own, before it (see order.go and retries.go).
 	Tasks []TaskRun
 	// Reason says why the run did not complete ("" when it did), or, as in Conductor, why a
 	// TERMINATE task ended it, COMPLETED included.
@@ -63,11 +75,22 @@ type Execution struct {
 	Err error
 }
 
-// Task returns the latest log entry of the task ref, and whether there is one.
+// Task returns the latest log entry of the task ref, and whether there is one. Conductor's
+// name of a task in a DO_WHILE iteration, "ref__N", finds the latest entry of ref in iteration
+// N (unless a task is named so).
 func (e *Execution) Task(ref string) (TaskRun, bool) {
 	for i := len(e.Tasks) - 1; i >= 0; i-- {
 		if e.Tasks[i].Ref == ref {
 			return e.Tasks[i], true
+		}
+	}
+	if k := strings.LastIndex(ref, "__"); k > 0 {
+		if n, err := strconv.Atoi(ref[k+2:]); err == nil && n > 0 {
+			for i := len(e.Tasks) - 1; i >= 0; i-- {
+				if t := e.Tasks[i]; t.Ref == ref[:k] && t.Iteration == n {
+					return t, true
+				}
+			}
 		}
 	}
 	return TaskRun{}, false

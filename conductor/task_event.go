@@ -87,7 +87,7 @@ func (t *eventTask) runDynamic(ctx context.Context, w *Workflow, s *state, slip 
 		return nil, fmt.Errorf("event sink %q: %w", queue, err)
 	}
 	if async {
-		more, err := awaitUpdate(ctx, s, x, noDeadline)
+		more, err := awaitUpdate(ctx, s, x, noDeadline, payload)
 		if err != nil {
 			return nil, err
 		}

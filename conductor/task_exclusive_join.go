@@ -56,7 +56,7 @@ func (t *exclusiveJoinTask) process(w *Workflow) stageFn {
 				}
 			}
 		}
-		out, err := awaitUpdate(ctx, s, &x, noDeadline)
+		out, err := awaitUpdate(ctx, s, &x, noDeadline, nil)
 		if err != nil {
 			return nil, fmt.Errorf("none of %s ran: %w", strings.Join(append(append([]string{}, t.wt.JoinOn...), t.wt.DefaultExclusiveJoinTask...), ", "), err)
 		}

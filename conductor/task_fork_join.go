@@ -52,7 +52,15 @@ func (t *forkJoinTask) process(w *Workflow) stageFn {
 			branches[i] = s.branch(refs, t.depth+1)
 		}
 		n, err := w.fork(ctx, x.done(s, slip, nil), slip, branches, t.joined)
-		return n, forkFailed(err, &x, nil, t.join)
+		if err == nil && n.end != nil && t.join != nil {
+			// A branch TERMINATEd the run while the JOIN waited: Conductor cancels the JOIN.
+			n.log = appendLog(n.log, []TaskRun{canceledJoin(&x, t.join, anyList(t.join.wt.JoinOn), "a branch of its fork terminated the workflow")})
+		}
+		var joinOn []any
+		if t.join != nil {
+			joinOn = anyList(t.join.wt.JoinOn)
+		}
+		return n, forkFailed(err, &x, nil, t.join, joinOn)
 	}
 }
 

@@ -56,7 +56,7 @@ func (t *forkJoinDynamicTask) process(w *Workflow) stageFn {
 			in, isMap := x.in[inputParam].(map[string]any)
 			if !isMap {
 				// Conductor fails the run: the inputs must be a map.
-				return nil, baton.Permanent(fmt.Errorf("%s: %w: the input to the dynamically forked tasks is not a map of their reference names to their inputs: %s",
+				return nil, unscheduled(fmt.Errorf("%s: %w: Input to the dynamically forked tasks is not a map -> expecting a map of K,V  but found %s",
 					inputParam, ErrMalformed, caseText(x.in[inputParam])))
 			}
 			inputs = in
@@ -77,7 +77,7 @@ func (t *forkJoinDynamicTask) process(w *Workflow) stageFn {
 				b.dynIn = in
 			default:
 				// Conductor: "Tasks could not be dynamically forked due to invalid input".
-				return nil, baton.Permanent(fmt.Errorf("%s: %w: the input of forked task %q is not a map: %s",
+				return nil, unscheduled(fmt.Errorf("%s: %w: Tasks could not be dynamically forked due to invalid input: the input of forked task %q is not a map: %s",
 					inputParam, ErrMalformed, dt.TaskReferenceName, caseText(in)))
 			}
 			branches[i] = b
@@ -86,7 +86,7 @@ func (t *forkJoinDynamicTask) process(w *Workflow) stageFn {
 		x.addInput("forkedTasks", refs) // as Conductor records it
 		out := map[string]any{"forkedTasks": refs}
 		n, err := w.fork(ctx, x.done(s, slip, out), slip, branches, nil)
-		return n, forkFailed(err, &x, out, t.join)
+		return n, forkFailed(err, &x, out, t.join, refs)
 	}
 }
 

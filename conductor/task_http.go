@@ -92,7 +92,7 @@ func (t *httpTask) runDynamic(ctx context.Context, w *Workflow, s *state, slip *
 		return nil, resp.failure()
 	}
 	if async, ok := x.in["asyncComplete"].(bool); ok && async || !ok && wt.AsyncComplete {
-		more, err := awaitUpdate(ctx, s, x, noDeadline)
+		more, err := awaitUpdate(ctx, s, x, noDeadline, out)
 		if err != nil {
 			return nil, err
 		}

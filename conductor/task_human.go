@@ -26,7 +26,7 @@ func (t *humanTask) process(w *Workflow) stageFn {
 func (t *humanTask) checkDynamic(*Workflow, *WorkflowTask) error { return nil }
 
 func (t *humanTask) runDynamic(ctx context.Context, _ *Workflow, s *state, slip *baton.Slip, _ *WorkflowTask, x *execution) (*state, error) {
-	out, err := awaitUpdate(ctx, s, x, noDeadline)
+	out, err := awaitUpdate(ctx, s, x, noDeadline, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -183,13 +183,38 @@ func (w *Workflow) runChild(ctx context.Context, s *state, child *Workflow, name
 	if e == nil {
 		return nil, baton.Permanent(err)
 	}
-	if err != nil {
-		return nil, fmt.Errorf("sub-workflow %q (%s) ended %s: %w", name, e.WorkflowID, e.Status, err)
-	}
 	out := copyMap(e.Output)
 	if out == nil {
 		out = map[string]any{}
 	}
 	out["subWorkflowId"] = e.WorkflowID
+	if err != nil {
+		// As Conductor's SubWorkflow task: the failed task keeps the sub-workflow's output and
+		// id, and says why it ended.
+		swe := &subWorkflowError{text: fmt.Sprintf("Sub workflow %s.%d/%s failure reason: %s", child.def.Name, child.def.Version, e.WorkflowID, e.Reason), err: err, status: e.Status}
+		if e.Status == StatusTerminated && ctx.Err() == nil {
+			// Terminated on its own (Handle.Terminate, a TERMINATE task): the task is
+			// CANCELED and the run TERMINATED, as in Conductor.
+			swe.canceled = true
+		}
+		err = swe
+		return nil, &failedOutput{err: err, output: out}
+	}
 	return out, nil
 }
+
+// subWorkflowError is a sub-workflow's end as its SUB_WORKFLOW task's error: Conductor's
+// reasonForIncompletion as text, the sub-workflow's error (ErrTaskFailed, ErrTerminated,
+// ErrTimedOut ...) to match.
+type subWorkflowError struct {
+	text     string
+	err      error
+	status   Status // the sub-workflow's
+	canceled bool   // it was terminated on its own: the task is CANCELED
+}
+
+func (e *subWorkflowError) Error() string { return e.text }
+func (e *subWorkflowError) Unwrap() error { return e.err }
+
+// Is makes the task of a sub-workflow terminated on its own CANCELED (see failedEntry).
+func (e *subWorkflowError) Is(target error) bool { return e.canceled && target == context.Canceled }

@@ -32,8 +32,10 @@ func TestUserTaskTypes(t *testing.T) {
 	require.Equal(t, StatusCompleted, e.Status, e.Reason)
 	assert.Equal(t, "HI / LLM_CHAT_COMPLETE ASK WF-1/ASK", e.Output["answer"])
 	assert.Equal(t, float64(1), e.Tasks[0].Output["n"]) // normalized
-	assert.Equal(t, "AGENT", e.Tasks[1].Type)
-	assert.Equal(t, 2, e.Tasks[1].Attempts)
+	assert.Equal(t, "AGENT", e.Tasks[2].Type)
+	assert.Equal(t, 2, e.Tasks[2].Attempts)
+	assert.Equal(t, TaskFailed, e.Tasks[1].Status) // its first attempt, an entry of its own
+	assert.Equal(t, "busy", e.Tasks[1].Reason)
 
 	// Without a handler, the error names the type.
 	rt, err := New(WithTaskHandler("LLM_CHAT_COMPLETE", llm))

@@ -55,7 +55,7 @@ func (t *waitTask) runDynamic(ctx context.Context, _ *Workflow, s *state, slip *
 	if err != nil {
 		return nil, baton.Permanent(err)
 	}
-	out, err := awaitUpdate(ctx, s, x, deadline)
+	out, err := awaitUpdate(ctx, s, x, deadline, nil)
 	if err != nil {
 		return nil, err
 	}

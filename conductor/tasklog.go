@@ -18,6 +18,10 @@ import (
 func (w *Workflow) logFailure(final *state, steps []baton.StepRecord) *state {
 	for i := len(steps) - 1; i >= 0; i-- {
 		if rec := steps[i]; rec.Outcome == baton.Failed {
+			var ue *unscheduledError
+			if errors.As(rec.Err, &ue) {
+				return final // Conductor never scheduled the task: it is not in the log
+			}
 			out := final.clone()
 			e := w.failedEntry(final, rec)
 			var ff *forkFailure
@@ -48,12 +52,20 @@ func (w *Workflow) failedEntry(s *state, rec baton.StepRecord) TaskRun {
 		e.Ref, e.Name, e.Type = ct.ref, ct.name, ct.typ
 		e.Iteration = s.iteration(ct)
 		e.TaskID = taskID(s, ct.ref, e.Iteration)
+		if in, err := w.resolve(ct, s, e.TaskID); err == nil {
+			e.Input = in // as Conductor shows a failed task's inputData
+		}
 	} else if rec.Stage == dynamicStage && s.dyn != nil {
 		e.Ref, e.Name, e.Type = s.dyn.TaskReferenceName, s.dyn.Name, taskType(s.dyn)
 		e.Iteration = s.dynIter
 		e.TaskID = taskID(s, e.Ref, e.Iteration)
+		if in, err := w.dynamicInput(s, e.TaskID); err == nil {
+			e.Input = in
+		}
 	}
 	switch {
+	case errors.Is(rec.Err, errWorkflowTimeout), errors.Is(rec.Err, errRunEnded), errors.Is(rec.Err, errBranchStopped):
+		e.Status = TaskCanceled // the run ended (timed out, failed elsewhere) while the task ran, as Conductor cancels it
 	case errors.Is(rec.Err, baton.ErrTimeout):
 		e.Status = TaskTimedOut
 	case errors.Is(rec.Err, context.Canceled):
@@ -67,12 +79,16 @@ func (w *Workflow) failedEntry(s *state, rec baton.StepRecord) TaskRun {
 
 // tolerated is the Tolerate of every stage of a workflow (baton.Tolerator): the step of an
 // optional task failed, with err, and the run goes on from s with that execution of the task
-// recorded as COMPLETED_WITH_ERRORS — input resolved as the task saw it, output empty, reason
+// recorded as COMPLETED_WITH_ERRORS — input resolved as the task saw it, output what it failed
+// with (empty but for a worker's failed output or a sub-workflow's), reason
 // the last attempt's error — so that later expressions see it, as in Conductor, and logged with
 // the branches of a fork that failed there.
 func (w *Workflow) tolerated(s *state, slip *baton.Slip, err error) *state {
 	stage := slip.Stage()
 	ts := &taskState{ref: stage, status: TaskCompletedWithErrors, output: map[string]any{}, err: err}
+	if out := outputOfFailure(err); out != nil {
+		ts.output = out // what the failed task output (a worker's, a sub-workflow's), as Conductor keeps it
+	}
 	if err != nil {
 		ts.reason = err.Error()
 	}
@@ -96,3 +112,14 @@ func (w *Workflow) tolerated(s *state, slip *baton.Slip, err error) *state {
 	n.log = appendLog(n.log, forkEntries(err))
 	return n
 }
+
+// unscheduledError is the error of a task that Conductor fails the run with while scheduling
+// it (its mapper's TerminateWorkflowException), so that the task is never in its log: the run
+// fails, with the error's text as its reason, and the task has no log entry.
+type unscheduledError struct{ err error }
+
+// unscheduled returns err as the permanent error of a task that is never scheduled.
+func unscheduled(err error) error { return baton.Permanent(&unscheduledError{err: err}) }
+
+func (e *unscheduledError) Error() string { return e.err.Error() }
+func (e *unscheduledError) Unwrap() error { return e.err }

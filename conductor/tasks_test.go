@@ -112,7 +112,7 @@ func TestForkJoin(t *testing.T) {
 	require.Equal(t, StatusCompleted, e.Status, e.Reason)
 	assert.Equal(t, map[string]any{"a2": map[string]any{"v": "a2"}, "b1": map[string]any{"v": "b"}}, e.Output["join"])
 	assert.Equal(t, map[string]any{"a": "a2", "b": "b", "var": "b"}, e.Output["after"])
-	assert.Equal(t, []string{"f", "a1", "a2", "b1", "sv", "j", "after"}, refs(e))
+	assert.Equal(t, []string{"f", "a1", "b1", "j", "a2", "sv", "after"}, refs(e)) // Conductor's order: the JOIN after the branches' first tasks
 	assert.Equal(t, map[string]any{"fromB": "b"}, e.Variables)
 }
 
@@ -151,13 +151,13 @@ func TestDoWhile(t *testing.T) {
 	 "outputParameters":{"loop":"${loop.output}","last":"${after.output.last}"}}`
 	e := runBoth(t, def, map[string]any{"times": 3}, WithWorker("work", echoWorker), WithJavaScript(counter))
 	require.Equal(t, StatusCompleted, e.Status, e.Reason)
-	assert.Equal(t, []string{"body", "body", "body", "loop", "after"}, refs(e))
+	assert.Equal(t, []string{"loop", "body", "body", "body", "after"}, refs(e)) // the loop before its body, as Conductor lists it
 	assert.Equal(t, float64(3), e.Output["last"])
 	loop := e.Output["loop"].(map[string]any)
 	assert.Equal(t, float64(3), loop["iteration"])
 	assert.Equal(t, map[string]any{"body": map[string]any{"i": float64(2), "prev": float64(1)}}, loop["2"])
-	assert.Equal(t, 2, e.Tasks[1].Iteration)
-	assert.Equal(t, "wf-1/body__2", e.Tasks[1].TaskID)
+	assert.Equal(t, 2, e.Tasks[2].Iteration)
+	assert.Equal(t, "wf-1/body__2", e.Tasks[2].TaskID)
 }
 
 func TestDoWhileLimit(t *testing.T) {
@@ -220,8 +220,9 @@ func TestTerminateInForkAndLoop(t *testing.T) {
 			assert.Equal(t, map[string]any{"output": float64(1)}, e.Output, "%s %s", joinOn, s)
 			_, ran := e.Task("never")
 			assert.False(t, ran)
-			_, joined := e.Task("j")
-			assert.False(t, joined)
+			// As in Conductor (LambdaAndTerminateTaskSpec): the JOIN waiting is CANCELED.
+			j, _ := e.Task("j")
+			assert.Equal(t, TaskCanceled, j.Status)
 		}
 	}
 }
@@ -324,7 +325,14 @@ func TestRetriesDoNotCorruptState(t *testing.T) {
 		require.Equal(t, StatusCompleted, e.Status, e.Reason)
 		assert.Equal(t, map[string]any{"ok": "x"}, e.Output["f"])
 		assert.Equal(t, map[string]any{"v": "x"}, e.Output["in"])
-		assert.Equal(t, 3, e.Tasks[0].Attempts)
+		assert.Equal(t, 3, e.Tasks[2].Attempts)
+		// The earlier attempts are entries of their own, as in Conductor's task list.
+		assert.Equal(t, []string{"f:FAILED", "f:FAILED", "f:COMPLETED"}, summary(e))
+		assert.Equal(t, []int{1, 2, 3}, []int{e.Tasks[0].Attempts, e.Tasks[1].Attempts, e.Tasks[2].Attempts})
+		assert.Equal(t, []int{0, 1, 2}, []int{e.Tasks[0].RetryCount, e.Tasks[1].RetryCount, e.Tasks[2].RetryCount})
+		assert.Equal(t, e.Tasks[0].TaskID, e.Tasks[1].RetriedTaskID)
+		assert.Equal(t, e.Tasks[1].TaskID, e.Tasks[2].RetriedTaskID)
+		assert.Equal(t, map[string]any{"v": "x"}, e.Tasks[0].Input)
 	})
 }
 
@@ -342,7 +350,7 @@ func TestRetriesExhausted(t *testing.T) {
 		assert.Equal(t, "b", te.Task)
 		assert.Equal(t, 3, te.Attempts)
 		assert.ErrorIs(t, e.Err, ErrTaskFailed)
-		assert.Equal(t, []string{"b:FAILED"}, summary(e))
+		assert.Equal(t, []string{"b:FAILED", "b:FAILED", "b:FAILED"}, summary(e))
 	})
 }
 

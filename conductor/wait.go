@@ -42,10 +42,11 @@ type delivery struct {
 // awaitUpdate makes the execution x of s's run wait for an update, until deadline when it is
 // not zero (then it completes, with the output IN_PROGRESS updates gave it). It returns the
 // task's output, or the error of a failing update (permanent for FAILED_WITH_TERMINAL_ERROR),
-// of ctx, or ErrClosed when the workflow closes.
-func awaitUpdate(ctx context.Context, s *state, x *execution, deadline time.Time) (map[string]any, error) {
+// of ctx, or ErrClosed when the workflow closes. so far is the output the task has while it
+// waits (PendingTask.Output; nil: none), which the updates' outputs are added to.
+func awaitUpdate(ctx context.Context, s *state, x *execution, deadline time.Time, soFar map[string]any) (map[string]any, error) {
 	ws := &s.run.waits
-	w := ws.add(x)
+	w := ws.add(x, soFar)
 	defer ws.remove(w)
 	var timeUp <-chan time.Time
 	if !deadline.IsZero() {
@@ -57,7 +58,10 @@ func awaitUpdate(ctx context.Context, s *state, x *execution, deadline time.Time
 	if s.run.wf != nil {
 		quit = s.run.wf.quit.context().Done()
 	}
-	out := map[string]any{}
+	out := copyMap(soFar)
+	if out == nil {
+		out = map[string]any{}
+	}
 	for {
 		select {
 		case d := <-w.updates:
@@ -107,9 +111,13 @@ func (e *updateFailure) Error() string {
 	return s
 }
 
-func (ws *waitSet) add(x *execution) *waiter {
+func (ws *waitSet) add(x *execution, soFar map[string]any) *waiter {
+	out := copyMap(soFar)
+	if out == nil {
+		out = map[string]any{}
+	}
 	w := &waiter{
-		p:       PendingTask{Ref: x.ref, TaskID: x.id, Type: x.typ, Input: deepCopy(x.in).(map[string]any), Output: map[string]any{}},
+		p:       PendingTask{Ref: x.ref, TaskID: x.id, Type: x.typ, Input: deepCopy(x.in).(map[string]any), Output: out},
 		updates: make(chan delivery),
 		gone:    make(chan struct{}),
 	}

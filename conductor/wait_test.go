@@ -96,7 +96,9 @@ func TestHumanFailedFromOutside(t *testing.T) {
 			require.NoError(t, h.CompleteTask(ctx, "review", map[string]any{"ok": true}))
 			e = wait(t, h)
 			require.Equal(t, StatusCompleted, e.Status, e.Reason)
-			assert.Equal(t, 2, e.Tasks[0].Attempts)
+			require.Len(t, e.Tasks, 2) // the failed attempt is an entry of its own, as in Conductor
+			assert.Equal(t, TaskFailed, e.Tasks[0].Status)
+			assert.Equal(t, 2, e.Tasks[1].Attempts)
 
 			// A terminal failure is not retried.
 			_, _, h = start(t, s, retried, nil)

@@ -90,6 +90,9 @@ func (w *Workflow) build() error {
 	}
 	w.names = w.claimNames()
 	for level, name := range w.names {
+		if len(b.levels[level])+len(b.shared[level]) == 0 {
+			break // a workflow without tasks: it needs no pipeline (see Workflow.run)
+		}
 		p, err := baton.New(append(b.levels[level], b.shared[level]...), w.pipelineOptions(name)...)
 		if err != nil {
 			return err
@@ -136,7 +139,7 @@ func (b *stageSet) stage(level int, name string, fn stageFn, opts []baton.StageO
 		// First, so that a kind's own Workers (a waiting task's) wins.
 		opts = append([]baton.StageOption{baton.Workers(b.w.cfg.concurrency)}, opts...)
 	}
-	return baton.Tolerating(baton.SlipFunc(name, fn, opts...), b.w.tolerated)
+	return baton.Tolerating(baton.SlipFunc(name, b.w.attemptRecorder(name, fn), opts...), b.w.tolerated)
 }
 
 func (w *Workflow) sortedTasks() []kind {

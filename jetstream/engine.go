@@ -34,7 +34,9 @@ type Config struct {
 	// MaxDeliver is how many times a hand-off is delivered to a stage's workers before its step
 	// fails (default 5): the last delivery fails the step with an error matching
 	// baton.ErrEngine instead of running it, so a message whose worker keeps crashing is
-	// compensated and gets its result.
+	// compensated and gets its result. A delivery counts for every message the worker holds
+	// when it dies: a message that shares a crash-looping worker with the message that crashes
+	// it, on each of its deliveries, fails the same way.
 	MaxDeliver int
 	// AckWait is how long a worker may hold a hand-off without acknowledging it before it is
 	// delivered again (default 5s); a running step keeps extending it, so only a worker that
@@ -193,7 +195,15 @@ func (e *Engine) Attach(h baton.Host) error {
 	if e.cfg.Memory {
 		sc.Storage = jetstream.MemoryStorage
 	}
-	if _, err := e.js.CreateOrUpdateStream(ctx, sc); err != nil {
+	// Create, and update only when another process made the stream with another config: an
+	// update racing another process's consumer creation is a data race in nats-server
+	// v2.15.2 (filestore UpdateConfig against ConsumerStore), and creating a stream that
+	// exists with the same config changes nothing.
+	_, err := e.js.CreateStream(ctx, sc)
+	if errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
+		_, err = e.js.UpdateStream(ctx, sc)
+	}
+	if err != nil {
 		return fmt.Errorf("jetstream: creating stream %s: %w", e.stream, err)
 	}
 	if err := e.consumeResults(ctx); err != nil {

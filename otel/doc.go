@@ -36,6 +36,31 @@
 // compensation spans carry baton.pipeline too, for a named pipeline. Both strategies produce the
 // same spans for the same run: they come from the same events.
 //
+// # Across processes
+//
+// Under an engine (baton.WithEngine: the jetstream and temporal modules) a message's steps run
+// in other processes than the one that submitted it. Install an Observer in every process, and
+// give every engine the hooks of Propagation, which carry the trace context in the message's
+// headers (W3C Trace Context by default):
+//
+//	inject, extract := batonotel.Propagation[nats.Header](nil)
+//	eng, _ := jetstream.New(nc, jetstream.Config{Name: "orders", Inject: inject, Extract: extract})
+//
+//	eng, _ := temporal.New(c, temporal.WithPropagation(batonotel.Propagation[map[string][]string](nil)))
+//
+// The submitting process then makes the message's span as in process, and propagates its trace
+// context with the message (the Observer puts that span in the context the engine's Send gets:
+// see baton.SendObserver); a worker process makes the spans of the steps and compensations
+// it runs — with the same names and attributes as in process — as children of that span, so a
+// message is one trace from the caller's span through every process, and a span a stage starts
+// from its context is a child of its step's span there too. A worker also records the metrics
+// of the steps it runs (the message metrics are the submitter's). What differs from in process:
+// a slip revision made by a step in another process is not an event on the message span (the
+// Result's log has it), and a process without the propagation hooks makes its steps' spans the
+// roots of traces of their own. A process that both submits and runs other processes' steps
+// tells its own messages' events from theirs by the trace context (messages of different
+// processes have the same numbers), so it needs the hooks to keep them apart.
+//
 // # Metrics
 //
 //   - baton.step.duration (histogram, seconds): every attempt's duration, by baton.stage,
@@ -58,7 +83,9 @@
 // messages apart by pipeline name and number, and two pipelines with the same name sharing an
 // Observer would mix up their messages' spans. Observe is safe for concurrent use; it keeps each
 // open message's spans in a sharded map keyed by pipeline name and message number and deletes
-// them when the message finishes, so nothing is kept for finished messages.
+// them when the message finishes, so nothing is kept for finished messages; a step this process
+// runs for another process's message is kept the same way, from its start to its last event
+// here.
 //
 // The cost is paid on the message's path, and is mostly the OpenTelemetry SDK's. Measured by
 // BenchmarkObserverStep on the 2-core development machine, per step of a four-step message,

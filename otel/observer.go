@@ -45,7 +45,9 @@ const OutcomeRetried = "retried"
 // Observer is a baton.Observer that emits OpenTelemetry spans and metrics (see the package
 // documentation). Make one with NewObserver. It is safe for concurrent use, and may serve
 // several pipelines if they have distinct names (baton.WithName): it tells messages apart by
-// pipeline name and message number.
+// pipeline name and message number. Under an engine, install one in every process, with
+// Propagation: a message's spans are then one trace across processes (see the package doc,
+// "Across processes").
 type Observer struct {
 	tracer trace.Tracer
 
@@ -66,6 +68,7 @@ type Observer struct {
 var (
 	_ baton.Observer        = (*Observer)(nil)
 	_ baton.ContextObserver = (*Observer)(nil)
+	_ baton.SendObserver    = (*Observer)(nil)
 )
 
 // shards spreads open messages over maps with their own locks, so that concurrent messages
@@ -73,9 +76,10 @@ var (
 const shards = 32
 
 type shard struct {
-	mu   sync.Mutex
-	open map[msgKey]*spans
-	_    [48]byte // 64 bytes a shard: shards never share a cache line
+	mu     sync.Mutex
+	open   map[msgKey]*spans
+	remote map[remoteKey]*spans // steps run here for messages submitted elsewhere: see remote.go
+	_      [40]byte             // 64 bytes a shard: shards never share a cache line
 }
 
 // msgKey identifies a message among those of every pipeline the Observer serves: message
@@ -97,6 +101,11 @@ type spans struct {
 	comp    trace.Span // the compensation running
 	// recording: the message span records (see accept)
 	recording bool
+	// engine: the message was sent to an engine (see SendContext), so this process may also
+	// run steps of another process's message of the same number; parent, the span context of
+	// the message's own context, tells them apart (see owns).
+	engine bool
+	parent trace.SpanContext
 }
 
 // Option configures an Observer.
@@ -131,6 +140,7 @@ func NewObserver(opts ...Option) (*Observer, error) {
 	o := &Observer{tracer: c.tp.Tracer(ScopeName)}
 	for i := range o.shards {
 		o.shards[i].open = make(map[msgKey]*spans)
+		o.shards[i].remote = make(map[remoteKey]*spans)
 	}
 	o.cache.Store(&caches{sets: map[attrKey]*measure{}, stages: map[stageKey]*stageInfo{}})
 
@@ -175,20 +185,14 @@ func (o *Observer) Observe(e baton.Event) {
 	// Pipelines number their messages alike, so the number alone picks the shard: messages of
 	// different pipelines may share one, and are told apart by the key.
 	sh := &o.shards[e.Message%shards]
-	k := msgKey{e.Pipeline, e.Message}
 	if e.Kind == baton.MessageAccepted {
 		s := o.accept(e)
 		sh.mu.Lock()
-		sh.open[k] = s
+		sh.open[msgKey{e.Pipeline, e.Message}] = s
 		sh.mu.Unlock()
 		return
 	}
-	sh.mu.Lock()
-	s := sh.open[k]
-	if e.Kind == baton.MessageFinished {
-		delete(sh.open, k)
-	}
-	sh.mu.Unlock()
+	s := sh.find(e, true)
 	if s == nil {
 		return // not accepted while observed
 	}
@@ -251,9 +255,7 @@ func (o *Observer) Observe(e baton.Event) {
 // small allocation per attempt.
 func (o *Observer) StepContext(ctx context.Context, e baton.Event) context.Context {
 	sh := &o.shards[e.Message%shards]
-	sh.mu.Lock()
-	s := sh.open[msgKey{e.Pipeline, e.Message}]
-	sh.mu.Unlock()
+	s := sh.find(e, false)
 	if s == nil {
 		return ctx
 	}
@@ -272,13 +274,13 @@ func (o *Observer) StepContext(ctx context.Context, e baton.Event) context.Conte
 }
 
 func (o *Observer) accept(e baton.Event) *spans {
-	s := &spans{}
 	// The message's span is a child of the span in the message's context (the caller's, given
 	// to Process or Stream), and a root span when there is none.
 	parent := e.Context
 	if parent == nil {
 		parent = context.Background()
 	}
+	s := &spans{parent: trace.SpanContextFromContext(parent)}
 	attrs := o.stage(e.Pipeline, "", e.Strategy).with(KeyMessage.Int64(int64(e.Message)))
 	if e.Key != "" {
 		attrs = append(attrs, KeyKey.String(e.Key))
@@ -450,13 +452,14 @@ func (o *Observer) cached(add func(*caches)) {
 	o.cache.Store(c)
 }
 
-// open counts the messages whose spans are open.
+// open counts the messages whose spans are open, and the steps run here for messages submitted
+// elsewhere whose spans are.
 func (o *Observer) open() int {
 	n := 0
 	for i := range o.shards {
 		sh := &o.shards[i]
 		sh.mu.Lock()
-		n += len(sh.open)
+		n += len(sh.open) + len(sh.remote)
 		sh.mu.Unlock()
 	}
 	return n

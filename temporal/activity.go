@@ -27,6 +27,7 @@ func (e *Engine) step(ctx context.Context, in stepInput) (stepOutput, error) {
 	env.Local = env.Origin == e.origin // submitted through this very pipeline: its context applies
 	sctx, cancel := context.WithCancelCause(context.WithoutCancel(ctx))
 	defer cancel(nil)
+	sctx = e.opts.propagation.extract(sctx, in.Trace) // the submitter's trace: propagate.go
 	var wg sync.WaitGroup
 	done := make(chan struct{})
 	defer func() { close(done); wg.Wait() }()

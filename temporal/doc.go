@@ -45,7 +45,8 @@
 // once with an error matching ErrBadInput and baton.ErrEngine; it is not retried.
 //
 // What differs from the in-process strategies: a step run by another process sees its
-// message's deadline but not its submitter's context (values, cancellation); the submitter's
+// message's deadline but not its submitter's context (values, cancellation) — but for the
+// values WithPropagation carries, such as its trace context; the submitter's
 // cancellation reaches only the steps its own process runs. Stats count, per process, the
 // steps its worker ran. Every action costs a few Temporal round trips (milliseconds, not
 // nanoseconds).

@@ -23,6 +23,7 @@ type options struct {
 	noWorker      bool
 	keyIdentity   bool
 	worker        worker.Options
+	propagation   propagation // propagate.go
 	errs          []error
 }
 

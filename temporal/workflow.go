@@ -41,6 +41,9 @@ type messageInput struct {
 	Deadline time.Time `json:",omitzero"` // the message's deadline; zero without one
 	Actions  int       `json:",omitzero"` // actions taken by earlier runs
 	Stopped  bool      `json:",omitzero"` // an earlier run was cancelled
+	// Trace is what WithPropagation's inject wrote of the submitting context (its trace
+	// context): every step's activity gets it.
+	Trace map[string][]string `json:",omitempty"`
 }
 
 // messageOutput is a message workflow's result: the finished message's hand-off (Stage "").
@@ -54,6 +57,8 @@ type stepInput struct {
 	// Fail, when set, says why the pending action is not run but failed (baton.Host.Fail):
 	// failCancelled (never for a compensation), or failLost.
 	Fail string `json:",omitzero"`
+	// Trace is the message's messageInput.Trace, for WithPropagation's extract.
+	Trace map[string][]string `json:",omitempty"`
 }
 
 // stepOutput is the step activity's result: the next hand-off.
@@ -103,11 +108,11 @@ func (e *Engine) message(ctx workflow.Context, in messageInput) (messageOutput, 
 		}
 		if actions >= e.opts.continueAfter {
 			return messageOutput{}, workflow.NewContinueAsNewError(ctx, WorkflowName,
-				messageInput{Env: env, Deadline: in.Deadline, Actions: in.Actions + actions, Stopped: stopped})
+				messageInput{Env: env, Deadline: in.Deadline, Actions: in.Actions + actions, Stopped: stopped, Trace: in.Trace})
 		}
 		forward := !info.Compensating
 		actx, cancel := workflow.WithCancel(base)
-		in := stepInput{Env: env}
+		in := stepInput{Env: env, Trace: in.Trace}
 		if stopped && forward {
 			in.Fail = failCancelled
 		}
