@@ -12,23 +12,27 @@ import (
 // message straight to the next stage's inbox — or to its result sink when the slip is done. No
 // central goroutine touches a message between steps.
 //
-// A worker takes whatever waits in its inbox, up to batchMax, in one operation, into a stash
-// that the stage's other workers take from rather than idle (internal/handoff): under load one
-// lock serves a batch, a lone message goes at once, and no message waits behind another while
-// a worker of its stage is idle. A worker never holds back a message it has passed on: each
-// goes to the next inbox as its step ends, before the worker runs any other user code.
+// An inbox is a lock-free ring (internal/handoff's Ring) that every worker of the stage takes
+// from directly, one message at a time: a hand-off is a compare-and-swap and a store on the
+// sender's side and a load on the worker's, with no lock and no word both sides write (a lone
+// worker gives cells back 16 at a time, with one store). So no message waits in one worker's
+// batch while another worker of its stage is idle, and a lone message goes at once. A worker
+// never holds back a message it has passed on: each goes to the next inbox as its step ends,
+// before the worker runs any other user code. A worker parks only when its inbox is empty; a
+// sender pays for a wake-up (one channel send) only when a worker is parked.
 //
-// Deadlock freedom, by construction: no hand-off ever blocks. An inbox is a queue that grows
-// rather than block, and what it may hold is bounded anyway: no more messages are ever accepted
-// than WithMaxInFlight allows, a message holds its in-flight slot until it has left every inbox,
-// and a message is in at most two inboxes at once (its ticket, and a stale one once its Process
-// caller claimed it: see claim.go) — whatever the slips, revisits and cycles included.
+// Deadlock freedom, by construction: no hand-off ever blocks. An inbox has room for every
+// ticket there can be, and would overflow into a list rather than block: no more messages are
+// ever accepted than WithMaxInFlight allows, a message holds its in-flight slot until it has
+// left every inbox, and a message is in at most two inboxes at once (its ticket, and a stale
+// one once its Process caller claimed it: see claim.go) — whatever the slips, revisits and
+// cycles included.
 //
 // The figures are in the package doc, "Cost"; see convoyBreak for how it keeps the stages
 // running side by side.
 type choreography[T any] struct {
 	p       *Pipeline[T]
-	inboxes []*handoff.Queue[ticket[T]]
+	inboxes []*handoff.Ring[ticket[T]]
 	wg      sync.WaitGroup
 }
 
@@ -45,9 +49,10 @@ type ticket[T any] struct {
 const batchMax = 16
 
 func newChoreography[T any](p *Pipeline[T]) *choreography[T] {
-	c := &choreography[T]{p: p, inboxes: make([]*handoff.Queue[ticket[T]], len(p.stages))}
+	c := &choreography[T]{p: p, inboxes: make([]*handoff.Ring[ticket[T]], len(p.stages))}
 	for i := range c.inboxes {
-		c.inboxes[i] = handoff.New[ticket[T]](2*cap(p.slots), max(1, p.stages[i].cfg.workers))
+		// Room for every ticket there can be (see the type's comment): the ring never overflows.
+		c.inboxes[i] = handoff.NewRing[ticket[T]](2*cap(p.slots), max(1, p.stages[i].cfg.workers))
 	}
 	return c
 }
@@ -66,7 +71,7 @@ func (c *choreography[T]) start() {
 // new worker takes its place, and the message goes on. An observer's Goexit once the message
 // has left this worker ends only the worker.
 func (c *choreography[T]) work(i int) {
-	in := c.inboxes[i].NewStash(batchMax)
+	in := c.inboxes[i]
 	for {
 		var m *message[T] // the message being served; nil once it has left this worker
 		if contain(func() { c.serve(i, in, &m) }, func(pe *PanicError) {
@@ -75,14 +80,12 @@ func (c *choreography[T]) work(i int) {
 			m = nil // dispatch may finish it: a Goexit in an observer there is no step's
 			c.dispatch(held)
 		}, func() {
-			in.Release()                  // no user code: the rest of the batch goes to the other workers
 			c.wg.Go(func() { c.work(i) }) // stop waits for it: this worker runs, so stop has not ended
 			if m != nil {
 				c.p.stagePanicked(m, nil)
 				c.dispatch(m)
 			}
 		}) {
-			in.Release()
 			return // the inbox is closed
 		}
 	}
@@ -90,7 +93,7 @@ func (c *choreography[T]) work(i int) {
 
 // serve acts on the messages of stage i's inbox, taken through the stash in, until it is
 // closed, keeping in *mp the message it holds. Panics unwind to work: no defer on the step.
-func (c *choreography[T]) serve(i int, in *handoff.Stash[ticket[T]], mp **message[T]) {
+func (c *choreography[T]) serve(i int, in *handoff.Ring[ticket[T]], mp **message[T]) {
 	n := 0
 	for {
 		t, ok := in.Next()
@@ -106,7 +109,7 @@ func (c *choreography[T]) serve(i int, in *handoff.Stash[ticket[T]], mp **messag
 		c.p.act(i, m)
 		*mp = nil // forward may finish m: a Goexit in an observer there is no step's
 		to := c.forward(m)
-		if n++; n%convoyBreak == 0 && to >= 0 && c.inboxes[i].Len() > convoyBreak {
+		if n++; n%convoyBreak == 0 && to >= 0 && in.Backlog() > convoyBreak {
 			runtime.Gosched()
 		}
 	}
