@@ -64,7 +64,9 @@ func testShutdownReleasesQueuedBackgroundProcess(t *testing.T, c *suite) {
 	mustNoError(t, p.Close())
 }
 
-// Once a FailFast stream's first message failed, later Submits fail and Run stops pulling.
+// Once a FailFast stream's first message failed, later Submits fail and Run stops pulling: the
+// first message its input offers after the failure's result is refused, and no other is asked
+// for.
 func testFailFastRefusesLaterSubmissions(t *testing.T, c *suite) {
 	boom := errors.New("boom")
 	stage := baton.Func("a", func(_ context.Context, m Msg) (Msg, error) {
@@ -83,19 +85,26 @@ func testFailFastRefusesLaterSubmissions(t *testing.T, c *suite) {
 		errorIs(t, err, boom, "and says why")
 		st.CloseSend()
 	}
+	// Run's input offers each message once the loop has seen the result of the one before, so
+	// that the first failure is known before the second message is offered, however long a
+	// message takes to finish.
+	seen := make(chan struct{}, 50)
 	pulled := 0
 	in := func(yield func(Msg) bool) {
 		for i := range 50 {
+			if i > 0 {
+				<-seen
+			}
 			pulled++
 			if !yield(Msg{ID: i}) {
 				return
 			}
-			time.Sleep(time.Millisecond) // each message finishes before the next
 		}
 	}
 	for range p.Run(t.Context(), in, baton.FailFast()) {
+		seen <- struct{}{}
 	}
-	lessOrEqual(t, pulled, 3, "Run stops pulling after a FailFast stream's first failure")
+	lessOrEqual(t, pulled, 2, "Run stops pulling after a FailFast stream's first failure")
 }
 
 // A message stopped where it waits still has its compensations run on their stages, within

@@ -11,16 +11,22 @@ import (
 
 // Deadlock freedom, by construction: random slips with revisits at the smallest settings. Each
 // run must end (or the test fails with every goroutine's stack) with exactly one result per
-// message. It runs on the real clock, so that goroutines interleave as they would in production.
+// message. It runs on the real clock, so that goroutines interleave as they would in production:
+// 200 messages a run within 30 s, or, for a subject with Features.RealClock, whose steps may
+// take milliseconds (a server's round trips), 20 within 2 minutes.
 func testRandomSlipsNoDeadlock(t *testing.T, c *suite) {
+	messages, limit := 200, 30*time.Second
+	if c.subject.Features.RealClock {
+		messages, limit = 20, 2*time.Minute
+	}
 	base := rand.Uint64()
 	for _, inflight := range []int{1, 2} {
 		for round := range uint64(3) {
 			seed := mix(base, uint64(inflight), round)
 			t.Run(fmt.Sprintf("inflight=%d/seed=%#x", inflight, seed), func(t *testing.T) {
-				sc := generate(seed, GenConfig{Stages: 5, Messages: 200, MaxInFlight: inflight, HopLimit: 40, Workers1: true})
+				sc := generate(seed, GenConfig{Stages: 5, Messages: messages, MaxInFlight: inflight, HopLimit: 40, Workers1: true})
 				cmp := sc.comparison
-				cmp.Timeout = 30 * time.Second
+				cmp.Timeout = limit
 				build := func(stages []baton.Stage[Msg], opts ...baton.Option) (*baton.Pipeline[Msg], error) {
 					return c.build(t, stages, opts...)
 				}

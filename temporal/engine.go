@@ -134,6 +134,10 @@ func (e *Engine) Send(ctx context.Context, env baton.Envelope) error {
 		TaskQueue:                e.opts.taskQueue,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		// The server hands the first workflow task to this process's worker in its reply
+		// (eager start), not through its task queues: one hop fewer per message. Without a
+		// local worker (WithoutWorker) the task is queued as before.
+		EnableEagerStart: true,
 	}, messageInput{Env: env, Deadline: info.Deadline, Trace: e.opts.propagation.inject(ctx)})
 	if err != nil {
 		return fmt.Errorf("starting workflow %s: %w", id, err)

@@ -32,20 +32,3 @@ func subject() batontest.Subject {
 func TestConformance(t *testing.T) {
 	batontest.Conformance(t, subject())
 }
-
-// declaredDifferences are the behaviours of the battery the engine does not check, each with
-// why; TestMain skips them (unless -skip is given).
-var declaredDifferences = map[string]string{
-	// It runs its own testing/synctest bubble without being marked as a virtual-clock
-	// behaviour, so Features.RealClock does not skip it: in the bubble the SDK's gRPC calls
-	// time out on the virtual clock. (The deadline rules it checks are checked by the unit
-	// tests on the SDK's test environment and by the equivalence test.)
-	"LateSuccessAfterAnyDeadlineIsATimeout": "runs synctest itself",
-	// It assumes a message finishes within the millisecond its input sleeps between messages;
-	// on the engine one takes a few tens of milliseconds, so Run has pulled more by the first
-	// failure.
-	"FailFastRefusesLaterSubmissions": "timing: a message takes milliseconds",
-	// 200 messages one at a time, at about 60 ms a step on this server, exceed its 30 s limit
-	// for a hang; the equivalence test runs generated slips with revisits instead.
-	"RandomSlipsNeverDeadlock": "throughput: exceeds the battery's 30 s hang limit",
-}
