@@ -119,9 +119,16 @@ func run(hostport, namespace string, n int) error {
 	if hostport == "" {
 		fmt.Println("starting a Temporal server in this process (go.temporal.io/server/temporaltest)…")
 		// Temporal postpones a timer due sooner than now + history.timerProcessorMaxTimeShift
-		// (1 s by default) to then; 10 ms lets a dead worker's step be retried sooner.
+		// (1 s by default) to then; 10 ms lets a dead worker's step be retried sooner. Its
+		// single history shard reads its task queues at most 20 times a second by default
+		// (history.transferProcessorMaxPollRPS, timerProcessorMaxPollRPS), which sets a
+		// step's cost at some 35 ms; and a result's long poll whose wake-up the server misses
+		// waits history.longPollExpirationInterval (20 s) — see temporal/e2e/main_test.go.
 		ts := temporaltest.NewServer(temporaltest.WithBaseServerOptions(temporal.WithDynamicConfigClient(dynamicconfig.StaticClient{
-			dynamicconfig.TimerProcessorMaxTimeShift.Key(): []dynamicconfig.ConstrainedValue{{Value: 10 * time.Millisecond}},
+			dynamicconfig.TimerProcessorMaxTimeShift.Key():        []dynamicconfig.ConstrainedValue{{Value: 10 * time.Millisecond}},
+			dynamicconfig.TransferProcessorMaxPollRPS.Key():       []dynamicconfig.ConstrainedValue{{Value: 1000}},
+			dynamicconfig.TimerProcessorMaxPollRPS.Key():          []dynamicconfig.ConstrainedValue{{Value: 1000}},
+			dynamicconfig.HistoryLongPollExpirationInterval.Key(): []dynamicconfig.ConstrainedValue{{Value: 2 * time.Second}},
 		})))
 		defer ts.Stop()
 		hostport, namespace = ts.GetFrontendHostPort(), ts.GetDefaultNamespace()
@@ -150,29 +157,32 @@ func run(hostport, namespace string, n int) error {
 	for i := range in {
 		in[i] = Order{ID: i + 1, Total: 10 * (i + 1)}
 	}
-	go func() { // halfway: kill the worker mid-step, start another
-		time.Sleep(time.Duration(n) * 300 * time.Millisecond / 4)
-		fmt.Printf("killing worker %d with SIGKILL\n", w.Process.Pid)
-		_ = w.Process.Kill()
-		_ = w.Wait()
-		w2, err := startWorker(hostport, namespace)
-		if err != nil {
-			log.Print(err)
-			return
+	// Stop whichever worker runs when this returns, however it returns.
+	defer func() {
+		if w.Process != nil {
+			_ = w.Process.Signal(syscall.SIGTERM)
+			_ = w.Wait()
 		}
-		fmt.Printf("started worker %d\n", w2.Process.Pid)
-		w = w2
 	}()
 	start := time.Now()
 	got := make([]baton.Result[Order], n)
-	count := 0
+	count, killed := 0, false
 	for r := range p.Run(context.Background(), slices.Values(in)) {
 		got[r.Seq] = r
 		count++
+		if !killed && count >= max(1, n/4) && count < n {
+			// A quarter done, the rest in flight: kill the worker mid-step, start another.
+			killed = true
+			fmt.Printf("%d of %d orders done: killing worker %d with SIGKILL\n", count, n, w.Process.Pid)
+			_ = w.Process.Kill()
+			_ = w.Wait()
+			if w, err = startWorker(hostport, namespace); err != nil {
+				return err
+			}
+			fmt.Printf("started worker %d\n", w.Process.Pid)
+		}
 	}
 	elapsed := time.Since(start)
-	_ = w.Process.Signal(syscall.SIGTERM)
-	_ = w.Wait()
 
 	local, err := baton.New(stages(), options()...)
 	if err != nil {
@@ -194,6 +204,9 @@ func run(hostport, namespace string, n int) error {
 	fmt.Printf("%d orders, %d results in %v; %d identical to the in-process run\n", n, count, elapsed.Round(time.Millisecond), same)
 	if count != n || same != n {
 		return fmt.Errorf("%d results, %d identical, for %d orders", count, same, n)
+	}
+	if !killed && n > 1 {
+		return fmt.Errorf("the worker was not killed mid-run")
 	}
 	return nil
 }
