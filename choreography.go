@@ -52,7 +52,7 @@ func newChoreography[T any](p *Pipeline[T]) *choreography[T] {
 	c := &choreography[T]{p: p, inboxes: make([]*handoff.Ring[ticket[T]], len(p.stages))}
 	for i := range c.inboxes {
 		// Room for every ticket there can be (see the type's comment): the ring never overflows.
-		c.inboxes[i] = handoff.NewRing[ticket[T]](2*cap(p.slots), max(1, p.stages[i].cfg.workers))
+		c.inboxes[i] = handoff.NewRing[ticket[T]](2*p.inflight.Cap(), max(1, p.stages[i].cfg.workers))
 	}
 	return c
 }

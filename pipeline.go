@@ -36,12 +36,9 @@ type Pipeline[T any] struct {
 	// step at its first attempt: shared by such messages' Results (see log).
 	defaultLog []StepRecord
 	inflight   *handoff.Gate // one token per message in flight (accepted and not yet finished)
-	// slots is the in-flight bound as a capacity, cap(slots), for code sizing its queues by it;
-	// its elements take no memory, and the tokens are inflight's.
-	slots   []struct{}
-	closing chan struct{} // closed when Close or Shutdown begins
-	drained chan struct{} // closed when closing and no message is left unfinished
-	aborted atomic.Bool   // set when Shutdown's deadline passed
+	closing    chan struct{} // closed when Close or Shutdown begins
+	drained    chan struct{} // closed when closing and no message is left unfinished
+	aborted    atomic.Bool   // set when Shutdown's deadline passed
 	// base is the context of messages whose own can never be cancelled: cancelled only by
 	// abort, at Shutdown's deadline, and marked with the pipeline (see context.go).
 	base     context.Context
@@ -111,7 +108,6 @@ func New[T any](stages []Stage[T], opts ...Option) (*Pipeline[T], error) {
 		stages:   make([]stage[T], len(stages)),
 		reg:      registry{index: make(map[string]int32, len(stages))},
 		inflight: handoff.NewGate(max(cfg.maxInFlight, 1)),
-		slots:    make([]struct{}, 0, max(cfg.maxInFlight, 1)),
 		closing:  make(chan struct{}),
 		drained:  make(chan struct{}),
 	}
