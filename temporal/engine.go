@@ -174,7 +174,8 @@ func (e *Engine) await(run client.WorkflowRun, id uint64) {
 // Result.Key): the prefix (WithWorkflowIDPrefix), the pipeline's origin (WithOrigin) and the
 // ID — or, with WithKeyAsIdentity and a key, the prefix and the key. Cancelling that workflow
 // (client.CancelWorkflow) stops the message as a cancelled context does in process: its
-// running step is cut short and its completed steps compensated.
+// next step fails with context.Canceled (a running step runs to its end) and its completed
+// steps are compensated.
 func (e *Engine) WorkflowID(id uint64, key string) string {
 	if key != "" && e.opts.keyIdentity {
 		return e.opts.idPrefix + "key/" + key

@@ -37,7 +37,7 @@ const (
 	DefaultHeartbeat = 2 * time.Second
 	// DefaultContinueAfter is how many actions a message's workflow run takes before it
 	// continues as new, which bounds its history (about six events and one message state per
-	// action).
+	// action); a run also continues as new once its history passes MaxHistoryBytes.
 	DefaultContinueAfter = 500
 	// DefaultAttempts is how many times a step's activity is tried when it ends without a
 	// result (its worker died or stopped) before the step fails with baton.ErrEngine.
