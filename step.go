@@ -82,6 +82,12 @@ func (p *Pipeline[T]) steps(m *message[T]) int {
 		if !h.plain || hp.policy != 0 {
 			return int(hp.stage) // next's answer: the strategy acts there
 		}
+		if s.shared && !deadline {
+			if !p.run(m) {
+				break // next starts the compensation
+			}
+			continue
+		}
 		if (watch || p.aborted.Load()) && p.stopped(m) {
 			break // next starts the compensation
 		}
@@ -100,6 +106,37 @@ func (p *Pipeline[T]) steps(m *message[T]) int {
 		s.pos++
 	}
 	return p.next(m)
+}
+
+// run is steps' loop on the shared default itinerary (see Slip.share), for a message whose
+// context has no deadline: there step k is at stage k, so the plain steps from the cursor on
+// are hot[pos].run stages in a row, known to be plain without looking at each, and the hop
+// limit bounds their number once. Its loop does per step only what every step must: the stop
+// check, the hop count, the call, its outcome, the cursor. It returns false when m must stop
+// (its error set: a stop, a failed step), else true, with m at a step it does not take: the
+// first that is not plain, the end, the hop limit, or a step after a revision (m.slip no
+// longer shared) — steps decides there. The first step is plain: steps checked it.
+func (p *Pipeline[T]) run(m *message[T]) bool {
+	s := &m.slip
+	n := min(int(p.hot[s.pos].run), p.cfg.hopLimit-s.hops)
+	todo := p.hot[s.pos : s.pos+n]
+	ctx, watch := m.ctx, m.done != nil
+	for i := range todo {
+		if (watch || p.aborted.Load()) && p.stopped(m) {
+			return false
+		}
+		s.hops++
+		m.inStage = true
+		v, err := todo[i].stage.Process(ctx, m.value, s)
+		m.inStage = false
+		if err != nil || s.revised {
+			p.endShort(int(s.route[s.pos].stage), m, v, err)
+			return m.err == nil
+		}
+		m.value = v
+		s.pos++
+	}
+	return true
 }
 
 // endStep records the end of the slip's current step at st, after m.slip.attempt attempts
