@@ -120,22 +120,35 @@ func (p *Pipeline[T]) run(m *message[T]) bool {
 	s := &m.slip
 	n := min(int(p.hot[s.pos].run), p.cfg.hopLimit-s.hops)
 	todo := p.hot[s.pos : s.pos+n]
-	ctx, watch := m.ctx, m.done != nil
+	ctx, watch, stop := m.ctx, m.done != nil, &p.aborted
+	// inStage is set for the whole run, not around each call: between two calls this loop runs
+	// nothing that can panic (no index to check, no call) but stopped, before which it is
+	// cleared, so a panic while it is set is still the stage's.
+	m.inStage = true
 	for i := range todo {
-		if (watch || p.aborted.Load()) && p.stopped(m) {
+		if stop.Load() {
+			m.inStage = false
+			p.stopped(m) // true: Shutdown's deadline passed
 			return false
 		}
-		s.hops++
-		m.inStage = true
-		v, err := todo[i].stage.Process(ctx, m.value, s)
-		m.inStage = false
-		if err != nil || s.revised {
+		if watch {
+			m.inStage = false
+			if p.stopped(m) {
+				return false
+			}
+			m.inStage = true
+		}
+		m.slip.hops++
+		v, err := todo[i].stage.Process(ctx, m.value, &m.slip)
+		if err != nil || m.slip.revised {
+			m.inStage = false
 			p.endShort(int(s.route[s.pos].stage), m, v, err)
 			return m.err == nil
 		}
 		m.value = v
-		s.pos++
+		m.slip.pos++
 	}
+	m.inStage = false
 	return true
 }
 
