@@ -124,6 +124,9 @@ func (p *Pipeline[T]) run(m *message[T]) bool {
 	// inStage is set for the whole run, not around each call: between two calls this loop runs
 	// nothing that can panic (no index to check, no call) but stopped, before which it is
 	// cleared, so a panic while it is set is still the stage's.
+	// The value goes from one call to the next in a register: m.value is written for a panic's
+	// sake, never read back, so the next call does not wait for the store to be forwarded.
+	v := m.value
 	m.inStage = true
 	for i := range todo {
 		if stop.Load() {
@@ -139,12 +142,13 @@ func (p *Pipeline[T]) run(m *message[T]) bool {
 			m.inStage = true
 		}
 		m.slip.hops++
-		v, err := todo[i].stage.Process(ctx, m.value, &m.slip)
+		out, err := todo[i].stage.Process(ctx, v, &m.slip)
 		if err != nil || m.slip.revised {
 			m.inStage = false
-			p.endShort(int(s.route[s.pos].stage), m, v, err)
+			p.endShort(int(s.route[s.pos].stage), m, out, err)
 			return m.err == nil
 		}
+		v = out
 		m.value = v
 		m.slip.pos++
 	}
