@@ -138,5 +138,10 @@ func BenchmarkThroughput(b *testing.B) {
 		b.Run(fmt.Sprintf("stages=%d/jetstream/no-dedup", n), func(b *testing.B) {
 			run(b, enginePipeline(b, identities(n, 8), jetstream.Config{NoDedup: true}), false)
 		})
+		if n == 3 { // not the deployed default: what the disk costs
+			b.Run(fmt.Sprintf("stages=%d/jetstream/dedup-memory", n), func(b *testing.B) {
+				run(b, enginePipeline(b, identities(n, 8), jetstream.Config{Memory: true}), false)
+			})
+		}
 	}
 }

@@ -146,7 +146,7 @@ func New(nc *nats.Conn, cfg Config) (*Engine, error) {
 	case cfg.MaxPending < 1 || cfg.Replicas < 1 || cfg.Duplicates < 0:
 		return nil, errors.New("jetstream: MaxPending, Replicas and Duplicates must be positive")
 	}
-	js, err := jetstream.New(nc, jetstream.WithPublishAsyncTimeout(10*time.Second))
+	js, err := jetstream.New(nc)
 	if err != nil {
 		return nil, fmt.Errorf("jetstream: %w", err)
 	}
@@ -197,6 +197,7 @@ func (e *Engine) Attach(h baton.Host) error {
 	if e.cfg.Memory {
 		sc.Storage = jetstream.MemoryStorage
 	}
+
 	// Create, and update only when another process made the stream with another config: an
 	// update racing another process's consumer creation is a data race in nats-server
 	// v2.15.2 (filestore UpdateConfig against ConsumerStore), and creating a stream that
@@ -208,7 +209,9 @@ func (e *Engine) Attach(h baton.Host) error {
 	if err != nil {
 		return fmt.Errorf("jetstream: creating stream %s: %w", e.stream, err)
 	}
-	e.acks = newAcker(e)
+	if e.acks, err = newAcker(e); err != nil {
+		return err
+	}
 	if err := e.consumeResults(ctx); err != nil {
 		e.stop()
 		return err
@@ -259,22 +262,21 @@ func (e *Engine) publish(ctx context.Context, subject string, env baton.Envelope
 	if e.cfg.Inject != nil {
 		e.cfg.Inject(ctx, m.Header)
 	}
-	var opts []jetstream.PublishOpt
 	if !e.cfg.NoDedup {
-		opts = append(opts, jetstream.WithMsgID(env.Origin+"/"+strconv.FormatUint(env.ID, 10)+"/"+strconv.Itoa(env.Step)))
+		m.Header.Set(jetstream.MsgIDHeader, env.Origin+"/"+strconv.FormatUint(env.ID, 10)+"/"+strconv.Itoa(env.Step))
 	}
-	f, err := e.js.PublishMsgAsync(m, opts...)
-	e.acks.add(pendingPub{f: f, err: err, m: m, opts: opts, then: then})
+	e.acks.publish(m, then)
 }
 
 // retry publishes m again, and again, for up to 10s (a node lost, a leader being elected):
 // deduplication makes that safe, as a second store of the same hand-off is dropped.
-func (e *Engine) retry(m *nats.Msg, opts []jetstream.PublishOpt) error {
+func (e *Engine) retry(m *nats.Msg) error {
+	m.Reply = ""
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	wait := 20 * time.Millisecond
 	for {
-		_, err := e.js.PublishMsg(ctx, m, opts...)
+		_, err := e.js.PublishMsg(ctx, m)
 		if err == nil {
 			return nil
 		}

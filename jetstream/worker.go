@@ -40,7 +40,7 @@ func (e *Engine) serve(ctx context.Context, stage string) error {
 	cc, err := cons.Consume(func(m jetstream.Msg) {
 		queued.Add(1)
 		work <- m
-	}, pullOpts(2*workers)...)
+	}, pullOpts(min(pullAhead*workers, e.cfg.MaxPending))...)
 	if err != nil {
 		return fmt.Errorf("jetstream: consuming stage %q: %w", stage, err)
 	}
@@ -71,6 +71,7 @@ func (e *Engine) serve(ctx context.Context, stage string) error {
 // that stage then stood still for 30 seconds, with every message in flight waiting for it.
 // With these values it resumes within a second.
 const (
+	pullAhead     = 8 // hand-offs a stage's workers fetch ahead, per worker (2 measured 15-20% slower)
 	pullExpiry    = 2 * time.Second
 	pullHeartbeat = 500 * time.Millisecond // the library's least
 )
