@@ -101,3 +101,19 @@ func (e *Engine) activityOptions() workflow.ActivityOptions {
 		},
 	}
 }
+
+// execute1 schedules the action in as the step activity, or with local as a local activity
+// (WithLocalSteps) running the same function.
+func (e *Engine) execute1(ctx workflow.Context, local bool, in stepInput) workflow.Future {
+	if local {
+		return workflow.ExecuteLocalActivity(ctx, e.step, in)
+	}
+	return workflow.ExecuteActivity(ctx, ActivityName, in)
+}
+
+// localActivityOptions are activityOptions for a local activity: no heartbeat (a lost worker
+// is noticed at the workflow task's timeout).
+func (e *Engine) localActivityOptions() workflow.LocalActivityOptions {
+	o := e.activityOptions()
+	return workflow.LocalActivityOptions{StartToCloseTimeout: o.StartToCloseTimeout, RetryPolicy: o.RetryPolicy}
+}

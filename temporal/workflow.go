@@ -53,6 +53,8 @@ type messageInput struct {
 	Deadline time.Time `json:",omitzero"` // the message's deadline; zero without one
 	Actions  int       `json:",omitzero"` // actions taken by earlier runs
 	Stopped  bool      `json:",omitzero"` // an earlier run was cancelled
+	// Local makes every action a local activity (WithLocalSteps in the submitting process).
+	Local bool `json:",omitzero"`
 	// Trace is what WithPropagation's inject wrote of the submitting context (its trace
 	// context): every step's activity gets it.
 	Trace map[string][]string `json:",omitempty"`
@@ -111,7 +113,10 @@ func (e *Engine) message(ctx workflow.Context, in messageInput) (messageOutput, 
 		defer cancelTimer()
 		timer = workflow.NewTimer(tctx, max(in.Deadline.Sub(workflow.Now(ctx)), time.Millisecond))
 	}
-	env, stopped := in.Env, in.Stopped
+	env, stopped, local := in.Env, in.Stopped, in.Local
+	if local {
+		base = workflow.WithLocalActivityOptions(base, e.localActivityOptions())
+	}
 	for actions := 0; env.Stage != ""; actions++ {
 		info, err := baton.Inspect(e.host, env)
 		if err != nil {
@@ -122,7 +127,7 @@ func (e *Engine) message(ctx workflow.Context, in messageInput) (messageOutput, 
 		}
 		if actions >= e.opts.continueAfter || version >= loopV2 && actions > 0 && historyFull(ctx) {
 			return messageOutput{}, workflow.NewContinueAsNewError(ctx, WorkflowName,
-				messageInput{Env: env, Deadline: in.Deadline, Actions: in.Actions + actions, Stopped: stopped, Trace: in.Trace})
+				messageInput{Env: env, Deadline: in.Deadline, Actions: in.Actions + actions, Stopped: stopped, Trace: in.Trace, Local: in.Local})
 		}
 		forward := !info.Compensating
 		actx, cancel := workflow.WithCancel(base)
@@ -130,7 +135,7 @@ func (e *Engine) message(ctx workflow.Context, in messageInput) (messageOutput, 
 		if stopped && forward {
 			in.Fail = failCancelled
 		}
-		fut := workflow.ExecuteActivity(actx, ActivityName, in)
+		fut := e.execute1(actx, local, in)
 		if forward && !stopped {
 			cut := false
 			sel := workflow.NewSelector(base)
@@ -169,7 +174,7 @@ func (e *Engine) message(ctx workflow.Context, in messageInput) (messageOutput, 
 			// the action fails, so that the message is compensated and gets its result rather
 			// than being stranded.
 			in.Fail = failLost
-			if err = workflow.ExecuteActivity(base, ActivityName, in).Get(base, &out); err != nil {
+			if err = e.execute1(base, local, in).Get(base, &out); err != nil {
 				return messageOutput{}, err
 			}
 			env = out.Env
