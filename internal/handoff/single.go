@@ -63,14 +63,14 @@ func (s *single[E]) watchFor(dst []E, limit int) ([]E, <-chan struct{}) {
 	n := len(dst)
 	for {
 		if dst = s.drain(dst, limit); len(dst) > n {
-			s.watching.Store(0) // a Put's wake-up is no longer needed
+			s.unwatch()
 			return dst, nil
 		}
 		if s.r.closed.Load() {
 			// Close is seen; a Put before it is published by now, or being published: Backlog
 			// counts a claimed cell.
 			if dst = s.drain(dst, limit); len(dst) > n || s.r.Backlog() == 0 {
-				s.watching.Store(0)
+				s.unwatch()
 				return dst, nil
 			}
 			runtime.Gosched() // an item is being published: let its producer finish
@@ -81,13 +81,22 @@ func (s *single[E]) watchFor(dst []E, limit int) ([]E, <-chan struct{}) {
 		}
 		s.watching.Store(1)
 		if dst = s.drain(dst, limit); len(dst) > n { // a Put that missed our flag
-			s.watching.Store(0)
+			s.unwatch()
 			return dst, nil
 		}
 		if s.r.closed.Load() {
 			continue
 		}
 		return dst, s.watch
+	}
+}
+
+// unwatch ends a watch, if one is on: a Put's wake-up is no longer needed. A consumer that
+// was not watching writes nothing: the word is read by every Put, and an atomic store is a
+// full barrier.
+func (s *single[E]) unwatch() {
+	if s.watching.Load() != 0 {
+		s.watching.Store(0)
 	}
 }
 
