@@ -102,6 +102,7 @@ func insideStage() bool {
 		f, more := frames.Next()
 		if strings.HasPrefix(f.Function, "github.com/baton-go/baton.(*Pipeline[") &&
 			(strings.HasSuffix(f.Function, "]).act") || strings.HasSuffix(f.Function, "]).steps") ||
+				strings.HasSuffix(f.Function, "]).run") ||
 				strings.HasSuffix(f.Function, "]).emit")) {
 			return true
 		}

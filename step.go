@@ -82,6 +82,12 @@ func (p *Pipeline[T]) steps(m *message[T]) int {
 		if !h.plain || hp.policy != 0 {
 			return int(hp.stage) // next's answer: the strategy acts there
 		}
+		if s.shared && !deadline {
+			if !p.run(m) {
+				break // next starts the compensation
+			}
+			continue
+		}
 		if (watch || p.aborted.Load()) && p.stopped(m) {
 			break // next starts the compensation
 		}
@@ -100,6 +106,54 @@ func (p *Pipeline[T]) steps(m *message[T]) int {
 		s.pos++
 	}
 	return p.next(m)
+}
+
+// run is steps' loop on the shared default itinerary (see Slip.share), for a message whose
+// context has no deadline: there step k is at stage k, so the plain steps from the cursor on
+// are hot[pos].run stages in a row, known to be plain without looking at each, and the hop
+// limit bounds their number once. Its loop does per step only what every step must: the stop
+// check, the hop count, the call, its outcome, the cursor. It returns false when m must stop
+// (its error set: a stop, a failed step), else true, with m at a step it does not take: the
+// first that is not plain, the end, the hop limit, or a step after a revision (m.slip no
+// longer shared) — steps decides there. The first step is plain: steps checked it.
+func (p *Pipeline[T]) run(m *message[T]) bool {
+	s := &m.slip
+	n := min(int(p.hot[s.pos].run), p.cfg.hopLimit-s.hops)
+	todo := p.hot[s.pos : s.pos+n]
+	ctx, watch, stop := m.ctx, m.done != nil, &p.aborted
+	// inStage is set for the whole run, not around each call: between two calls this loop runs
+	// nothing that can panic (no index to check, no call) but stopped, before which it is
+	// cleared, so a panic while it is set is still the stage's.
+	// The value goes from one call to the next in a register: m.value is written for a panic's
+	// sake, never read back, so the next call does not wait for the store to be forwarded.
+	v := m.value
+	m.inStage = true
+	for i := range todo {
+		if stop.Load() {
+			m.inStage = false
+			p.stopped(m) // true: Shutdown's deadline passed
+			return false
+		}
+		if watch {
+			m.inStage = false
+			if p.stopped(m) {
+				return false
+			}
+			m.inStage = true
+		}
+		m.slip.hops++
+		out, err := todo[i].stage.Process(ctx, v, &m.slip)
+		if err != nil || m.slip.revised {
+			m.inStage = false
+			p.endShort(int(s.route[s.pos].stage), m, out, err)
+			return m.err == nil
+		}
+		v = out
+		m.value = v
+		m.slip.pos++
+	}
+	m.inStage = false
+	return true
 }
 
 // endStep records the end of the slip's current step at st, after m.slip.attempt attempts
