@@ -82,19 +82,20 @@
 // here. Per step of a stage with the default policy, beyond the stage's own work
 // (BenchmarkOverhead; README, "Performance", has the tables, the commands and the machine):
 //
-//   - orchestrated Process: about 4 ns per step beyond a direct call through the Stage
-//     interface at 100 stages (5.6–6.7 against 2.0–2.4 CPU ns/step on the shared 2-core
-//     machine of the last run), and about 100 ns per message; no allocation. The orchestrator
-//     runs a message's plain steps (default policy, no Workers cap, untimed) in one loop; a
-//     step reads one packed 32-byte record of its stage, a step that succeeds at its first
-//     attempt writes no log entry (the log is completed from the itinerary when it is read),
-//     and a message on the default itinerary shares the pipeline's copy of it until a stage
-//     revises it.
+//   - orchestrated Process: 1.7–1.9× a direct call through the Stage interface at 100
+//     stages (3.7–5.2 against 2.2–2.7 CPU ns/step on the shared 2-core machine of the last
+//     run), and about 140 ns per message; no allocation. A message on the default itinerary
+//     (which it shares with the pipeline until a stage revises it) runs its plain steps
+//     (default policy, no Workers cap, untimed) in one loop that knows from one packed count
+//     how many plain stages follow, applies the hop limit once per run and passes the value
+//     from call to call in a register; a step that succeeds at its first attempt writes no
+//     log entry (the log is completed from the itinerary when it is read).
 //   - orchestrated Run: the in-flight slots and stream tokens are atomic counters, and a
-//     submitter parks only at the bound, served in arrival order; the drivers take whatever
-//     waits, up to 16 messages, in one lock operation (idle drivers take from a busy one's
-//     batch rather than wait, so batching costs no concurrency): about 3× the hand-written
-//     pool per step at 10 stages, and ahead of conc's pool (0.56×);
+//     submitter parks only at the bound, served in arrival order; every driver takes from
+//     one lock-free ring, one message at a time (a compare-and-swap and a store), so no
+//     message waits in another's batch, and a stream's results go through a lock-free queue
+//     of one consumer: about 3.5–4× the hand-written pool per step at 10 stages in CPU time,
+//     level with conc's pool or ahead of it (0.42–1.15× its time in four loaded runs);
 //   - choreographed Run: a stage's inbox is a lock-free ring; passing a message on is one
 //     compare-and-swap and one store, taking it a load and a store for a lone worker, and a
 //     wake-up is paid only when a worker is parked: about 1.6× the goroutine-per-stage

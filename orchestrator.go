@@ -22,8 +22,8 @@ import (
 type orchestrator[T any] struct {
 	p       *Pipeline[T]
 	drivers int
-	work    *handoff.Queue[*message[T]] // streamed messages waiting for a driver, taken in batches
-	parked  []chan *message[T]          // per stage with a Workers cap: messages waiting for a slot
+	work    *handoff.Ring[*message[T]] // streamed messages waiting for a driver, taken one at a time
+	parked  []chan *message[T]         // per stage with a Workers cap: messages waiting for a slot
 	wg      sync.WaitGroup
 }
 
@@ -37,7 +37,7 @@ func newOrchestrator[T any](p *Pipeline[T]) *orchestrator[T] {
 		}
 	}
 	o.drivers = min(max(workers, runtime.GOMAXPROCS(0), p.cfg.minDrivers), p.inflight.Cap())
-	o.work = handoff.New[*message[T]](p.inflight.Cap(), o.drivers)
+	o.work = handoff.NewRing[*message[T]](p.inflight.Cap(), o.drivers)
 	return o
 }
 
@@ -48,22 +48,21 @@ func (o *orchestrator[T]) start() {
 }
 
 // driver is a driver goroutine: it runs streamed messages, one at a time, to their end or until
-// they park. It takes whatever waits, up to batchMax, in one operation, into a stash that idle
-// drivers take from rather than park (internal/handoff), so no message waits behind another
-// while a driver could start it. An observer that calls runtime.Goexit as a message finishes
-// (unsupported: see Observer) ends the driver after the message is delivered: the rest of its
-// batch goes back to the queue and a new driver takes its place.
+// they park. Every driver takes from the work ring itself, one message at a time (a
+// compare-and-swap and a store on the message's cell: internal/handoff's Ring), and parks only
+// when the ring is empty, so no message waits behind another while a driver could start it —
+// there is no batch for it to wait in. An observer that calls runtime.Goexit as a message
+// finishes (unsupported: see Observer) ends the driver after the message is delivered, and a
+// new driver takes its place.
 func (o *orchestrator[T]) driver() {
-	in := o.work.NewStash(batchMax)
 	returned := false
 	defer func() {
-		in.Release()
 		if !returned {
 			o.wg.Go(o.driver) // stop waits for it: this driver is running, so stop has not ended
 		}
 	}()
 	for {
-		m, ok := in.Next()
+		m, ok := o.work.Next()
 		if !ok {
 			break
 		}

@@ -30,7 +30,7 @@ type Stream[T any] struct {
 	// detach and unlink release what deriving ctx from the caller's registered (see derive).
 	detach  func() bool
 	unlink  context.CancelCauseFunc
-	sink    *handoff.Queue[*message[T]] // finished messages, for Results: taken in batches
+	sink    *handoff.Queue[*message[T]] // finished messages, for Results: lock-free (NewSingle), taken in batches
 	tokens  *handoff.Gate               // one per message accepted and not yet yielded by Results
 	refusal error                       // why every Submit fails: a nil option, or opened from inside a stage
 
@@ -96,7 +96,7 @@ func (p *Pipeline[T]) Stream(ctx context.Context, opts ...StreamOption) *Stream[
 	n := p.inflight.Cap()
 	s := &Stream[T]{
 		p:           p,
-		sink:        handoff.New[*message[T]](n, 1),
+		sink:        handoff.NewSingle[*message[T]](n),
 		tokens:      handoff.NewGate(n),
 		eof:         make(chan struct{}),
 		failFast:    c.failFast,
@@ -187,7 +187,8 @@ func (s *Stream[T]) Results() iter.Seq[Result[T]] {
 		}
 		var got uint64
 		// Results are taken from the sink in batches: whatever waits, up to batchMax, in one
-		// operation (see internal/handoff); batch[next:] are taken and not yet counted in got.
+		// pass over the sink's ring, with no lock (see internal/handoff's NewSingle);
+		// batch[next:] are taken and not yet counted in got.
 		batch := make([]*message[T], 0, batchMax)
 		next := 0
 		// Unless the loop ends normally, the stream is abandoned: also when the loop's body

@@ -15,8 +15,12 @@ import (
 // (Baton's in-flight bound), so no hand-off through a Queue can deadlock.
 //
 // Cost: an uncontended lock per Put, PutAll or Take, plus a wake-up when a consumer is parked
-// (the one cost a channel hand-off pays per item). A Queue is safe for concurrent use by any
-// number of producers and consumers; the zero value is not usable: see New.
+// (the one cost a channel hand-off pays per item). A queue of one consumer (NewSingle: a stream's
+// results) takes no lock: its items go through a Ring, which a Put enters with one
+// compare-and-swap and a store and the consumer leaves with a load and a store, and a Put reads
+// one more word to learn whether the consumer watches (see one). A Queue is safe for
+// concurrent use by any number of producers and consumers (one, for a queue made for one);
+// the zero value is not usable: see New.
 type Queue[E any] struct {
 	mu        sync.Mutex
 	ring      []E // items ring[head], ring[head+1], … (modulo len), n of them
@@ -28,6 +32,7 @@ type Queue[E any] struct {
 	closed    bool
 	consumers int         // the consumers expected to share the queue: see Take
 	stashes   []*Stash[E] // the consumers' batches: see Stash
+	one       *single[E]  // the lock-free path of a queue of one consumer, or nil
 
 	// parked is sleepers+watcher, readable without the lock: a producer holding items back
 	// asks it whether a consumer is idle (see Parked). On a cache line of its own: it is
@@ -45,8 +50,19 @@ func New[E any](capacity, consumers int) *Queue[E] {
 	return q
 }
 
+// NewSingle returns a queue of one consumer that takes no lock (see single), with room for
+// capacity items before it overflows into a list: only one goroutine at a time may take from
+// it, and it has no stashes.
+func NewSingle[E any](capacity int) *Queue[E] {
+	return &Queue[E]{consumers: 1, one: newSingle[E](capacity)}
+}
+
 // Put adds e, waking a parked consumer. It never blocks (but on the lock).
 func (q *Queue[E]) Put(e E) {
+	if q.one != nil {
+		q.one.put(e)
+		return
+	}
 	q.mu.Lock()
 	q.push(e)
 	if q.sleepers == 0 || q.watcher {
@@ -67,6 +83,12 @@ func (q *Queue[E]) Put(e E) {
 // (but on the lock). es may be reused once it returns.
 func (q *Queue[E]) PutAll(es []E) {
 	if len(es) == 0 {
+		return
+	}
+	if q.one != nil {
+		for _, e := range es {
+			q.one.put(e)
+		}
 		return
 	}
 	q.mu.Lock()
@@ -112,6 +134,9 @@ func (q *Queue[E]) wake(k int) {
 // waits, so that one does not take what the others could start at once. It returns false,
 // appending nothing, once the queue is closed and empty.
 func (q *Queue[E]) Take(dst []E, max int) ([]E, bool) {
+	if q.one != nil {
+		return q.one.take(dst, max)
+	}
 	q.mu.Lock()
 	for q.n == 0 {
 		if q.closed {
@@ -129,6 +154,9 @@ func (q *Queue[E]) Take(dst []E, max int) ([]E, bool) {
 
 // TryTake is Take without the wait: it appends nothing when nothing waits.
 func (q *Queue[E]) TryTake(dst []E, max int) []E {
+	if q.one != nil {
+		return q.one.drain(dst, max)
+	}
 	q.mu.Lock()
 	dst = q.pop(dst, max)
 	q.mu.Unlock()
@@ -156,6 +184,9 @@ func (q *Queue[E]) pop(dst []E, limit int) []E {
 // that is ready once an item is put (or the queue closes). The caller selects on it with its
 // other channels and then calls Watch again. Only one consumer may use Watch.
 func (q *Queue[E]) Watch(dst []E, max int) ([]E, <-chan struct{}) {
+	if q.one != nil {
+		return q.one.watchFor(dst, max)
+	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if q.n > 0 || q.closed {
@@ -170,11 +201,19 @@ func (q *Queue[E]) Watch(dst []E, max int) ([]E, <-chan struct{}) {
 
 // Parked reports whether a consumer is parked, waiting for an item: a producer holding items
 // back for a batch hands them over at once when one is. It reads one atomic word.
-func (q *Queue[E]) Parked() bool { return q.parked.Load() != 0 }
+func (q *Queue[E]) Parked() bool {
+	if q.one != nil {
+		return q.one.watching.Load() != 0
+	}
+	return q.parked.Load() != 0
+}
 
 // Len returns the number of items waiting: in the queue, and taken into a Stash but not
 // started. It locks every stash: it is for statistics, not for the hand-off path.
 func (q *Queue[E]) Len() int {
+	if q.one != nil {
+		return q.one.r.Len()
+	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	n := q.n
@@ -189,6 +228,10 @@ func (q *Queue[E]) Len() int {
 // Close wakes every parked consumer; Take then returns false once the queue is empty. Items
 // may still be put after Close (and are taken as before), but Take no longer waits for them.
 func (q *Queue[E]) Close() {
+	if q.one != nil {
+		q.one.close()
+		return
+	}
 	q.mu.Lock()
 	q.closed = true
 	q.wake(q.sleepers + 1)

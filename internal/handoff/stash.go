@@ -30,6 +30,9 @@ type Stash[E any] struct {
 
 // NewStash registers a stash for a consumer of q that takes up to max items at once.
 func (q *Queue[E]) NewStash(limit int) *Stash[E] {
+	if q.one != nil {
+		panic("handoff: NewStash on a queue of one consumer (NewSingle)")
+	}
 	limit = max(limit, 1)
 	s := &Stash[E]{q: q, max: limit, items: make([]E, 0, limit)}
 	q.mu.Lock()
