@@ -52,13 +52,14 @@ func (e *Engine) step(ctx context.Context, in stepInput) (stepOutput, error) {
 	return stepOutput{Env: next}, nil
 }
 
-// watch heartbeats for the running action until done, and ends the action's context when the
-// activity's ends — a cancellation by the workflow — but not when it ends because the worker
-// stops: the action is then left to finish within the worker's stop timeout.
+// watch heartbeats for the running action until done, and cancels the context given to the
+// host's Step when the activity's ends — a cancellation by the workflow — but not when it ends
+// because the worker stops: the action is then left to finish within the worker's stop timeout.
 func (e *Engine) watch(ctx context.Context, done <-chan struct{}, cancel context.CancelCauseFunc) {
 	tick := time.NewTicker(max(e.opts.heartbeat/4, 10*time.Millisecond))
 	defer tick.Stop()
 	stopping := activity.GetWorkerStopChannel(ctx)
+	cancelled := ctx.Done()
 	for {
 		select {
 		case <-done:
@@ -69,9 +70,15 @@ func (e *Engine) watch(ctx context.Context, done <-chan struct{}, cancel context
 			stopping = nil
 			<-done // the worker stops: let the action finish (or be abandoned at the stop timeout)
 			return
-		case <-ctx.Done():
+		case <-cancelled:
+			// The workflow cancelled the action. The host's Step does not end a running step
+			// on the engine's context (the core joins only its values: remote.go), so the
+			// step goes on to its end; heartbeating on keeps its activity alive until then,
+			// and its result comes back — without, the heartbeat timeout would fail the
+			// activity and the workflow would take the step for lost (baton.ErrEngine, not
+			// context.Canceled). The message's next step then fails with the cancellation.
+			cancelled = nil
 			cancel(errCancelled)
-			return
 		}
 	}
 }
@@ -93,4 +100,20 @@ func (e *Engine) activityOptions() workflow.ActivityOptions {
 			NonRetryableErrorTypes: []string{errBadInputType},
 		},
 	}
+}
+
+// execute1 schedules the action in as the step activity, or with local as a local activity
+// (WithLocalSteps) running the same function.
+func (e *Engine) execute1(ctx workflow.Context, local bool, in stepInput) workflow.Future {
+	if local {
+		return workflow.ExecuteLocalActivity(ctx, e.step, in)
+	}
+	return workflow.ExecuteActivity(ctx, ActivityName, in)
+}
+
+// localActivityOptions are activityOptions for a local activity: no heartbeat (a lost worker
+// is noticed at the workflow task's timeout).
+func (e *Engine) localActivityOptions() workflow.LocalActivityOptions {
+	o := e.activityOptions()
+	return workflow.LocalActivityOptions{StartToCloseTimeout: o.StartToCloseTimeout, RetryPolicy: o.RetryPolicy}
 }

@@ -28,10 +28,13 @@
 // A message's deadline (its caller's, or baton.WithMessageTimeout) is carried in its state, so
 // every step sees it, and is a workflow timer; Temporal's own execution timeout is never set,
 // because it would end the workflow without compensation. Cancelling a message's workflow
-// (client.CancelWorkflow with its ID) cuts its running step short and fails its next step
-// with an error matching context.Canceled; its completed steps are compensated, in reverse,
-// each as an activity in a disconnected context. After DefaultContinueAfter actions a run
-// continues as new with the state it reached, so that a long slip keeps its histories short.
+// (client.CancelWorkflow with its ID) fails its next step with an error matching
+// context.Canceled (a step already running runs to its end: the core's Host.Step does not end
+// it on its context's cancellation); its completed steps are compensated, in reverse, each as
+// an activity in a disconnected context. After DefaultContinueAfter actions, or once
+// its history passes MaxHistoryBytes, a run continues as new with the state it reached, so that
+// a long slip keeps its histories short: a message's state grows with its log, and is recorded
+// twice per action.
 // The loop is guarded by workflow.GetVersion, and recorded histories are replayed by the tests.
 //
 // # Guarantees and differences

@@ -138,7 +138,7 @@ func (e *Engine) Send(ctx context.Context, env baton.Envelope) error {
 		// (eager start), not through its task queues: one hop fewer per message. Without a
 		// local worker (WithoutWorker) the task is queued as before.
 		EnableEagerStart: true,
-	}, messageInput{Env: env, Deadline: info.Deadline, Trace: e.opts.propagation.inject(ctx)})
+	}, messageInput{Env: env, Deadline: info.Deadline, Trace: e.opts.propagation.inject(ctx), Local: e.opts.localSteps})
 	if err != nil {
 		return fmt.Errorf("starting workflow %s: %w", id, err)
 	}
@@ -174,7 +174,8 @@ func (e *Engine) await(run client.WorkflowRun, id uint64) {
 // Result.Key): the prefix (WithWorkflowIDPrefix), the pipeline's origin (WithOrigin) and the
 // ID — or, with WithKeyAsIdentity and a key, the prefix and the key. Cancelling that workflow
 // (client.CancelWorkflow) stops the message as a cancelled context does in process: its
-// running step is cut short and its completed steps compensated.
+// next step fails with context.Canceled (a running step runs to its end) and its completed
+// steps are compensated.
 func (e *Engine) WorkflowID(id uint64, key string) string {
 	if key != "" && e.opts.keyIdentity {
 		return e.opts.idPrefix + "key/" + key

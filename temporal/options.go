@@ -22,6 +22,7 @@ type options struct {
 	origin        string
 	noWorker      bool
 	keyIdentity   bool
+	localSteps    bool
 	worker        worker.Options
 	propagation   propagation // propagate.go
 	errs          []error
@@ -37,7 +38,7 @@ const (
 	DefaultHeartbeat = 2 * time.Second
 	// DefaultContinueAfter is how many actions a message's workflow run takes before it
 	// continues as new, which bounds its history (about six events and one message state per
-	// action).
+	// action); a run also continues as new once its history passes MaxHistoryBytes.
 	DefaultContinueAfter = 500
 	// DefaultAttempts is how many times a step's activity is tried when it ends without a
 	// result (its worker died or stopped) before the step fails with baton.ErrEngine.
@@ -155,4 +156,18 @@ func WithOrigin(name string) Option {
 // their results, and hosts no stage (no worker polls its task queue).
 func WithoutWorker() Option {
 	return func(o *options) { o.noWorker = true }
+}
+
+// WithLocalSteps makes the messages this process submits run their steps and compensations as
+// local activities: in the worker that runs the message's workflow, recorded in its history as
+// a marker when the workflow task completes, with no activity task through the server. A
+// message's steps then cost one workflow task each, or fewer, instead of an activity task and
+// a workflow task (see the README for the figures). The choice is made by the submitting
+// process and kept in the workflow's input, so it holds for the message's whole run on every
+// worker, and workers need nothing. The price: a worker killed mid-step is noticed at the
+// workflow task's timeout (10 s), not the heartbeat timeout (WithHeartbeat), and another
+// worker then runs the step again; a step running when the message is cancelled runs to its
+// end, as without it.
+func WithLocalSteps() Option {
+	return func(o *options) { o.localSteps = true }
 }

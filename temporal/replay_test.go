@@ -13,7 +13,8 @@ import (
 // TestReplay replays the workflow histories recorded against a real server
 // (testdata/histories, recorded by the e2e module's TestRecordHistories) with the current
 // workflow code: a change that would make a recorded message's workflow decide differently —
-// one not guarded by workflow.GetVersion — fails it with a nondeterminism error.
+// one not guarded by workflow.GetVersion — fails it with a nondeterminism error. The files
+// are named by the loop version that recorded them (v1-*, v2-*): each version's are kept.
 func TestReplay(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join("testdata", "histories", "*.json"))
 	if err != nil {

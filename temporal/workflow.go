@@ -29,9 +29,21 @@ const (
 // recorded by every version (testdata/histories).
 const (
 	changeLoop = "baton.loop"
-	loopV1     = workflow.Version(1) // the loop below
-	loopMax    = loopV1
+	loopV1     = workflow.Version(1) // continue as new after opts.continueAfter actions only
+	// loopV2 continues as new also when the run's history passes MaxHistoryBytes, or when the
+	// server suggests it: a message's state grows with its log, so with long slips a count of
+	// actions alone let one run's history grow with the square of its steps (a 3,000-step slip
+	// passed the server's 50 MB limit, which terminates the workflow without compensation);
+	// and a cancellation awaits the running step's result instead of cancelling its activity.
+	loopV2  = workflow.Version(2)
+	loopMax = loopV2
 )
+
+// MaxHistoryBytes is the size of its history past which a message's workflow run continues as
+// new before its next action (from loopV2 on), whatever WithContinueAsNewAfter says: well below
+// the server's default limits (a warning at 10 MB, the workflow terminated at 50 MB). A run
+// takes at least one action, so a message whose state alone is larger still progresses.
+const MaxHistoryBytes = 4 << 20
 
 // messageInput is a message workflow's input: the hand-off the client sent (or, after
 // continue-as-new, the one the last run reached), the message's deadline, and what earlier runs
@@ -41,6 +53,8 @@ type messageInput struct {
 	Deadline time.Time `json:",omitzero"` // the message's deadline; zero without one
 	Actions  int       `json:",omitzero"` // actions taken by earlier runs
 	Stopped  bool      `json:",omitzero"` // an earlier run was cancelled
+	// Local makes every action a local activity (WithLocalSteps in the submitting process).
+	Local bool `json:",omitzero"`
 	// Trace is what WithPropagation's inject wrote of the submitting context (its trace
 	// context): every step's activity gets it.
 	Trace map[string][]string `json:",omitempty"`
@@ -79,10 +93,12 @@ const (
 // compensation), cuts the running step short (its activity is cancelled and its result
 // awaited); after a cancellation the next forward step fails with it instead of running.
 // Compensation then runs, in reverse, each as an activity in a context disconnected from the
-// cancellation. After opts.continueAfter actions a run continues as new with the hand-off it
-// reached, so a long slip does not grow one history without bound.
+// cancellation. After opts.continueAfter actions, or once its history passes MaxHistoryBytes
+// (or the server suggests it), a run continues as new with the hand-off it reached, so a long
+// slip does not grow one history without bound.
 func (e *Engine) message(ctx workflow.Context, in messageInput) (messageOutput, error) {
-	if workflow.GetVersion(ctx, changeLoop, workflow.DefaultVersion, loopMax) == workflow.DefaultVersion {
+	version := workflow.GetVersion(ctx, changeLoop, workflow.DefaultVersion, loopMax)
+	if version == workflow.DefaultVersion {
 		// No history predates loopV1; a change to the loop adds loopV2 and keeps this path.
 		return messageOutput{}, badInput(errors.New("baton/temporal: a message workflow of no known version"))
 	}
@@ -97,7 +113,10 @@ func (e *Engine) message(ctx workflow.Context, in messageInput) (messageOutput, 
 		defer cancelTimer()
 		timer = workflow.NewTimer(tctx, max(in.Deadline.Sub(workflow.Now(ctx)), time.Millisecond))
 	}
-	env, stopped := in.Env, in.Stopped
+	env, stopped, local := in.Env, in.Stopped, in.Local
+	if local {
+		base = workflow.WithLocalActivityOptions(base, e.localActivityOptions())
+	}
 	for actions := 0; env.Stage != ""; actions++ {
 		info, err := baton.Inspect(e.host, env)
 		if err != nil {
@@ -106,9 +125,9 @@ func (e *Engine) message(ctx workflow.Context, in messageInput) (messageOutput, 
 		if ctx.Err() != nil {
 			stopped = true
 		}
-		if actions >= e.opts.continueAfter {
+		if actions >= e.opts.continueAfter || version >= loopV2 && actions > 0 && historyFull(ctx) {
 			return messageOutput{}, workflow.NewContinueAsNewError(ctx, WorkflowName,
-				messageInput{Env: env, Deadline: in.Deadline, Actions: in.Actions + actions, Stopped: stopped, Trace: in.Trace})
+				messageInput{Env: env, Deadline: in.Deadline, Actions: in.Actions + actions, Stopped: stopped, Trace: in.Trace, Local: in.Local})
 		}
 		forward := !info.Compensating
 		actx, cancel := workflow.WithCancel(base)
@@ -116,16 +135,21 @@ func (e *Engine) message(ctx workflow.Context, in messageInput) (messageOutput, 
 		if stopped && forward {
 			in.Fail = failCancelled
 		}
-		fut := workflow.ExecuteActivity(actx, ActivityName, in)
+		fut := e.execute1(actx, local, in)
 		if forward && !stopped {
 			cut := false
 			sel := workflow.NewSelector(base)
 			sel.AddFuture(fut, func(workflow.Future) {})
-			sel.AddReceive(ctx.Done(), func(workflow.ReceiveChannel, bool) { stopped, cut = true, true })
+			// From loopV2 on a cancellation does not cancel the running step's activity but
+			// awaits its result: the core's Host.Step does not end a running step on its
+			// context (see the activity's watch), and a cancelled activity stops heartbeating,
+			// so its heartbeat timeout took the step for lost (baton.ErrEngine). The next
+			// forward step then fails with the cancellation.
+			sel.AddReceive(ctx.Done(), func(workflow.ReceiveChannel, bool) { stopped, cut = true, version < loopV2 })
 			if timer != nil && !timer.IsReady() {
 				sel.AddFuture(timer, func(workflow.Future) { cut = true })
 			}
-			for !fut.IsReady() && !cut {
+			for !fut.IsReady() && !cut && !stopped {
 				sel.Select(base)
 			}
 			if cut {
@@ -150,7 +174,7 @@ func (e *Engine) message(ctx workflow.Context, in messageInput) (messageOutput, 
 			// the action fails, so that the message is compensated and gets its result rather
 			// than being stranded.
 			in.Fail = failLost
-			if err = workflow.ExecuteActivity(base, ActivityName, in).Get(base, &out); err != nil {
+			if err = e.execute1(base, local, in).Get(base, &out); err != nil {
 				return messageOutput{}, err
 			}
 			env = out.Env
@@ -159,4 +183,12 @@ func (e *Engine) message(ctx workflow.Context, in messageInput) (messageOutput, 
 		}
 	}
 	return messageOutput{Env: env}, nil
+}
+
+// historyFull reports whether the current run's history is past MaxHistoryBytes or the server
+// suggests continuing as new. Both come from the history itself (each workflow task's start
+// event records them), so a replay reads the same.
+func historyFull(ctx workflow.Context) bool {
+	info := workflow.GetInfo(ctx)
+	return info.GetCurrentHistorySize() > MaxHistoryBytes || info.GetContinueAsNewSuggested()
 }

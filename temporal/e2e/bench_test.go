@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -33,7 +34,7 @@ func benchStages() []baton.Stage[job] {
 // ratio to in process.
 func BenchmarkStep(b *testing.B) {
 	var floor float64
-	for _, mode := range []string{"in-process", "jetstream", "temporal"} {
+	for _, mode := range []string{"in-process", "jetstream", "temporal", "temporal-local"} {
 		b.Run(mode, func(b *testing.B) {
 			p := benchPipeline(b, mode)
 			ctx := context.Background()
@@ -54,9 +55,10 @@ func BenchmarkStep(b *testing.B) {
 	}
 }
 
-// BenchmarkThroughput measures messages through three stages with 64 in flight (Run).
+// BenchmarkThroughput measures messages through three stages with 64 in flight (Run); beside
+// the Temporal engine as configured by default, with WithLocalSteps and with 8 pollers.
 func BenchmarkThroughput(b *testing.B) {
-	for _, mode := range []string{"in-process", "jetstream", "temporal"} {
+	for _, mode := range []string{"in-process", "jetstream", "temporal", "temporal-local", "temporal-pollers"} {
 		b.Run(mode, func(b *testing.B) {
 			p := benchPipeline(b, mode, baton.WithMaxInFlight(64))
 			in := make([]job, b.N)
@@ -82,9 +84,18 @@ func benchPipeline(b *testing.B, mode string, opts ...baton.Option) *baton.Pipel
 		}
 		opts = append(opts, baton.WithEngine(eng))
 	}
-	if mode == "temporal" {
-		eng, err := batontemporal.New(defaultClient(), batontemporal.WithTaskQueue(newQueue("bench")),
-			batontemporal.WithWorkerOptions(worker.Options{MaxConcurrentActivityExecutionSize: 64, MaxConcurrentWorkflowTaskExecutionSize: 64}))
+	if strings.HasPrefix(mode, "temporal") {
+		// temporal-local: steps as local activities (WithLocalSteps); temporal-pollers: 8
+		// workflow-task and activity pollers instead of the SDK's 2.
+		wo := worker.Options{MaxConcurrentActivityExecutionSize: 64, MaxConcurrentWorkflowTaskExecutionSize: 64}
+		topts := []batontemporal.Option{batontemporal.WithTaskQueue(newQueue("bench"))}
+		switch mode {
+		case "temporal-local":
+			topts = append(topts, batontemporal.WithLocalSteps())
+		case "temporal-pollers":
+			wo.MaxConcurrentWorkflowTaskPollers, wo.MaxConcurrentActivityTaskPollers = 8, 8
+		}
+		eng, err := batontemporal.New(defaultClient(), append(topts, batontemporal.WithWorkerOptions(wo))...)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -106,12 +106,12 @@ func waitMark(t *testing.T, dir, what string, n int) {
 // crashRun submits msgs to a worker process hosting pipeline name, kills that worker with
 // SIGKILL once what has started for message 0, starts another, and returns the results (one
 // per message, by Seq) with the in-process orchestrated strategy's results of the same stages.
-func crashRun(t *testing.T, name, what string, msgs []job) (got, want []baton.Result[job], dir string) {
+func crashRun(t *testing.T, name, what string, msgs []job, copts ...batontemporal.Option) (got, want []baton.Result[job], dir string) {
 	dir = t.TempDir()
 	queue := newQueue(name)
 	first := startWorker(t, queue, name, dir)
 
-	eng, err := batontemporal.New(defaultClient(), batontemporal.WithTaskQueue(queue), batontemporal.WithoutWorker())
+	eng, err := batontemporal.New(defaultClient(), append([]batontemporal.Option{batontemporal.WithTaskQueue(queue), batontemporal.WithoutWorker()}, copts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,5 +175,19 @@ func TestKilledMidCompensation(t *testing.T) {
 	}
 	if ran := marks(t, dir, "undo-reserve", 1); len(slices.Compact(ran)) < 2 {
 		t.Errorf("the killed compensation ran in processes %v: want it run again by another worker", ran)
+	}
+}
+
+// TestKilledMidLocalStep: the same with WithLocalSteps, where the step runs inside the workflow
+// task of the killed worker: the server notices it at the workflow task's timeout (10 s), and
+// another worker runs the step again.
+func TestKilledMidLocalStep(t *testing.T) {
+	msgs := []job{{N: 1}, {N: 2}}
+	got, want, dir := crashRun(t, "midstep", "slow", msgs, batontemporal.WithLocalSteps())
+	for i := range msgs {
+		sameResult(t, fmt.Sprintf("message %d", i), got[i], want[i])
+	}
+	if ran := marks(t, dir, "slow", 1); len(slices.Compact(ran)) < 2 {
+		t.Errorf("the killed step ran in processes %v: want it run again by another worker", ran)
 	}
 }

@@ -125,13 +125,19 @@ func genOptions(specs []spec, seed uint64) []baton.Option {
 	}
 }
 
-// TestEquivalence: 50 generated pipelines of 8 messages each.
+// TestEquivalence: 50 generated pipelines of 8 messages each, and 10 more whose client runs
+// their steps as local activities (WithLocalSteps).
 func TestEquivalence(t *testing.T) {
-	const pipelines, messages = 50, 8
+	const pipelines, localPipelines, messages = 50, 10, 8
 	base := rand.Uint64()
-	for k := range pipelines {
+	for k := range pipelines + localPipelines {
 		seed := base + uint64(k)
-		t.Run(fmt.Sprintf("seed=%#x", seed), func(t *testing.T) {
+		var copts []batontemporal.Option
+		name := fmt.Sprintf("seed=%#x", seed)
+		if k >= pipelines {
+			copts, name = append(copts, batontemporal.WithLocalSteps()), name+"/local"
+		}
+		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			specs := genSpecs(rand.New(rand.NewPCG(seed, 1)))
 			msgs := make([]job, messages)
@@ -148,7 +154,7 @@ func TestEquivalence(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer worker.Close()
-			ceng, err := batontemporal.New(defaultClient(), batontemporal.WithTaskQueue(queue), batontemporal.WithoutWorker())
+			ceng, err := batontemporal.New(defaultClient(), append([]batontemporal.Option{batontemporal.WithTaskQueue(queue), batontemporal.WithoutWorker()}, copts...)...)
 			if err != nil {
 				t.Fatal(err)
 			}

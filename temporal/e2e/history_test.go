@@ -50,7 +50,7 @@ func TestRecordHistories(t *testing.T) {
 		}
 		t.Logf("order %d: %d events, result %v %v", r.Value.N, len(h.Events), r.Value.Trail, r.Err)
 		if *record {
-			path := filepath.Join("..", "testdata", "histories", fmt.Sprintf("v1-order-%d.json", r.Value.N))
+			path := filepath.Join("..", "testdata", "histories", fmt.Sprintf("v2-order-%d.json", r.Value.N))
 			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 				t.Fatal(err)
 			}

@@ -1,0 +1,82 @@
+package e2e
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/baton-go/baton"
+	batontemporal "github.com/baton-go/baton/temporal"
+)
+
+// TestCancelledWorkflowCompensates: on the real server, cancelling a message's workflow
+// (client.CancelWorkflow with its ID) while a step runs cuts that step short — its own result,
+// awaited, says it failed with context.Canceled — runs no further step, and compensates the
+// completed ones in a context the cancellation does not reach; the message gets one result.
+func TestCancelledWorkflowCompensates(t *testing.T) {
+	queue := newQueue("cancel")
+	eng, err := batontemporal.New(defaultClient(), batontemporal.WithTaskQueue(queue), batontemporal.WithKeyAsIdentity(),
+		batontemporal.WithWorkflowIDPrefix(queue+"-"), batontemporal.WithHeartbeat(time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	started := make(chan struct{}, 1)
+	var compensated, never atomic.Int64
+	stages := []baton.Stage[job]{
+		baton.Compensable(baton.Func("a", func(_ context.Context, j job) (job, error) {
+			j.Trail = append(j.Trail, "a")
+			return j, nil
+		}), func(ctx context.Context, _ job) error {
+			if ctx.Err() == nil {
+				compensated.Add(1)
+			}
+			return nil
+		}),
+		baton.Func("slow", func(ctx context.Context, j job) (job, error) {
+			started <- struct{}{}
+			select {
+			case <-time.After(5 * time.Second):
+				return j, nil
+			case <-ctx.Done():
+				return j, ctx.Err()
+			}
+		}),
+		baton.Func("never", func(_ context.Context, j job) (job, error) { never.Add(1); return j, nil }),
+	}
+	p, err := baton.New(stages, baton.WithEngine(eng), baton.WithKey(func(job) string { return "cancelled" }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	res := make(chan baton.Result[job], 1)
+	go func() { res <- p.ProcessResult(context.Background(), job{N: 1}) }()
+	select {
+	case <-started:
+	case <-time.After(30 * time.Second):
+		t.Fatal("slow never started")
+	}
+	start := time.Now()
+	if err := defaultClient().CancelWorkflow(context.Background(), eng.WorkflowID(0, "cancelled"), ""); err != nil {
+		t.Fatal(err)
+	}
+	r := <-res
+	t.Logf("result %v after %v: log\n%s", r.Err, time.Since(start), logText(r.Log))
+	if !errors.Is(r.Err, context.Canceled) {
+		t.Fatalf("error %v: want it to match context.Canceled", r.Err)
+	}
+	// Until the core's Host.Step ends a running step on its context's cancellation (it joins
+	// only the context's values), "slow" runs to its end: a succeeded, slow succeeded, never
+	// failed by the cancellation, a compensated. Once it does, slow's entry is the failure.
+	log := r.Log
+	cut := len(log) == 3 && log[1].Stage == "slow" && log[1].Outcome == baton.Failed && errors.Is(log[1].Err, context.Canceled)
+	ran := len(log) == 4 && log[1].Stage == "slow" && log[1].Outcome == baton.Succeeded &&
+		log[2].Stage == "never" && log[2].Outcome == baton.Failed && errors.Is(log[2].Err, context.Canceled)
+	if !cut && !ran || log[0].Stage != "a" || log[len(log)-1].Stage != "a" || log[len(log)-1].Outcome != baton.Compensated {
+		t.Errorf("log %s: want a, slow cut short by the cancellation (or run to its end and never failed by it), a compensated", logText(log))
+	}
+	if compensated.Load() != 1 || never.Load() != 0 {
+		t.Errorf("%d compensations with a live context (want 1), %d runs of the step after (want 0)", compensated.Load(), never.Load())
+	}
+}
