@@ -12,8 +12,10 @@ import (
 // set of drivers for streams. A stage's Workers cap is a semaphore taken around its steps.
 //
 // Concurrency is the same as choreography's for the same stage options: there are as many
-// drivers as choreography has stage goroutines (one per stage, or its Workers; at least
-// GOMAXPROCS, at most the in-flight bound), and a driver never waits for a busy stage's worker
+// drivers as choreography has stage goroutines (one per stage, or its Workers; one more when a
+// stage has a Workers cap, so that a message waiting for its slot is parked with it and counted
+// in its Inbox even when every other driver is inside a capped step; at least GOMAXPROCS, at
+// most the in-flight bound), and a driver never waits for a busy stage's worker
 // slot: it parks the message with that stage and drives another, so a message never waits
 // behind messages queued for a stage it does not need. A caller of Process waits for the slot
 // itself, honouring its context.
@@ -29,14 +31,15 @@ type orchestrator[T any] struct {
 
 func newOrchestrator[T any](p *Pipeline[T]) *orchestrator[T] {
 	o := &orchestrator[T]{p: p, parked: make([]chan *message[T], len(p.stages))}
-	workers := 0
+	workers, spare := 0, 0
 	for i := range p.stages {
 		workers += max(1, p.stages[i].cfg.workers)
 		if p.stages[i].sem != nil {
 			o.parked[i] = make(chan *message[T], p.inflight.Cap())
+			spare = 1 // a driver beyond the capped stages' slots parks what waits for them
 		}
 	}
-	o.drivers = min(max(workers, runtime.GOMAXPROCS(0), p.cfg.minDrivers), p.inflight.Cap())
+	o.drivers = min(max(workers+spare, runtime.GOMAXPROCS(0), p.cfg.minDrivers), p.inflight.Cap())
 	o.work = handoff.NewRing[*message[T]](p.inflight.Cap(), o.drivers)
 	return o
 }
