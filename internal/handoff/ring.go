@@ -191,6 +191,10 @@ func (r *Ring[E]) takeOverflow() (E, bool) {
 	return e, true
 }
 
+// beforePark, when set (by tests only, before any Ring is used), runs as a consumer is about to
+// count itself a sleeper: a test makes the races of parking likelier with it.
+var beforePark func()
+
 // Next takes the oldest item, waiting while nothing waits. It returns false once the ring is
 // closed and empty.
 func (r *Ring[E]) Next() (E, bool) {
@@ -207,6 +211,9 @@ func (r *Ring[E]) Next() (E, bool) {
 			runtime.Gosched() // an item is being published: let its producer finish
 			continue
 		}
+		if beforePark != nil {
+			beforePark()
+		}
 		r.sleepers.Add(1)
 		if e, ok := r.TryNext(); ok { // a Put that missed our count
 			r.unpark()
@@ -220,14 +227,22 @@ func (r *Ring[E]) Next() (E, bool) {
 	}
 }
 
-// unpark takes back a consumer's count in sleepers: or, when a waker took it already, the
-// token that waker sends.
+// unpark takes back a consumer's count in sleepers: or, when a waker took it already, a
+// token. It never waits on the channel: the token its waker sends may be taken first by a
+// consumer parking meanwhile, whose own count then stays in sleepers; waiting for a token
+// there would hang a consumer that holds an item while the others sleep (a lost wake-up,
+// found by TestLightLoadParkRace). So it takes whichever comes first: a token, or a count.
 func (r *Ring[E]) unpark() {
 	for {
+		select {
+		case <-r.wake:
+			return
+		default:
+		}
 		n := r.sleepers.Load()
 		if n == 0 {
-			<-r.wake
-			return
+			runtime.Gosched() // a waker took our count: its token, or another's count, is coming
+			continue
 		}
 		if r.sleepers.CompareAndSwap(n, n-1) {
 			return
