@@ -237,8 +237,17 @@ func TestBrowserCompletesWaitingTask(t *testing.T) {
 	wf := `article.workflow[data-name="approve/v1"]`
 	do(t, ctx, chromedp.Navigate(srv.URL), click(wf+` tr.execution[data-id="ap-1"]`),
 		visible(`#detail .task-wait[data-ref="ask"] textarea.output`),
-		chromedp.SendKeys(chromedp.CSS(`#detail textarea.output`), `{"approved": true}`),
-		click(`#detail button.complete`))
+		// Filled and clicked in one script, once both are there: the detail panel is rebuilt when
+		// the execution's first refresh lands, and a node found before that is gone by the time
+		// a separate step acts on it ("Could not find node with given id", seen in CI).
+		until(`(() => {
+			const w = document.querySelector('#detail .task-wait[data-ref="ask"]');
+			const out = w?.querySelector('textarea.output'), b = w?.querySelector('button.complete');
+			if (!out || !b) return false;
+			out.value = '{"approved": true}';
+			b.click();
+			return true;
+		})()`))
 	e, err := h.Wait(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, map[string]any{"ok": true}, e.Output)
