@@ -43,11 +43,6 @@ type ticket[T any] struct {
 	gen uint32
 }
 
-// batchMax is the most messages a goroutine takes in one operation: enough that a lock serves
-// many messages under load; what waits in a batch is never held up by it (see
-// internal/handoff's Stash).
-const batchMax = 16
-
 func newChoreography[T any](p *Pipeline[T]) *choreography[T] {
 	c := &choreography[T]{p: p, inboxes: make([]*handoff.Ring[ticket[T]], len(p.stages))}
 	for i := range c.inboxes {

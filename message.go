@@ -39,20 +39,20 @@ type message[T any] struct {
 	comp        int                     // compensation cursor: log index of the last step considered
 	compStart   int                     // log length when compensation began
 
-	sink     *handoff.Queue[*message[T]] // its stream's results, where it goes when finished; nil for Process
-	replies  bool                        // it goes to reply when finished (Process under choreography)
-	reply    chan *message[T]            // the message's own sink, for Process under choreography
-	handoff  chan struct{}               // a worker hands a wanted message to its waiter (choreography)
-	failFast context.CancelCauseFunc     // the stream's cancel in fail-fast mode
-	seq      uint64                      // submission number within its stream
-	noToken  bool                        // a refused submission (Stream.reject): it holds no stream token
-	claimed  bool                        // its waiter claimed it while a stale copy waits in an inbox
-	id       uint64                      // the message's ID: see Result.ID
-	key      string                      // the message's own key: see WithKey
-	accepted time.Time                   // when accepted, for events
-	resume   int                         // the stage a handed-over message goes to next
-	hold     atomic.Uint64               // where a claimable message is, and its generation: see claim.go
-	stale    atomic.Int32                // parties left to release a claimed message: see release
+	sink     *handoff.Single[*message[T]] // its stream's results, where it goes when finished; nil for Process
+	replies  bool                         // it goes to reply when finished (Process under choreography)
+	reply    chan *message[T]             // the message's own sink, for Process under choreography
+	handoff  chan struct{}                // a worker hands a wanted message to its waiter (choreography)
+	failFast context.CancelCauseFunc      // the stream's cancel in fail-fast mode
+	seq      uint64                       // submission number within its stream
+	noToken  bool                         // a refused submission (Stream.reject): it holds no stream token
+	claimed  bool                         // its waiter claimed it while a stale copy waits in an inbox
+	id       uint64                       // the message's ID: see Result.ID
+	key      string                       // the message's own key: see WithKey
+	accepted time.Time                    // when accepted, for events
+	resume   int                          // the stage a handed-over message goes to next
+	hold     atomic.Uint64                // where a claimable message is, and its generation: see claim.go
+	stale    atomic.Int32                 // parties left to release a claimed message: see release
 
 	// The step running now, when policed: its deadline's cancel and its timing.
 	stepCancel   context.CancelFunc

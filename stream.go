@@ -11,6 +11,10 @@ import (
 	"github.com/baton-go/baton/internal/reorder"
 )
 
+// batchMax is the most results a stream's consumer takes from its sink in one pass (see
+// internal/handoff's Single).
+const batchMax = 16
+
 // Stream is a flow of many messages through a pipeline: Submit them, CloseSend when done, and
 // range over Results for exactly one Result per accepted message. Results come in completion
 // order, or in submission order with WithSubmissionOrder.
@@ -30,9 +34,9 @@ type Stream[T any] struct {
 	// detach and unlink release what deriving ctx from the caller's registered (see derive).
 	detach  func() bool
 	unlink  context.CancelCauseFunc
-	sink    *handoff.Queue[*message[T]] // finished messages, for Results: lock-free (NewSingle), taken in batches
-	tokens  *handoff.Gate               // one per message accepted and not yet yielded by Results
-	refusal error                       // why every Submit fails: a nil option, or opened from inside a stage
+	sink    *handoff.Single[*message[T]] // finished messages, for Results: lock-free, taken in batches
+	tokens  *handoff.Gate                // one per message accepted and not yet yielded by Results
+	refusal error                        // why every Submit fails: a nil option, or opened from inside a stage
 
 	// state is the number of messages accepted (and rejected ones reported) — the next Seq —
 	// times 2, plus 1 once closed; after closing, the number is final.

@@ -78,7 +78,7 @@ func TestSingleTakeWakesOnPut(t *testing.T) {
 		done <- items
 	}()
 	time.Sleep(time.Millisecond)
-	q.PutAll([]int{7})
+	q.Put(7)
 	select {
 	case items := <-done:
 		if len(items) != 1 || items[0] != 7 {
