@@ -72,7 +72,8 @@ type Envelope struct {
 	// step then runs under its submitter's context (its values and its cancellation), as it
 	// would in process. A step arriving from another process runs under a context with the
 	// message's deadline, and the values of the ctx given to Step (a trace context the engine
-	// carried in its message's headers, say), but not its cancellation.
+	// carried in its message's headers, say), but not its cancellation unless the engine
+	// marked that ctx WithStepCancellation.
 	Local bool
 	// Stage is the stage that acts on the message next; "" when the message is finished and
 	// goes back to its submitter (Host.Deliver).
@@ -103,7 +104,8 @@ type Host interface {
 	// next, or "" when the message is finished. It decides nothing the in-process strategies
 	// would not: it runs their functions. A stage's panic or runtime.Goexit is the step's
 	// failure, as in process; Step runs the stage in a goroutine of its own, so the engine's
-	// goroutine never sees either.
+	// goroutine never sees either. The step's context has ctx's values; ctx's cancellation
+	// reaches it only when ctx is marked WithStepCancellation.
 	Step(ctx context.Context, env Envelope) (Envelope, error)
 	// Fail ends the pending action of the message in env at env.Stage without running it:
 	// the step fails with reason (tolerated when optional), or the compensation fails with it.

@@ -100,3 +100,21 @@ func ExampleSendObserver() {
 	// sent: message 1, first stage a
 	// 2 <nil>
 }
+
+// An engine marks the context it gives Host.Step WithStepCancellation when that context's end
+// is the message's own cancellation (a cancelled workflow, say): the running step is then cut
+// short as a cancelled Process context would cut it. Unmarked, the context gives the step
+// only its values.
+func ExampleWithStepCancellation() {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // the engine's context for this message has ended already
+	wait := baton.Func("wait", func(ctx context.Context, n int) (int, error) {
+		<-ctx.Done()
+		return n, ctx.Err()
+	})
+	p, _ := baton.New([]baton.Stage[int]{wait}, baton.WithEngine(&cuttingEngine{ctx: baton.WithStepCancellation(ctx)}))
+	defer p.Close()
+	_, err := p.Process(context.Background(), 1)
+	fmt.Println(errors.Is(err, context.Canceled))
+	// Output: true
+}

@@ -194,8 +194,9 @@ func (r *remote[T]) nameOf(i int32) string {
 }
 
 // context gives m the context its step runs under: its submitter's when the message is local
-// (and still waiting there), else the pipeline's own with the message's deadline. The step key
-// is added either way. The returned function releases it.
+// (and still waiting there), else the pipeline's own with the message's deadline; ended also
+// with ctx when ctx is marked WithStepCancellation. The step key is added either way. The
+// returned function releases it.
 func (r *remote[T]) context(ctx context.Context, m *message[T], env Envelope, d decoded) context.CancelFunc {
 	p := r.p
 	base := p.base
@@ -210,13 +211,19 @@ func (r *remote[T]) context(ctx context.Context, m *message[T], env Envelope, d 
 		r.mu.Unlock()
 	}
 	cancel := context.CancelFunc(func() {})
+	if ctx != nil && cancelsStep(ctx) {
+		base, cancel = linkCancellation(base, ctx) // engine_cancel.go
+	}
 	if !d.deadline.IsZero() {
 		if _, has := base.Deadline(); !has {
 			var cause error
 			if d.messageTimeout {
 				cause = errMessageTimeout
 			}
-			base, cancel = context.WithDeadlineCause(base, d.deadline, cause)
+			var cancelDeadline context.CancelFunc
+			base, cancelDeadline = context.WithDeadlineCause(base, d.deadline, cause)
+			unlink := cancel
+			cancel = func() { cancelDeadline(); unlink() }
 		}
 	}
 	m.ctx = context.WithValue(base, stepKeyKey{}, env.Origin+"/"+strconv.FormatUint(env.ID, 10)+"/"+strconv.Itoa(env.Step))

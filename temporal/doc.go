@@ -28,10 +28,12 @@
 // A message's deadline (its caller's, or baton.WithMessageTimeout) is carried in its state, so
 // every step sees it, and is a workflow timer; Temporal's own execution timeout is never set,
 // because it would end the workflow without compensation. Cancelling a message's workflow
-// (client.CancelWorkflow with its ID) fails its next step with an error matching
-// context.Canceled (a step already running runs to its end: the core's Host.Step does not end
-// it on its context's cancellation); its completed steps are compensated, in reverse, each as
-// an activity in a disconnected context. After DefaultContinueAfter actions, or once
+// (client.CancelWorkflow with its ID) cuts its running step short — the step's context ends
+// (baton.WithStepCancellation), so the step fails with an error matching context.Canceled, as
+// under a cancelled Process context — and fails its next step with it if the running one
+// succeeded all the same (with WithLocalSteps the running step runs to its end: cancelling a
+// local activity would abandon its result); its completed steps are compensated, in reverse,
+// each as an activity in a disconnected context. After DefaultContinueAfter actions, or once
 // its history passes MaxHistoryBytes, a run continues as new with the state it reached, so that
 // a long slip keeps its histories short: a message's state grows with its log, and is recorded
 // twice per action.

@@ -174,8 +174,8 @@ func (e *Engine) await(run client.WorkflowRun, id uint64) {
 // Result.Key): the prefix (WithWorkflowIDPrefix), the pipeline's origin (WithOrigin) and the
 // ID — or, with WithKeyAsIdentity and a key, the prefix and the key. Cancelling that workflow
 // (client.CancelWorkflow) stops the message as a cancelled context does in process: its
-// next step fails with context.Canceled (a running step runs to its end) and its completed
-// steps are compensated.
+// running step is cut short, failing with context.Canceled (with WithLocalSteps it runs to
+// its end and the next step fails with it), and its completed steps are compensated.
 func (e *Engine) WorkflowID(id uint64, key string) string {
 	if key != "" && e.opts.keyIdentity {
 		return e.opts.idPrefix + "key/" + key

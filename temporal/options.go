@@ -167,7 +167,12 @@ func WithoutWorker() Option {
 // worker, and workers need nothing. The price: a worker killed mid-step is noticed at the
 // workflow task's timeout (10 s), not the heartbeat timeout (WithHeartbeat), and another
 // worker then runs the step again; a step running when the message is cancelled runs to its
-// end, as without it.
+// end (cancelling a local activity would abandon its result), and the next fails with the
+// cancellation. And a cancellation that reaches the server while the workflow task that ran
+// local steps completes the workflow makes the server refuse that completion (UnhandledCommand)
+// and the steps' results recorded with it: the workflow runs again from its last recorded step
+// with the cancellation in view, so the steps of the refused task are neither recorded nor
+// compensated, though they ran. Do not use it for messages whose workflows are cancelled.
 func WithLocalSteps() Option {
 	return func(o *options) { o.localSteps = true }
 }

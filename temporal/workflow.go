@@ -35,8 +35,15 @@ const (
 	// actions alone let one run's history grow with the square of its steps (a 3,000-step slip
 	// passed the server's 50 MB limit, which terminates the workflow without compensation);
 	// and a cancellation awaits the running step's result instead of cancelling its activity.
-	loopV2  = workflow.Version(2)
-	loopMax = loopV2
+	loopV2 = workflow.Version(2)
+	// loopV3 cuts the running step short again when the workflow is cancelled: the step's
+	// activity is cancelled, and the activity ends the step's context (marked
+	// baton.WithStepCancellation), so the step fails with the cancellation as in process and
+	// its own result is awaited. With local steps (WithLocalSteps) neither a cancellation nor
+	// the message's timer cancels the local activity, whose cancellation would abandon the
+	// step's result: the step ends on its own context's deadline, or runs to its end.
+	loopV3  = workflow.Version(3)
+	loopMax = loopV3
 )
 
 // MaxHistoryBytes is the size of its history past which a message's workflow run continues as
@@ -91,7 +98,8 @@ const (
 // with it), and repeats until the message is finished. A cancellation of the workflow, or the
 // message's deadline (a workflow timer, not Temporal's execution timeout, which would skip
 // compensation), cuts the running step short (its activity is cancelled and its result
-// awaited); after a cancellation the next forward step fails with it instead of running.
+// awaited; see loopV3 for local steps); after a cancellation the next forward step fails with
+// it instead of running.
 // Compensation then runs, in reverse, each as an activity in a context disconnected from the
 // cancellation. After opts.continueAfter actions, or once its history passes MaxHistoryBytes
 // (or the server suggests it), a run continues as new with the hand-off it reached, so a long
@@ -140,14 +148,17 @@ func (e *Engine) message(ctx workflow.Context, in messageInput) (messageOutput, 
 			cut := false
 			sel := workflow.NewSelector(base)
 			sel.AddFuture(fut, func(workflow.Future) {})
-			// From loopV2 on a cancellation does not cancel the running step's activity but
-			// awaits its result: the core's Host.Step does not end a running step on its
-			// context (see the activity's watch), and a cancelled activity stops heartbeating,
-			// so its heartbeat timeout took the step for lost (baton.ErrEngine). The next
-			// forward step then fails with the cancellation.
-			sel.AddReceive(ctx.Done(), func(workflow.ReceiveChannel, bool) { stopped, cut = true, version < loopV2 })
+			// In loopV2 a cancellation did not cancel the running step's activity but awaited
+			// its result: the core's Host.Step did not end a running step on its context, and
+			// a cancelled activity that stopped heartbeating had its heartbeat timeout take
+			// the step for lost (baton.ErrEngine). From loopV3 on the activity keeps
+			// heartbeating and ends the step's context (see its watch). Either way the next
+			// forward step fails with the cancellation.
+			sel.AddReceive(ctx.Done(), func(workflow.ReceiveChannel, bool) {
+				stopped, cut = true, version < loopV2 || version >= loopV3 && !local
+			})
 			if timer != nil && !timer.IsReady() {
-				sel.AddFuture(timer, func(workflow.Future) { cut = true })
+				sel.AddFuture(timer, func(workflow.Future) { cut = version < loopV3 || !local })
 			}
 			for !fut.IsReady() && !cut && !stopped {
 				sel.Select(base)
