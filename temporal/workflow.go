@@ -1,7 +1,9 @@
 package temporal
 
 import (
+	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/baton-go/baton"
@@ -65,6 +67,34 @@ type messageInput struct {
 	// Trace is what WithPropagation's inject wrote of the submitting context (its trace
 	// context): every step's activity gets it.
 	Trace map[string][]string `json:",omitempty"`
+
+	bad string // why the input did not decode (UnmarshalJSON); "" when it did
+}
+
+// UnmarshalJSON decodes a message workflow's input as the JSON it is sent as. Input that does
+// not decode (a workflow started by hand with something else) is not an error here, which the
+// SDK would fail the workflow with before it runs, giving no sign of bad input: it is kept in
+// bad, and the workflow fails with ErrBadInput.
+func (in *messageInput) UnmarshalJSON(b []byte) error {
+	type input messageInput // its fields, not this method
+	var p input
+	if err := json.Unmarshal(b, &p); err != nil {
+		*in = messageInput{bad: err.Error()}
+		return nil
+	}
+	*in = messageInput(p)
+	return nil
+}
+
+// check returns the error, matching ErrBadInput, of an input that holds no message.
+func (in *messageInput) check() error {
+	switch {
+	case in.bad != "":
+		return badInput(fmt.Errorf("baton/temporal: the message workflow's input does not decode: %s", in.bad))
+	case len(in.Env.State) == 0:
+		return badInput(errors.New("baton/temporal: the message workflow's input holds no message state"))
+	}
+	return nil
 }
 
 // messageOutput is a message workflow's result: the finished message's hand-off (Stage "").
@@ -106,6 +136,9 @@ const (
 // slip does not grow one history without bound.
 func (e *Engine) message(ctx workflow.Context, in messageInput) (messageOutput, error) {
 	version := workflow.GetVersion(ctx, changeLoop, workflow.DefaultVersion, loopMax)
+	if err := in.check(); err != nil {
+		return messageOutput{}, err
+	}
 	if version == workflow.DefaultVersion {
 		// No history predates loopV1; a change to the loop adds loopV2 and keeps this path.
 		return messageOutput{}, badInput(errors.New("baton/temporal: a message workflow of no known version"))

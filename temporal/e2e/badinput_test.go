@@ -12,7 +12,7 @@ import (
 )
 
 // TestBadInput: a message whose state a worker cannot read, or naming a stage the worker does
-// not have, ends at once with a clear error (matching ErrBadInput and baton.ErrEngine); it is
+// not have, or a message workflow whose input is not a message, ends at once with a clear error (matching ErrBadInput and baton.ErrEngine); it is
 // not retried, and the worker goes on with other messages.
 func TestBadInput(t *testing.T) {
 	queue := newQueue("badinput")
@@ -27,13 +27,15 @@ func TestBadInput(t *testing.T) {
 	defer p.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	for name, env := range map[string]baton.Envelope{
-		"undecodable":   {ID: 1, Stage: "a", Step: 1, State: []byte("{not json")},
-		"unknown stage": {ID: 2, Stage: "nope", Step: 1, State: []byte(`{"v":1,"id":2,"value":{},"route":[{"stage":"nope"}],"pos":0,"hops":0}`)},
+	for name, input := range map[string]any{
+		"undecodable state": map[string]any{"Env": baton.Envelope{ID: 1, Stage: "a", Step: 1, State: []byte("{not json")}},
+		"unknown stage": map[string]any{"Env": baton.Envelope{ID: 2, Stage: "nope", Step: 1,
+			State: []byte(`{"v":1,"id":2,"value":{},"route":[{"stage":"nope"}],"pos":0,"hops":0}`)}},
+		"undecodable input": "not a message",
+		"no message":        map[string]any{"Deadline": "2026-01-01T00:00:00Z"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			run, err := defaultClient().ExecuteWorkflow(ctx, client.StartWorkflowOptions{TaskQueue: queue}, batontemporal.WorkflowName,
-				map[string]any{"Env": env})
+			run, err := defaultClient().ExecuteWorkflow(ctx, client.StartWorkflowOptions{TaskQueue: queue}, batontemporal.WorkflowName, input)
 			if err != nil {
 				t.Fatal(err)
 			}
