@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/baton-go/baton"
 	batontemporal "github.com/baton-go/baton/temporal"
@@ -34,7 +36,20 @@ type spec struct {
 	compFails          bool // its compensation fails for odd N
 	revise             int  // 1 InsertNext(to), 2 Skip(1), 3 Append(to), 4 End
 	to                 string
+	// timeout: 1 AttemptTimeout (a generous StepTimeout too, half the time), its first
+	// slowFirst attempts outlive it; 2 StepTimeout, its first attempt outlives it. The slow
+	// attempts are those of messages with N%slowMod == 0; they wait on their context (or
+	// ignore it and return after the deadline, when ignores is set), never near the deadline.
+	timeout, slowMod, slowFirst int
+	bothTimeouts, ignores       bool
 }
+
+// The generated timeouts: a slow attempt lasts until its context ends, or slowIgnored when it
+// ignores its context; either is far from the deadline, so the outcome does not hang on timing.
+const (
+	genTimeout  = 50 * time.Millisecond
+	slowIgnored = 150 * time.Millisecond
+)
 
 func genSpecs(r *rand.Rand) []spec {
 	specs := make([]spec, 2+r.IntN(4))
@@ -48,6 +63,10 @@ func genSpecs(r *rand.Rand) []spec {
 		s.compFails = s.compensates && r.IntN(4) == 0
 		if r.IntN(3) == 0 {
 			s.revise, s.to = 1+r.IntN(4), fmt.Sprintf("s%d", r.IntN(len(specs)))
+		}
+		if r.IntN(3) == 0 {
+			s.timeout, s.slowMod, s.slowFirst = 1+r.IntN(2), 2+r.IntN(3), 1+r.IntN(3)
+			s.bothTimeouts, s.ignores = r.IntN(2) == 0, r.IntN(3) == 0
 		}
 		specs[i] = s
 	}
@@ -65,7 +84,24 @@ func buildStages(specs []spec) []baton.Stage[job] {
 		if s.optional {
 			opts = append(opts, baton.Optional())
 		}
-		var st baton.Stage[job] = baton.SlipFunc(s.name, func(_ context.Context, j job, slip *baton.Slip) (job, error) {
+		switch s.timeout {
+		case 1:
+			opts = append(opts, baton.AttemptTimeout(genTimeout))
+			if s.bothTimeouts {
+				opts = append(opts, baton.StepTimeout(time.Minute))
+			}
+		case 2:
+			opts = append(opts, baton.StepTimeout(genTimeout))
+		}
+		var st baton.Stage[job] = baton.SlipFunc(s.name, func(ctx context.Context, j job, slip *baton.Slip) (job, error) {
+			if s.timeout > 0 && j.N%s.slowMod == 0 && (s.timeout == 2 && slip.Attempt() == 1 || s.timeout == 1 && slip.Attempt() <= s.slowFirst) {
+				if s.ignores {
+					time.Sleep(slowIgnored) // returns success after the deadline
+				} else {
+					<-ctx.Done()
+					return j, fmt.Errorf("%s attempt %d: %w", s.name, slip.Attempt(), ctx.Err())
+				}
+			}
 			if s.failMod > 0 && j.N%s.failMod == 0 && (s.failFirst == 0 || slip.Attempt() <= s.failFirst) {
 				switch {
 				case s.panics:
@@ -126,8 +162,18 @@ func genOptions(specs []spec, seed uint64) []baton.Option {
 }
 
 // TestEquivalence: 50 generated pipelines of 8 messages each, and 10 more whose client runs
-// their steps as local activities (WithLocalSteps).
+// their steps as local activities (WithLocalSteps). It fails too if no generated step timed
+// out, in process: the timeouts would then be untested.
 func TestEquivalence(t *testing.T) {
+	var timedOut atomic.Int64
+	t.Run("pipelines", func(t *testing.T) { testEquivalence(t, &timedOut) })
+	if timedOut.Load() == 0 && !t.Failed() {
+		t.Error("no generated step timed out")
+	}
+	t.Logf("%d step records of timed-out attempts or steps", timedOut.Load())
+}
+
+func testEquivalence(t *testing.T, timedOut *atomic.Int64) {
 	const pipelines, localPipelines, messages = 50, 10, 8
 	base := rand.Uint64()
 	for k := range pipelines + localPipelines {
@@ -168,8 +214,14 @@ func TestEquivalence(t *testing.T) {
 			}
 			got, want := runAll(t, client, msgs), runAll(t, local, msgs)
 			for i := range msgs {
+				for _, rec := range want[i].Log {
+					if errors.Is(rec.Err, baton.ErrTimeout) {
+						timedOut.Add(1)
+					}
+				}
 				sameResult(t, fmt.Sprintf("seed %#x message %d (specs %+v)", seed, i, specs), got[i], want[i])
-				for _, s := range []error{errFull, errRefused, baton.ErrPanic, baton.ErrHopLimit, baton.ErrCompensationFailed, baton.ErrUnknownStage} {
+				for _, s := range []error{errFull, errRefused, baton.ErrPanic, baton.ErrHopLimit, baton.ErrCompensationFailed, baton.ErrUnknownStage,
+					baton.ErrTimeout, context.DeadlineExceeded} {
 					if errors.Is(got[i].Err, s) != errors.Is(want[i].Err, s) {
 						t.Errorf("seed %#x message %d: errors.Is(%v, %v) differs from in process", seed, i, got[i].Err, s)
 					}
