@@ -3,8 +3,10 @@ package e2e
 import (
 	"context"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/baton-go/baton"
 	batontemporal "github.com/baton-go/baton/temporal"
@@ -50,4 +52,79 @@ func TestKeyAsIdentity(t *testing.T) {
 		t.Errorf("the stage ran %d times for one message submitted twice, want 1", n)
 	}
 	sameResult(t, "the second submission", results[1], results[0])
+}
+
+// TestKeyAsIdentityWhileRunning: the same key submitted again while its workflow runs — by a
+// second pipeline (another process) and twice more by the first, all at once — starts no
+// second run: the stage runs once, and every submission gets that run's result once it ends.
+func TestKeyAsIdentityWhileRunning(t *testing.T) {
+	queue := newQueue("identity-running")
+	var runs atomic.Int64
+	started, release := make(chan struct{}, 1), make(chan struct{})
+	stages := func() []baton.Stage[job] {
+		return []baton.Stage[job]{baton.Func("charge", func(_ context.Context, j job) (job, error) {
+			runs.Add(1)
+			started <- struct{}{}
+			<-release
+			j.Trail = append(j.Trail, "charged")
+			return j, nil
+		})}
+	}
+	key := baton.WithKey(func(j job) string { return "order-" + strconv.Itoa(j.N) })
+	var pipes []*baton.Pipeline[job]
+	for i := range 2 {
+		opts := []batontemporal.Option{batontemporal.WithTaskQueue(queue), batontemporal.WithKeyAsIdentity(),
+			batontemporal.WithWorkflowIDPrefix(queue + "-")}
+		if i == 1 {
+			opts = append(opts, batontemporal.WithoutWorker())
+		}
+		eng, err := batontemporal.New(defaultClient(), opts...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := baton.New(stages(), baton.WithEngine(eng), key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer p.Close()
+		pipes = append(pipes, p)
+	}
+	results := make(chan baton.Result[job], 4)
+	submit := func(p *baton.Pipeline[job]) { results <- p.ProcessResult(context.Background(), job{N: 9}) }
+	go submit(pipes[0])
+	select {
+	case <-started:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the step never started")
+	}
+	// The workflow runs, its step waiting: three more submissions of the key, at once.
+	var wg sync.WaitGroup
+	for _, p := range []*baton.Pipeline[job]{pipes[1], pipes[0], pipes[1]} {
+		wg.Go(func() { submit(p) })
+	}
+	time.Sleep(500 * time.Millisecond) // let them reach the server while the step still runs
+	close(release)
+	wg.Wait()
+	first := <-results
+	if first.Err != nil {
+		t.Fatal(first.Err)
+	}
+	for range 3 {
+		r := <-results
+		if r.Err != nil {
+			t.Fatal(r.Err)
+		}
+		sameResult(t, "a submission while the key's workflow ran", r, first)
+		if r.Key != first.Key {
+			t.Errorf("key %q, want %q", r.Key, first.Key)
+		}
+	}
+	if n := runs.Load(); n != 1 {
+		t.Errorf("the stage ran %d times for a key submitted four times, want 1", n)
+	}
+	select {
+	case <-started:
+		t.Error("a second run of the step started")
+	default:
+	}
 }
