@@ -138,7 +138,8 @@ func (e *Engine) Send(ctx context.Context, env baton.Envelope) error {
 		// (eager start), not through its task queues: one hop fewer per message. Without a
 		// local worker (WithoutWorker) the task is queued as before.
 		EnableEagerStart: true,
-	}, messageInput{Env: env, Deadline: info.Deadline, Trace: e.opts.propagation.inject(ctx), Local: e.opts.localSteps})
+	}, messageInput{Env: env, Deadline: info.Deadline, Trace: e.opts.propagation.inject(ctx), Local: e.opts.localSteps,
+		ContinueAfter: e.opts.continueAfter})
 	if err != nil {
 		return fmt.Errorf("starting workflow %s: %w", id, err)
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/baton-go/baton"
+	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/testsuite"
 	"go.uber.org/goleak"
 )
@@ -166,6 +167,32 @@ func TestContinueAsNew(t *testing.T) {
 	}
 	if n := runs.Load(); n != 3 {
 		t.Errorf("%d runs for 5 actions at 2 a run, want 3", n)
+	}
+}
+
+// TestContinueAsNewIsTheSubmitters: WithContinueAsNewAfter travels in the workflow's input, so a
+// worker whose own option differs (here the default) continues a run as new where the
+// submitting process said — as a replay of the history on any worker must.
+func TestContinueAsNewIsTheSubmitters(t *testing.T) {
+	stages := func() []baton.Stage[order] {
+		return []baton.Stage[order]{step("a"), step("b"), step("c"), step("d"), step("e")}
+	}
+	w, _ := testEngine(t, nil)
+	wp, err := baton.New(stages(), baton.WithEngine(w))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer wp.Close()
+	e, runs := testEngine(t, nil, WithContinueAsNewAfter(2))
+	e.start = func(_ context.Context, so client.StartWorkflowOptions, in messageInput) (client.WorkflowRun, error) {
+		return &testRun{t: t, e: w, id: so.ID, in: in, runs: runs}, nil // the workflow runs on w
+	}
+	got := runAll(t, stages(), []baton.Option{baton.WithEngine(e)}, []order{{N: 1}})
+	if got[0].Err != nil || !slices.Equal(got[0].Value.Trail, []string{"a", "b", "c", "d", "e"}) {
+		t.Fatalf("result %+v, %v", got[0].Value, got[0].Err)
+	}
+	if n := runs.Load(); n != 3 {
+		t.Errorf("%d runs for 5 actions at the submitter's 2 a run, want 3", n)
 	}
 }
 

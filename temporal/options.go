@@ -99,7 +99,9 @@ func WithHeartbeat(d time.Duration) Option {
 
 // WithContinueAsNewAfter sets how many actions (steps and compensations) a message's workflow
 // run takes before it continues as new with the message state (DefaultContinueAfter), so that
-// a long slip does not grow one history without bound.
+// a long slip does not grow one history without bound. It is the submitting process's choice:
+// it travels in the workflow's input, so workers (and replays) with another setting decide
+// alike.
 func WithContinueAsNewAfter(n int) Option {
 	return func(o *options) {
 		if n < 1 {

@@ -64,6 +64,11 @@ type messageInput struct {
 	Stopped  bool      `json:",omitzero"` // an earlier run was cancelled
 	// Local makes every action a local activity (WithLocalSteps in the submitting process).
 	Local bool `json:",omitzero"`
+	// ContinueAfter is WithContinueAsNewAfter of the submitting process: a run continues as
+	// new after that many actions. It travels with the message so that every worker — and a
+	// replay — decides alike whatever its own option says; zero (messages submitted before it
+	// travelled) leaves it to the worker's option.
+	ContinueAfter int `json:",omitzero"`
 	// Trace is what WithPropagation's inject wrote of the submitting context (its trace
 	// context): every step's activity gets it.
 	Trace map[string][]string `json:",omitempty"`
@@ -155,6 +160,10 @@ func (e *Engine) message(ctx workflow.Context, in messageInput) (messageOutput, 
 		timer = workflow.NewTimer(tctx, max(in.Deadline.Sub(workflow.Now(ctx)), time.Millisecond))
 	}
 	env, stopped, local := in.Env, in.Stopped, in.Local
+	continueAfter := e.opts.continueAfter
+	if in.ContinueAfter > 0 {
+		continueAfter = in.ContinueAfter
+	}
 	if local {
 		base = workflow.WithLocalActivityOptions(base, e.localActivityOptions())
 	}
@@ -166,9 +175,10 @@ func (e *Engine) message(ctx workflow.Context, in messageInput) (messageOutput, 
 		if ctx.Err() != nil {
 			stopped = true
 		}
-		if actions >= e.opts.continueAfter || version >= loopV2 && actions > 0 && historyFull(ctx) {
-			return messageOutput{}, workflow.NewContinueAsNewError(ctx, WorkflowName,
-				messageInput{Env: env, Deadline: in.Deadline, Actions: in.Actions + actions, Stopped: stopped, Trace: in.Trace, Local: in.Local})
+		if actions >= continueAfter || version >= loopV2 && actions > 0 && historyFull(ctx) {
+			next := in
+			next.Env, next.Actions, next.Stopped = env, in.Actions+actions, stopped
+			return messageOutput{}, workflow.NewContinueAsNewError(ctx, WorkflowName, next)
 		}
 		forward := !info.Compensating
 		actx, cancel := workflow.WithCancel(base)
