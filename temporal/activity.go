@@ -116,10 +116,13 @@ func (e *Engine) activityOptions() workflow.ActivityOptions {
 }
 
 // execute1 schedules the action in as the step activity, or with local as a local activity
-// (WithLocalSteps) running the same function.
+// (WithLocalSteps) running the same function. Both are named by ActivityName, the type the
+// history records: a local activity named by its function would be recorded under the name the
+// function is registered with in the worker, and a replayer, which registers no activity,
+// would name it otherwise and fail the replay.
 func (e *Engine) execute1(ctx workflow.Context, local bool, in stepInput) workflow.Future {
 	if local {
-		return workflow.ExecuteLocalActivity(ctx, e.step, in)
+		return workflow.ExecuteLocalActivity(ctx, ActivityName, in)
 	}
 	return workflow.ExecuteActivity(ctx, ActivityName, in)
 }
