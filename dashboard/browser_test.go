@@ -251,5 +251,61 @@ func TestBrowserCompletesWaitingTask(t *testing.T) {
 	e, err := h.Wait(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, map[string]any{"ok": true}, e.Output)
-	do(t, ctx, click(wf+` tr.execution[data-id="ap-1"]`), until(`document.querySelector("#detail .execution-detail b.status")?.textContent === "COMPLETED"`))
+	// The executions list is refreshed too: the row is clicked in the script that finds it.
+	do(t, ctx, until(`(() => {
+		const row = document.querySelector('`+wf+` tr.execution[data-id="ap-1"]');
+		if (row) row.click();
+		return document.querySelector("#detail .execution-detail b.status")?.textContent === "COMPLETED";
+	})()`))
+}
+
+// What the user types into a waiting task's output box survives the detail panel's rebuild
+// when the execution changes meanwhile (here another waiting task is completed by the
+// program), and so does the box's focus.
+func TestBrowserKeepsTypedOutputAcrossRefresh(t *testing.T) {
+	ctx := browser(t)
+	d := newDashboard(t, WithActions(), WithInterval(100*time.Millisecond))
+	rt, err := conductor.New(conductor.WithPipelineOptions(baton.WithObserver(d.Observer())))
+	require.NoError(t, err)
+	w, err := rt.Load([]byte(`{"name": "two-asks", "version": 1, "tasks": [
+		{"name": "f", "taskReferenceName": "f", "type": "FORK_JOIN", "forkTasks": [
+			[{"name": "ask", "taskReferenceName": "ask", "type": "HUMAN"}],
+			[{"name": "other", "taskReferenceName": "other", "type": "HUMAN"}]]},
+		{"name": "j", "taskReferenceName": "j", "type": "JOIN", "joinOn": ["ask", "other"]}]}`))
+	require.NoError(t, err)
+	t.Cleanup(func() { w.Close() })
+	require.NoError(t, d.AddWorkflow(w))
+	h, err := d.Start(context.Background(), w, nil, conductor.WithWorkflowID("two-1"))
+	require.NoError(t, err)
+	for _, ref := range []string{"ask", "other"} {
+		_, err = h.AwaitTask(context.Background(), ref)
+		require.NoError(t, err)
+	}
+	srv := httptest.NewServer(d)
+	t.Cleanup(func() { d.Close(); srv.Close() })
+
+	wf := `article.workflow[data-name="two-asks/v1"]`
+	const typed = `{"approved": tr`
+	do(t, ctx, chromedp.Navigate(srv.URL), click(wf+` tr.execution[data-id="two-1"]`),
+		visible(`#detail .task-wait[data-ref="other"] textarea.output`),
+		// Typed as a user types (an input event into the focused box), in one script: see
+		// TestBrowserCompletesWaitingTask.
+		until(`(() => {
+			const out = document.querySelector('#detail .task-wait[data-ref="ask"] textarea.output');
+			if (!out) return false;
+			out.focus();
+			out.value = `+"`"+typed+"`"+`;
+			out.setSelectionRange(5, 5);
+			out.dispatchEvent(new Event("input"));
+			return true;
+		})()`))
+	require.NoError(t, h.CompleteTask(context.Background(), "other", map[string]any{"done": true}))
+	do(t, ctx, until(`(() => {
+		if (document.querySelector('#detail .task-wait[data-ref="other"]')) return false; // not rebuilt yet
+		const out = document.querySelector('#detail .task-wait[data-ref="ask"] textarea.output');
+		return !!out && out.value === `+"`"+typed+"`"+` && document.activeElement === out && out.selectionStart === 5;
+	})()`))
+	require.NoError(t, h.CompleteTask(context.Background(), "ask", map[string]any{"approved": true}))
+	_, err = h.Wait(ctx)
+	require.NoError(t, err)
 }

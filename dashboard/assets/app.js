@@ -266,6 +266,12 @@
     const rows = x.tasks.map((t) => el("tr", { class: "st-" + t.status, "data-ref": t.ref },
       el("td", {}, t.ref), el("td", {}, t.type || ""), el("td", { class: "status" }, t.status), el("td", {}, num(t.attempts)),
       el("td", {}, json(t.input)), el("td", {}, json(t.output)), el("td", { class: "err" }, t.reason || "")));
+    // The panel is rebuilt: what the user was typing into a waiting task's output box, and
+    // where, is kept (d.drafts holds the text of every box; the focused one gets its focus and
+    // selection back).
+    const active = document.activeElement;
+    const typing = active && active.matches && active.matches("#detail .task-wait textarea.output")
+      ? { ref: active.closest(".task-wait").dataset.ref, start: active.selectionStart, end: active.selectionEnd } : null;
     show(el("div", { class: "execution-detail", "data-id": x.workflowId },
       el("h2", {}, `${x.workflow} · ${x.workflowId}`),
       el("p", {}, el("b", { class: "status" }, x.status), x.reason ? el("span", { class: "err" }, " " + x.reason) : null),
@@ -273,6 +279,10 @@
       el("div", {}, "input:", json(x.input)), el("div", {}, "output:", json(x.output)),
       pendingForms(d, x),
       el("table", { class: "exec-tasks" }, el("thead", {}, el("tr", {}, ...["task", "type", "status", "attempts", "input", "output", "reason"].map((h) => el("th", {}, h)))), el("tbody", {}, ...rows))));
+    if (typing) {
+      const box = [...document.querySelectorAll("#detail .task-wait")].find((w) => w.dataset.ref === typing.ref)?.querySelector("textarea.output");
+      if (box) { box.focus(); box.setSelectionRange(typing.start, typing.end); }
+    }
   }
 
   // pendingForms offers, for each task of x waiting for an update, to complete it (with an
@@ -280,8 +290,10 @@
   function pendingForms(d, x) {
     if (!x.pending || !x.pending.length) return null;
     const box = el("div", { class: "pending" }, el("h3", {}, "waiting for an update"));
+    const drafts = d.drafts || (d.drafts = new Map()); // task ref → the text typed for it
     for (const p of x.pending) {
-      const out = el("textarea", { class: "output", rows: 2, placeholder: '{"approved": true}' });
+      const out = el("textarea", { class: "output", rows: 2, placeholder: '{"approved": true}', oninput: () => drafts.set(p.ref, out.value) });
+      out.value = drafts.get(p.ref) || "";
       const msg = el("span", { class: "err" });
       const send = async (status) => {
         const params = { workflow: d.workflow, id: d.id, task: p.ref, status };
@@ -290,6 +302,7 @@
           body: status === "COMPLETED" ? out.value : "" });
         const body = await r.json();
         msg.textContent = r.ok ? "sent" : body.error;
+        if (r.ok) drafts.delete(p.ref);
         d.seen = null;
         refreshExecution();
       };
