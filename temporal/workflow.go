@@ -67,7 +67,8 @@ type messageInput struct {
 	// ContinueAfter is WithContinueAsNewAfter of the submitting process: a run continues as
 	// new after that many actions. It travels with the message so that every worker — and a
 	// replay — decides alike whatever its own option says; zero (messages submitted before it
-	// travelled) leaves it to the worker's option.
+	// travelled) leaves it to the worker's option, as does a run recorded by loop v1 or v2,
+	// whose worker ignored it.
 	ContinueAfter int `json:",omitzero"`
 	// Trace is what WithPropagation's inject wrote of the submitting context (its trace
 	// context): every step's activity gets it.
@@ -161,7 +162,9 @@ func (e *Engine) message(ctx workflow.Context, in messageInput) (messageOutput, 
 	}
 	env, stopped, local := in.Env, in.Stopped, in.Local
 	continueAfter := e.opts.continueAfter
-	if in.ContinueAfter > 0 {
+	if in.ContinueAfter > 0 && version >= loopV3 {
+		// Not before loopV3: a run recorded by an older worker (which ignored the field, and
+		// continued as new after its own option) is replayed as it decided.
 		continueAfter = in.ContinueAfter
 	}
 	if local {
