@@ -200,8 +200,12 @@ var beforePark func()
 // the next item often runs meanwhile, and a park and a wake-up cost more than the yield. It
 // returns false once the ring is closed and empty.
 func (r *Ring[E]) Next() (E, bool) {
+	woken := false
 	for {
 		if e, ok := r.TryNext(); ok {
+			if woken {
+				r.passOn()
+			}
 			return e, true
 		}
 		if r.closed.Load() {
@@ -239,6 +243,18 @@ func (r *Ring[E]) Next() (E, bool) {
 			continue
 		}
 		<-r.wake // the waker took us off sleepers
+		woken = true
+	}
+}
+
+// passOn wakes another parked consumer when items still wait after a woken consumer took one.
+// A Put wakes one consumer for its item, but items put behind a cell claimed and not yet
+// published are invisible to consumers, who park; the late Put of that cell then wakes one, for
+// all of them. Each woken consumer passes the wake-up on while items wait, so none waits with a
+// consumer parked (TestWakeBehindAnUnpublishedCell). A lone consumer takes everything itself.
+func (r *Ring[E]) passOn() {
+	if !r.single && r.sleepers.Load() != 0 && r.Backlog() > 0 {
+		r.wakeOne()
 	}
 }
 

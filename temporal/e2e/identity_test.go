@@ -25,23 +25,8 @@ func TestKeyAsIdentity(t *testing.T) {
 			return j, nil
 		})}
 	}
-	key := baton.WithKey(func(j job) string { return "order-" + strconv.Itoa(j.N) })
 	var results []baton.Result[job]
-	for i := range 2 {
-		opts := []batontemporal.Option{batontemporal.WithTaskQueue(queue), batontemporal.WithKeyAsIdentity(),
-			batontemporal.WithWorkflowIDPrefix(queue + "-")}
-		if i == 1 {
-			opts = append(opts, batontemporal.WithoutWorker())
-		}
-		eng, err := batontemporal.New(defaultClient(), opts...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		p, err := baton.New(stages(), baton.WithEngine(eng), key)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer p.Close()
+	for _, p := range keyedPipelines(t, queue, stages) {
 		r := p.ProcessResult(context.Background(), job{N: 7})
 		if r.Err != nil {
 			t.Fatal(r.Err)
@@ -70,25 +55,10 @@ func TestKeyAsIdentityWhileRunning(t *testing.T) {
 			return j, nil
 		})}
 	}
-	key := baton.WithKey(func(j job) string { return "order-" + strconv.Itoa(j.N) })
-	var pipes []*baton.Pipeline[job]
-	for i := range 2 {
-		opts := []batontemporal.Option{batontemporal.WithTaskQueue(queue), batontemporal.WithKeyAsIdentity(),
-			batontemporal.WithWorkflowIDPrefix(queue + "-")}
-		if i == 1 {
-			opts = append(opts, batontemporal.WithoutWorker())
-		}
-		eng, err := batontemporal.New(defaultClient(), opts...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		p, err := baton.New(stages(), baton.WithEngine(eng), key)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer p.Close()
-		pipes = append(pipes, p)
-	}
+	pipes := keyedPipelines(t, queue, stages)
+	var once sync.Once
+	free := func() { once.Do(func() { close(release) }) }
+	t.Cleanup(free) // before the pipelines' Close, which waits for the step
 	results := make(chan baton.Result[job], 4)
 	submit := func(p *baton.Pipeline[job]) { results <- p.ProcessResult(context.Background(), job{N: 9}) }
 	go submit(pipes[0])
@@ -103,7 +73,7 @@ func TestKeyAsIdentityWhileRunning(t *testing.T) {
 		wg.Go(func() { submit(p) })
 	}
 	time.Sleep(500 * time.Millisecond) // let them reach the server while the step still runs
-	close(release)
+	free()
 	wg.Wait()
 	first := <-results
 	if first.Err != nil {
@@ -127,4 +97,31 @@ func TestKeyAsIdentityWhileRunning(t *testing.T) {
 		t.Error("a second run of the step started")
 	default:
 	}
+}
+
+// keyedPipelines returns two pipelines of stages on queue, as two processes would build them,
+// whose messages' keys are their workflows' IDs (WithKeyAsIdentity): the first with a worker,
+// the second a client only. They are closed when the test ends.
+func keyedPipelines(t *testing.T, queue string, stages func() []baton.Stage[job]) []*baton.Pipeline[job] {
+	t.Helper()
+	key := baton.WithKey(func(j job) string { return "order-" + strconv.Itoa(j.N) })
+	var pipes []*baton.Pipeline[job]
+	for i := range 2 {
+		opts := []batontemporal.Option{batontemporal.WithTaskQueue(queue), batontemporal.WithKeyAsIdentity(),
+			batontemporal.WithWorkflowIDPrefix(queue + "-")}
+		if i == 1 {
+			opts = append(opts, batontemporal.WithoutWorker())
+		}
+		eng, err := batontemporal.New(defaultClient(), opts...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := baton.New(stages(), baton.WithEngine(eng), key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { p.Close() })
+		pipes = append(pipes, p)
+	}
+	return pipes
 }
