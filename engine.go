@@ -104,8 +104,9 @@ type Host interface {
 	// next, or "" when the message is finished. It decides nothing the in-process strategies
 	// would not: it runs their functions. A stage's panic or runtime.Goexit is the step's
 	// failure, as in process; Step runs the stage in a goroutine of its own, so the engine's
-	// goroutine never sees either. The step's context has ctx's values; ctx's cancellation
-	// reaches it only when ctx is marked WithStepCancellation.
+	// goroutine never sees either. The step's context has ctx's values (a Local message's,
+	// while its submitter waits, has its submitter's instead: see Envelope.Local); ctx's
+	// cancellation reaches it, either way, only when ctx is marked WithStepCancellation.
 	Step(ctx context.Context, env Envelope) (Envelope, error)
 	// Fail ends the pending action of the message in env at env.Stage without running it:
 	// the step fails with reason (tolerated when optional), or the compensation fails with it.

@@ -29,9 +29,15 @@ func cancelsStep(ctx context.Context) bool {
 }
 
 // linkCancellation returns base, ended also when the engine's ctx ends, with ctx's cause, and
-// the function that releases the link.
+// the function that releases the link. A ctx ended already ends base before it returns, so
+// that the step stops before it starts: AfterFunc would end it only later, from a goroutine of
+// its own, while the step ran.
 func linkCancellation(base, ctx context.Context) (context.Context, context.CancelFunc) {
 	linked, cancel := context.WithCancelCause(base)
+	if ctx.Err() != nil {
+		cancel(context.Cause(ctx))
+		return linked, func() {}
+	}
 	stop := context.AfterFunc(ctx, func() { cancel(context.Cause(ctx)) })
 	return linked, func() { stop(); cancel(nil) }
 }

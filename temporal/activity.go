@@ -31,12 +31,15 @@ func (e *Engine) step(ctx context.Context, in stepInput) (stepOutput, error) {
 	var wg sync.WaitGroup
 	done := make(chan struct{})
 	defer func() { close(done); wg.Wait() }()
-	wg.Go(func() { e.watch(ctx, env, done, cancel) })
+	wg.Go(func() { e.watch(ctx, done, cancel) })
 	var next baton.Envelope
 	var err error
 	switch in.Fail {
 	case "":
-		next, err = e.host.Step(baton.WithStepCancellation(sctx), env)
+		if in.Cancels {
+			sctx = baton.WithStepCancellation(sctx)
+		}
+		next, err = e.host.Step(sctx, env)
 	case failCancelled:
 		next, err = e.host.Fail(sctx, env, errCancelled)
 	default:
@@ -53,14 +56,12 @@ func (e *Engine) step(ctx context.Context, in stepInput) (stepOutput, error) {
 }
 
 // watch heartbeats for the running action until done, and cancels the context given to the
-// host's Step (marked baton.WithStepCancellation: the step sees it end) when the activity's
-// ends — a cancellation by the workflow — but not when it ends because the worker stops: the
-// action is then left to finish within the worker's stop timeout. A cancellation that comes
-// when the message's deadline has passed, or is less than a heartbeat away, is the message's
-// timer: the step is left to end on its own context's deadline, whose cause is the timeout. (A
-// worker whose clock is behind the server's by more than that reports the timer's cut as a
-// cancellation.)
-func (e *Engine) watch(ctx context.Context, env baton.Envelope, done <-chan struct{}, cancel context.CancelCauseFunc) {
+// host's Step when the activity's ends — a cancellation by the workflow — but not when it ends because the worker stops: the
+// action is then left to finish within the worker's stop timeout. The step sees that context
+// end only when the workflow marked its input Cancels (loopV3 on, whose timer never cancels the
+// activity); the activity of a loopV1 or loopV2 workflow, cancelled by its message's timer too,
+// runs its step on as those versions did.
+func (e *Engine) watch(ctx context.Context, done <-chan struct{}, cancel context.CancelCauseFunc) {
 	tick := time.NewTicker(max(e.opts.heartbeat/4, 10*time.Millisecond))
 	defer tick.Stop()
 	stopping := activity.GetWorkerStopChannel(ctx)
@@ -82,18 +83,9 @@ func (e *Engine) watch(ctx context.Context, env baton.Envelope, done <-chan stru
 			// would fail the activity and the workflow would take the step for lost
 			// (baton.ErrEngine, not context.Canceled).
 			cancelled = nil
-			if !e.timerCut(env) {
-				cancel(errCancelled)
-			}
+			cancel(errCancelled)
 		}
 	}
-}
-
-// timerCut reports whether a cancellation of env's step is its message's timer: its deadline
-// passed, or less than a heartbeat away.
-func (e *Engine) timerCut(env baton.Envelope) bool {
-	info, err := baton.Inspect(e.host, env)
-	return err == nil && !info.Deadline.IsZero() && time.Until(info.Deadline) < e.opts.heartbeat
 }
 
 // activityOptions are the options of every step activity. A step's own retries, backoff and

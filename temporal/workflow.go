@@ -41,9 +41,12 @@ const (
 	// loopV3 cuts the running step short again when the workflow is cancelled: the step's
 	// activity is cancelled, and the activity ends the step's context (marked
 	// baton.WithStepCancellation), so the step fails with the cancellation as in process and
-	// its own result is awaited. With local steps (WithLocalSteps) neither a cancellation nor
-	// the message's timer cancels the local activity, whose cancellation would abandon the
-	// step's result: the step ends on its own context's deadline, or runs to its end.
+	// its own result is awaited. The message's timer no longer cancels it: the step's context
+	// carries the message's deadline and ends on it, with the timeout as its cause, so that a
+	// cancellation of the activity is always the workflow's (a worker whose clock is behind the
+	// server's lets a step that waits on its context run that much past the deadline). With
+	// local steps (WithLocalSteps) a cancellation does not cancel the local activity either,
+	// whose cancellation would abandon the step's result: the step runs to its end.
 	loopV3  = workflow.Version(3)
 	loopMax = loopV3
 )
@@ -67,7 +70,8 @@ type messageInput struct {
 	// ContinueAfter is WithContinueAsNewAfter of the submitting process: a run continues as
 	// new after that many actions. It travels with the message so that every worker — and a
 	// replay — decides alike whatever its own option says; zero (messages submitted before it
-	// travelled) leaves it to the worker's option.
+	// travelled) leaves it to the worker's option, as does a run recorded by loop v1 or v2,
+	// whose worker ignored it.
 	ContinueAfter int `json:",omitzero"`
 	// Trace is what WithPropagation's inject wrote of the submitting context (its trace
 	// context): every step's activity gets it.
@@ -115,6 +119,11 @@ type stepInput struct {
 	Fail string `json:",omitzero"`
 	// Trace is the message's messageInput.Trace, for WithPropagation's extract.
 	Trace map[string][]string `json:",omitempty"`
+	// Cancels says that a cancellation of the activity is the workflow's (loopV3 on, where the
+	// message's timer never cancels it): it ends the step's context (baton.WithStepCancellation).
+	// Without it (an activity of loopV1 or loopV2, whose timers cancelled it too) the step runs
+	// on, as it did under those versions.
+	Cancels bool `json:",omitzero"`
 }
 
 // stepOutput is the step activity's result: the next hand-off.
@@ -130,11 +139,12 @@ const (
 
 // message is the workflow function of a message: it runs the message's pending action as an
 // activity, applies the hand-off the activity returns (the slip's revisions and the next stage
-// with it), and repeats until the message is finished. A cancellation of the workflow, or the
-// message's deadline (a workflow timer, not Temporal's execution timeout, which would skip
-// compensation), cuts the running step short (its activity is cancelled and its result
-// awaited; see loopV3 for local steps); after a cancellation the next forward step fails with
-// it instead of running.
+// with it), and repeats until the message is finished. A cancellation of the workflow cuts
+// the running step short (its activity is cancelled and its result awaited; see loopV3 for
+// local steps); the message's deadline (a workflow timer, not Temporal's execution timeout,
+// which would skip compensation) did too before loopV3, and from it on the step's context ends
+// on that deadline by itself. After a cancellation the next forward step fails with it instead
+// of running.
 // Compensation then runs, in reverse, each as an activity in a context disconnected from the
 // cancellation. After opts.continueAfter actions, or once its history passes MaxHistoryBytes
 // (or the server suggests it), a run continues as new with the hand-off it reached, so a long
@@ -161,7 +171,9 @@ func (e *Engine) message(ctx workflow.Context, in messageInput) (messageOutput, 
 	}
 	env, stopped, local := in.Env, in.Stopped, in.Local
 	continueAfter := e.opts.continueAfter
-	if in.ContinueAfter > 0 {
+	if in.ContinueAfter > 0 && version >= loopV3 {
+		// Not before loopV3: a run recorded by an older worker (which ignored the field, and
+		// continued as new after its own option) is replayed as it decided.
 		continueAfter = in.ContinueAfter
 	}
 	if local {
@@ -182,7 +194,7 @@ func (e *Engine) message(ctx workflow.Context, in messageInput) (messageOutput, 
 		}
 		forward := !info.Compensating
 		actx, cancel := workflow.WithCancel(base)
-		in := stepInput{Env: env, Trace: in.Trace}
+		in := stepInput{Env: env, Trace: in.Trace, Cancels: version >= loopV3}
 		if stopped && forward {
 			in.Fail = failCancelled
 		}
@@ -200,8 +212,8 @@ func (e *Engine) message(ctx workflow.Context, in messageInput) (messageOutput, 
 			sel.AddReceive(ctx.Done(), func(workflow.ReceiveChannel, bool) {
 				stopped, cut = true, version < loopV2 || version >= loopV3 && !local
 			})
-			if timer != nil && !timer.IsReady() {
-				sel.AddFuture(timer, func(workflow.Future) { cut = version < loopV3 || !local })
+			if timer != nil && !timer.IsReady() && version < loopV3 {
+				sel.AddFuture(timer, func(workflow.Future) { cut = true })
 			}
 			for !fut.IsReady() && !cut && !stopped {
 				sel.Select(base)

@@ -212,6 +212,13 @@ func (r *Ring[E]) Next() (E, bool) {
 			// Close is seen; a Put before it is published by now, or being published: Backlog
 			// counts a claimed cell (Len's scan, with one consumer, counts it too, but costs more).
 			if e, ok := r.TryNext(); ok || r.Backlog() == 0 {
+				if !ok {
+					// Close's wake-ups may not have reached every sleeper: a consumer that
+					// counted itself after Close's last look and found an item takes, in
+					// unpark, the token of one not yet on the channel, whose count its own
+					// then stands for. The last to leave wakes whoever is left.
+					r.wakeSleepers()
+				}
 				return e, ok
 			}
 			runtime.Gosched() // an item is being published: let its producer finish
@@ -308,6 +315,11 @@ func (r *Ring[E]) Backlog() int {
 // still be put after Close (and are taken as before), but Next no longer waits for them.
 func (r *Ring[E]) Close() {
 	r.closed.Store(true)
+	r.wakeSleepers()
+}
+
+// wakeSleepers wakes every consumer counted in sleepers.
+func (r *Ring[E]) wakeSleepers() {
 	for r.sleepers.Load() != 0 {
 		r.wakeOne()
 	}

@@ -1,0 +1,66 @@
+package e2e
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/baton-go/baton"
+	batontemporal "github.com/baton-go/baton/temporal"
+)
+
+// TestCancelNearDeadlineIsACancellation: a message's workflow cancelled while its step runs,
+// when the message's deadline is nearer than a heartbeat, is still a cancellation: the step is
+// cut short at once and the message fails with context.Canceled, as in process — not left to
+// run on to its deadline and fail with the timeout.
+//
+// It failed while the activity took any cancellation that came less than a heartbeat before
+// the message's deadline for the deadline's timer and left the step to its deadline: loopV3's
+// timer no longer cancels the activity, so a cancellation of it is always the workflow's.
+func TestCancelNearDeadlineIsACancellation(t *testing.T) {
+	queue := newQueue("cancelnear")
+	eng, err := batontemporal.New(defaultClient(), batontemporal.WithTaskQueue(queue), batontemporal.WithKeyAsIdentity(),
+		batontemporal.WithWorkflowIDPrefix(queue+"-"), batontemporal.WithHeartbeat(8*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	started := make(chan struct{}, 1)
+	stages := []baton.Stage[job]{
+		baton.Func("slow", func(ctx context.Context, j job) (job, error) {
+			started <- struct{}{}
+			select {
+			case <-time.After(20 * time.Second):
+				return j, nil
+			case <-ctx.Done():
+				return j, ctx.Err()
+			}
+		}),
+	}
+	p, err := baton.New(stages, baton.WithEngine(eng), baton.WithKey(func(job) string { return "near" }),
+		baton.WithMessageTimeout(6*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	res := make(chan baton.Result[job], 1)
+	go func() { res <- p.ProcessResult(context.Background(), job{N: 1}) }()
+	select {
+	case <-started:
+	case <-time.After(30 * time.Second):
+		t.Fatal("slow never started")
+	}
+	start := time.Now()
+	if err := defaultClient().CancelWorkflow(context.Background(), eng.WorkflowID(0, "near"), ""); err != nil {
+		t.Fatal(err)
+	}
+	r := <-res
+	took := time.Since(start)
+	t.Logf("result %v after %v: log\n%s", r.Err, took, logText(r.Log))
+	if !errors.Is(r.Err, context.Canceled) || errors.Is(r.Err, baton.ErrTimeout) {
+		t.Errorf("error %v: want it to match context.Canceled, not baton.ErrTimeout", r.Err)
+	}
+	if took > 4*time.Second {
+		t.Errorf("the result came %v after the cancellation: the step ran on to its deadline", took)
+	}
+}
