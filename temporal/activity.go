@@ -56,11 +56,12 @@ func (e *Engine) step(ctx context.Context, in stepInput) (stepOutput, error) {
 }
 
 // watch heartbeats for the running action until done, and cancels the context given to the
-// host's Step when the activity's ends — a cancellation by the workflow — but not when it ends because the worker stops: the
-// action is then left to finish within the worker's stop timeout. The step sees that context
-// end only when the workflow marked its input Cancels (loopV3 on, whose timer never cancels the
-// activity); the activity of a loopV1 or loopV2 workflow, cancelled by its message's timer too,
-// runs its step on as those versions did.
+// host's Step when the activity's ends — a cancellation by the workflow, or by its message's
+// timer — but not when it ends because the worker stops: the action is then left to finish
+// within the worker's stop timeout. The step sees that context end only when the workflow
+// marked its input Cancels (loopV3 on); the step of a loopV1 or loopV2 workflow runs on, as
+// under those versions. A timer's cancellation comes after the step's own context has ended on
+// the same deadline (its cause, the timeout, stands) unless this worker's clock lags.
 func (e *Engine) watch(ctx context.Context, done <-chan struct{}, cancel context.CancelCauseFunc) {
 	tick := time.NewTicker(max(e.opts.heartbeat/4, 10*time.Millisecond))
 	defer tick.Stop()

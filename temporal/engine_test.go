@@ -254,14 +254,17 @@ func TestMessageTimeoutIsAWorkflowTimer(t *testing.T) {
 	if !errors.Is(got[0].Err, baton.ErrTimeout) || !errors.Is(got[0].Err, context.DeadlineExceeded) {
 		t.Fatalf("error %v: want baton.ErrTimeout and context.DeadlineExceeded", got[0].Err)
 	}
-	// The step is cut short by its own context, which carries the message's deadline (the
-	// entry "slow failed"): from loopV3 on the workflow's timer does not cancel its activity.
-	// (Before, the SDK's test environment, which resolves a cancelled activity at once instead
-	// of awaiting its result, took the step again past the deadline, with no entry.)
+	// The step is cut short either by its own context, which carries the message's deadline
+	// (the entry "slow failed"), or by the workflow's timer. The SDK's test environment
+	// resolves a cancelled activity at once instead of awaiting its result (it ignores
+	// WaitForCancellation; the real server does not: temporal/e2e checks the entry there), so
+	// the step is then taken again past the deadline and stops before it starts, with no
+	// entry, as in process.
 	log := got[0].Log
 	cut := len(log) == 3 && log[1].Stage == "slow" && log[1].Outcome == baton.Failed && errors.Is(log[1].Err, baton.ErrTimeout)
-	if !cut || log[0].Stage != "a" || log[len(log)-1].Outcome != baton.Compensated {
-		t.Errorf("log %s: want a, slow failed by the timeout, a compensated", logOf(log))
+	stopped := len(log) == 2
+	if !cut && !stopped || log[0].Stage != "a" || log[len(log)-1].Outcome != baton.Compensated {
+		t.Errorf("log %s: want a, slow failed by the timeout (or no entry for slow), a compensated", logOf(log))
 	}
 	if timers.Load() != 1 {
 		t.Errorf("%d timers, want the message's deadline as one", timers.Load())

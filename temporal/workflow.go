@@ -41,12 +41,14 @@ const (
 	// loopV3 cuts the running step short again when the workflow is cancelled: the step's
 	// activity is cancelled, and the activity ends the step's context (marked
 	// baton.WithStepCancellation), so the step fails with the cancellation as in process and
-	// its own result is awaited. The message's timer no longer cancels it: the step's context
-	// carries the message's deadline and ends on it, with the timeout as its cause, so that a
-	// cancellation of the activity is always the workflow's (a worker whose clock is behind the
-	// server's lets a step that waits on its context run that much past the deadline). With
-	// local steps (WithLocalSteps) a cancellation does not cancel the local activity either,
-	// whose cancellation would abandon the step's result: the step runs to its end.
+	// its own result is awaited. The message's timer cancels the activity too, as before: the
+	// step's context carries the message's deadline and has ended on it by the time the
+	// cancellation reaches the worker (with its next heartbeat), so the first cause — the
+	// timeout — stands; on a worker whose clock lags the server's by more than that, the timer
+	// cuts the step at the server's time, and the step fails with the cancellation. With local
+	// steps (WithLocalSteps) neither cancels the local activity, whose cancellation would
+	// abandon the step's result: the step ends on its own context's deadline, or runs to its
+	// end, and the next step fails with the cancellation.
 	loopV3  = workflow.Version(3)
 	loopMax = loopV3
 )
@@ -119,10 +121,9 @@ type stepInput struct {
 	Fail string `json:",omitzero"`
 	// Trace is the message's messageInput.Trace, for WithPropagation's extract.
 	Trace map[string][]string `json:",omitempty"`
-	// Cancels says that a cancellation of the activity is the workflow's (loopV3 on, where the
-	// message's timer never cancels it): it ends the step's context (baton.WithStepCancellation).
-	// Without it (an activity of loopV1 or loopV2, whose timers cancelled it too) the step runs
-	// on, as it did under those versions.
+	// Cancels says that a cancellation of the activity ends the step's context
+	// (baton.WithStepCancellation; loopV3 on). Without it (an activity of a loopV1 or loopV2
+	// workflow) the step runs on, as it did under those versions.
 	Cancels bool `json:",omitzero"`
 }
 
@@ -139,12 +140,11 @@ const (
 
 // message is the workflow function of a message: it runs the message's pending action as an
 // activity, applies the hand-off the activity returns (the slip's revisions and the next stage
-// with it), and repeats until the message is finished. A cancellation of the workflow cuts
-// the running step short (its activity is cancelled and its result awaited; see loopV3 for
-// local steps); the message's deadline (a workflow timer, not Temporal's execution timeout,
-// which would skip compensation) did too before loopV3, and from it on the step's context ends
-// on that deadline by itself. After a cancellation the next forward step fails with it instead
-// of running.
+// with it), and repeats until the message is finished. A cancellation of the workflow, or the
+// message's deadline (a workflow timer, not Temporal's execution timeout, which would skip
+// compensation), cuts the running step short (its activity is cancelled and its result
+// awaited; see loopV3 for local steps); after a cancellation the next forward step fails with
+// it instead of running.
 // Compensation then runs, in reverse, each as an activity in a context disconnected from the
 // cancellation. After opts.continueAfter actions, or once its history passes MaxHistoryBytes
 // (or the server suggests it), a run continues as new with the hand-off it reached, so a long
@@ -212,8 +212,8 @@ func (e *Engine) message(ctx workflow.Context, in messageInput) (messageOutput, 
 			sel.AddReceive(ctx.Done(), func(workflow.ReceiveChannel, bool) {
 				stopped, cut = true, version < loopV2 || version >= loopV3 && !local
 			})
-			if timer != nil && !timer.IsReady() && version < loopV3 {
-				sel.AddFuture(timer, func(workflow.Future) { cut = true })
+			if timer != nil && !timer.IsReady() {
+				sel.AddFuture(timer, func(workflow.Future) { cut = version < loopV3 || !local })
 			}
 			for !fut.IsReady() && !cut && !stopped {
 				sel.Select(base)

@@ -16,8 +16,9 @@ import (
 // run on to its deadline and fail with the timeout.
 //
 // It failed while the activity took any cancellation that came less than a heartbeat before
-// the message's deadline for the deadline's timer and left the step to its deadline: loopV3's
-// timer no longer cancels the activity, so a cancellation of it is always the workflow's.
+// the message's deadline for the deadline's timer and left the step to its deadline: the
+// activity now ends the step's context on every cancellation, and the first cause stands (a
+// timer's comes after the step's own deadline has ended it).
 func TestCancelNearDeadlineIsACancellation(t *testing.T) {
 	queue := newQueue("cancelnear")
 	eng, err := batontemporal.New(defaultClient(), batontemporal.WithTaskQueue(queue), batontemporal.WithKeyAsIdentity(),

@@ -62,9 +62,9 @@ func historyScenarios() []historyScenario {
 			shows: enums.EVENT_TYPE_ACTIVITY_TASK_COMPLETED})
 	}
 	return append(sc,
-		// A deadline that passes while a step runs: its workflow timer fires (from loopV3 on
-		// without cancelling the step's activity; the step, ignoring its context, fails on its
-		// return by the missed deadline).
+		// A deadline that passes while a step runs: its workflow timer fires, and cancels the
+		// step's activity (the step, ignoring its context, fails on its return by the missed
+		// deadline).
 		historyScenario{name: "timer", order: fixture.Order{N: 2}, shows: enums.EVENT_TYPE_TIMER_FIRED,
 			stages: withStage("reserve", func(_ context.Context, o fixture.Order) (fixture.Order, error) {
 				time.Sleep(time.Second)
