@@ -67,14 +67,28 @@ func TestKeyAsIdentityWhileRunning(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("the step never started")
 	}
-	// The workflow runs, its step waiting: three more submissions of the key, at once.
+	// The workflow runs, its step waiting: three more submissions of the key, at once, each
+	// through a stream, whose Submit returns once the engine has sent the message (the server
+	// has answered its workflow's start) — all while the step still waits.
 	var wg sync.WaitGroup
+	var streams []*baton.Stream[job]
 	for _, p := range []*baton.Pipeline[job]{pipes[1], pipes[0], pipes[1]} {
-		wg.Go(func() { submit(p) })
+		s := p.Stream(context.Background())
+		streams = append(streams, s)
+		wg.Go(func() {
+			if err := s.Submit(context.Background(), job{N: 9}); err != nil {
+				t.Error(err)
+			}
+			s.CloseSend()
+		})
 	}
-	time.Sleep(500 * time.Millisecond) // let them reach the server while the step still runs
-	free()
 	wg.Wait()
+	free()
+	for _, s := range streams {
+		for r := range s.Results() {
+			results <- r
+		}
+	}
 	first := <-results
 	if first.Err != nil {
 		t.Fatal(first.Err)
