@@ -195,6 +195,11 @@ func (r *Ring[E]) takeOverflow() (E, bool) {
 // count itself a sleeper: a test makes the races of parking likelier with it.
 var beforePark func()
 
+// afterCount and beforeWait, when set (by tests only, before any Ring is used), run as a
+// consumer has just counted itself a sleeper, and as it is about to wait on the channel: a test
+// stops a consumer there to build an interleaving of parking by hand.
+var afterCount, beforeWait func()
+
 // Next takes the oldest item, waiting while nothing waits: when the ring is empty it yields
 // the processor once and looks again before it parks, since under light load the producer of
 // the next item often runs meanwhile, and a park and a wake-up cost more than the yield. It
@@ -228,19 +233,35 @@ func (r *Ring[E]) Next() (E, bool) {
 		// runs within it, and a consumer that finds the item saves a park and a wake-up.
 		runtime.Gosched()
 		if e, ok := r.TryNext(); ok {
+			if woken {
+				r.passOn()
+			}
 			return e, true
 		}
 		if beforePark != nil {
 			beforePark()
 		}
 		r.sleepers.Add(1)
+		if afterCount != nil {
+			afterCount()
+		}
 		if e, ok := r.TryNext(); ok { // a Put that missed our count
-			r.unpark()
+			// A token taken in unpark is a wake-up, maybe one a woken consumer passed on for
+			// the items still waiting: pass it on as a woken consumer does, or they wait with
+			// a consumer parked (TestReviewTokenTakerPassesOn).
+			if r.unpark() || woken {
+				r.passOn()
+			}
 			return e, true
 		}
 		if r.closed.Load() {
-			r.unpark()
+			if r.unpark() {
+				woken = true
+			}
 			continue
+		}
+		if beforeWait != nil {
+			beforeWait()
 		}
 		<-r.wake // the waker took us off sleepers
 		woken = true
@@ -263,11 +284,13 @@ func (r *Ring[E]) passOn() {
 // consumer parking meanwhile, whose own count then stays in sleepers; waiting for a token
 // there would hang a consumer that holds an item while the others sleep (a lost wake-up,
 // found by TestLightLoadParkRace). So it takes whichever comes first: a token, or a count.
-func (r *Ring[E]) unpark() {
+//
+// It reports whether it took a token: a wake-up, which its consumer then stands for.
+func (r *Ring[E]) unpark() (token bool) {
 	for {
 		select {
 		case <-r.wake:
-			return
+			return true
 		default:
 		}
 		n := r.sleepers.Load()
@@ -276,7 +299,7 @@ func (r *Ring[E]) unpark() {
 			continue
 		}
 		if r.sleepers.CompareAndSwap(n, n-1) {
-			return
+			return false
 		}
 	}
 }
