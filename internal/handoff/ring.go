@@ -223,6 +223,8 @@ func (r *Ring[E]) Next() (E, bool) {
 					// unpark, the token of one not yet on the channel, whose count its own
 					// then stands for. The last to leave wakes whoever is left.
 					r.wakeSleepers()
+				} else if woken {
+					r.passOn()
 				}
 				return e, ok
 			}
@@ -273,8 +275,17 @@ func (r *Ring[E]) Next() (E, bool) {
 // published are invisible to consumers, who park; the late Put of that cell then wakes one, for
 // all of them. Each woken consumer passes the wake-up on while items wait, so none waits with a
 // consumer parked (TestWakeBehindAnUnpublishedCell). A lone consumer takes everything itself.
+//
+// On a closed ring it wakes every sleeper left, as Close does: the wake-up it stands for may be
+// Close's for a consumer not yet on the channel, whose count its own then stands for; that one
+// would wait until the last consumer left (TestReviewCloseTokenTakerWakesTheRest).
 func (r *Ring[E]) passOn() {
-	if !r.single && r.sleepers.Load() != 0 && r.Backlog() > 0 {
+	if r.single || r.sleepers.Load() == 0 {
+		return
+	}
+	if r.closed.Load() {
+		r.wakeSleepers()
+	} else if r.Backlog() > 0 {
 		r.wakeOne()
 	}
 }
