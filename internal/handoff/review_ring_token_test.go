@@ -192,6 +192,10 @@ func TestReviewCloseTokenTakerWakesTheRest(t *testing.T) {
 // jitter yields at random at every parking hook, to make the races of parking likelier.
 func jitter(t *testing.T) {
 	yield := func() {
+		if rand.IntN(16) == 0 {
+			time.Sleep(20 * time.Microsecond) // long enough for the others to run on
+			return
+		}
 		for range rand.IntN(3) {
 			runtime.Gosched()
 		}
@@ -200,7 +204,7 @@ func jitter(t *testing.T) {
 	t.Cleanup(func() { beforePark, afterCount, beforeWait = nil, nil, nil })
 }
 
-// TestReviewRingHoldStress: k consumers each take one item and keep it (they never come back),
+// TestReviewRingHoldStress: k consumers (as many as NewRing is told, or one fewer) each take one item and keep it (they never come back),
 // so any item left in the ring with a consumer parked is never taken: the test waits for every
 // consumer to get one. k items are put by k producers, some of them first claiming their cell
 // and publishing it late, by hand, as a descheduled push would; then, with as many consumers
@@ -211,9 +215,10 @@ func TestReviewRingHoldStress(t *testing.T) {
 	}
 	jitter(t)
 	for round := range 300 {
-		k := 2 + round%4
+		k := 1 + round%5
 		capacity := []int{1, 2, 8}[round%3]
-		r := NewRing[int](capacity, k)
+		told := k + round/5%2 // as many consumers as NewRing is told, or one fewer
+		r := NewRing[int](capacity, told)
 		got := make(chan int, k)
 		for range k {
 			consumer(r, got, nil)
@@ -261,7 +266,7 @@ func TestReviewRingHoldStress(t *testing.T) {
 			}
 		}
 		// Close with consumers parking and items still coming.
-		r2 := NewRing[int](capacity, k)
+		r2 := NewRing[int](capacity, told)
 		got2 := make(chan int, k)
 		for range k {
 			consumer(r2, got2, nil)

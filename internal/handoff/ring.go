@@ -44,8 +44,14 @@ type Ring[E any] struct {
 	single   bool
 	cells    []cell[E]
 	mask     uint64
-	wake     chan struct{} // a token per wake-up; room for one per consumer
-	mu       sync.Mutex    // guards overflow
+	// wake holds a token per wake-up; room for one per consumer. Each consumer counted in
+	// sleepers (from its Add until it takes a token or its count back) is one of: its count
+	// in sleepers, a token on wake, or a waker between taking a count and sending its token;
+	// so a waker never waits for room, and a counted consumer always gets out. A token is an
+	// obligation: its taker looks again, and if it takes an item passes the wake-up on
+	// (passOn) while items wait, or wakes every sleeper once the ring is closed.
+	wake     chan struct{}
+	mu       sync.Mutex // guards overflow
 	overflow []E
 }
 
