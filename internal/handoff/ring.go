@@ -44,8 +44,14 @@ type Ring[E any] struct {
 	single   bool
 	cells    []cell[E]
 	mask     uint64
-	wake     chan struct{} // a token per wake-up; room for one per consumer
-	mu       sync.Mutex    // guards overflow
+	// wake holds a token per wake-up; room for one per consumer. Each consumer counted in
+	// sleepers (from its Add until it takes a token or its count back) is one of: its count
+	// in sleepers, a token on wake, or a waker between taking a count and sending its token;
+	// so a waker never waits for room, and a counted consumer always gets out. A token is an
+	// obligation: its taker looks again, and if it takes an item passes the wake-up on
+	// (passOn) while items wait, or wakes every sleeper once the ring is closed.
+	wake     chan struct{}
+	mu       sync.Mutex // guards overflow
 	overflow []E
 }
 
@@ -195,6 +201,11 @@ func (r *Ring[E]) takeOverflow() (E, bool) {
 // count itself a sleeper: a test makes the races of parking likelier with it.
 var beforePark func()
 
+// afterCount and beforeWait, when set (by tests only, before any Ring is used), run as a
+// consumer has just counted itself a sleeper, and as it is about to wait on the channel: a test
+// stops a consumer there to build an interleaving of parking by hand.
+var afterCount, beforeWait func()
+
 // Next takes the oldest item, waiting while nothing waits: when the ring is empty it yields
 // the processor once and looks again before it parks, since under light load the producer of
 // the next item often runs meanwhile, and a park and a wake-up cost more than the yield. It
@@ -218,6 +229,8 @@ func (r *Ring[E]) Next() (E, bool) {
 					// unpark, the token of one not yet on the channel, whose count its own
 					// then stands for. The last to leave wakes whoever is left.
 					r.wakeSleepers()
+				} else if woken {
+					r.passOn()
 				}
 				return e, ok
 			}
@@ -228,19 +241,35 @@ func (r *Ring[E]) Next() (E, bool) {
 		// runs within it, and a consumer that finds the item saves a park and a wake-up.
 		runtime.Gosched()
 		if e, ok := r.TryNext(); ok {
+			if woken {
+				r.passOn()
+			}
 			return e, true
 		}
 		if beforePark != nil {
 			beforePark()
 		}
 		r.sleepers.Add(1)
+		if afterCount != nil {
+			afterCount()
+		}
 		if e, ok := r.TryNext(); ok { // a Put that missed our count
-			r.unpark()
+			// A token taken in unpark is a wake-up, maybe one a woken consumer passed on for
+			// the items still waiting: pass it on as a woken consumer does, or they wait with
+			// a consumer parked (TestReviewTokenTakerPassesOn).
+			if r.unpark() || woken {
+				r.passOn()
+			}
 			return e, true
 		}
 		if r.closed.Load() {
-			r.unpark()
+			if r.unpark() {
+				woken = true
+			}
 			continue
+		}
+		if beforeWait != nil {
+			beforeWait()
 		}
 		<-r.wake // the waker took us off sleepers
 		woken = true
@@ -252,8 +281,17 @@ func (r *Ring[E]) Next() (E, bool) {
 // published are invisible to consumers, who park; the late Put of that cell then wakes one, for
 // all of them. Each woken consumer passes the wake-up on while items wait, so none waits with a
 // consumer parked (TestWakeBehindAnUnpublishedCell). A lone consumer takes everything itself.
+//
+// On a closed ring it wakes every sleeper left, as Close does: the wake-up it stands for may be
+// Close's for a consumer not yet on the channel, whose count its own then stands for; that one
+// would wait until the last consumer left (TestReviewCloseTokenTakerWakesTheRest).
 func (r *Ring[E]) passOn() {
-	if !r.single && r.sleepers.Load() != 0 && r.Backlog() > 0 {
+	if r.single || r.sleepers.Load() == 0 {
+		return
+	}
+	if r.closed.Load() {
+		r.wakeSleepers()
+	} else if r.Backlog() > 0 {
 		r.wakeOne()
 	}
 }
@@ -263,11 +301,13 @@ func (r *Ring[E]) passOn() {
 // consumer parking meanwhile, whose own count then stays in sleepers; waiting for a token
 // there would hang a consumer that holds an item while the others sleep (a lost wake-up,
 // found by TestLightLoadParkRace). So it takes whichever comes first: a token, or a count.
-func (r *Ring[E]) unpark() {
+//
+// It reports whether it took a token: a wake-up, which its consumer then stands for.
+func (r *Ring[E]) unpark() (token bool) {
 	for {
 		select {
 		case <-r.wake:
-			return
+			return true
 		default:
 		}
 		n := r.sleepers.Load()
@@ -276,7 +316,7 @@ func (r *Ring[E]) unpark() {
 			continue
 		}
 		if r.sleepers.CompareAndSwap(n, n-1) {
-			return
+			return false
 		}
 	}
 }
