@@ -44,20 +44,7 @@ func TestCancelNearDeadlineIsACancellation(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer p.Close()
-	res := make(chan baton.Result[job], 1)
-	go func() { res <- p.ProcessResult(context.Background(), job{N: 1}) }()
-	select {
-	case <-started:
-	case <-time.After(30 * time.Second):
-		t.Fatal("slow never started")
-	}
-	start := time.Now()
-	if err := defaultClient().CancelWorkflow(context.Background(), eng.WorkflowID(0, "near"), ""); err != nil {
-		t.Fatal(err)
-	}
-	r := <-res
-	took := time.Since(start)
-	t.Logf("result %v after %v: log\n%s", r.Err, took, logText(r.Log))
+	r, took := cancelWhileRunning(t, p, eng.WorkflowID(0, "near"), started)
 	if !errors.Is(r.Err, context.Canceled) || errors.Is(r.Err, baton.ErrTimeout) {
 		t.Errorf("error %v: want it to match context.Canceled, not baton.ErrTimeout", r.Err)
 	}

@@ -72,20 +72,7 @@ func testCancelledWorkflow(t *testing.T, local bool) {
 		t.Fatal(err)
 	}
 	defer p.Close()
-	res := make(chan baton.Result[job], 1)
-	go func() { res <- p.ProcessResult(context.Background(), job{N: 1}) }()
-	select {
-	case <-started:
-	case <-time.After(30 * time.Second):
-		t.Fatal("slow never started")
-	}
-	start := time.Now()
-	if err := defaultClient().CancelWorkflow(context.Background(), eng.WorkflowID(0, "cancelled"), ""); err != nil {
-		t.Fatal(err)
-	}
-	r := <-res
-	took := time.Since(start)
-	t.Logf("result %v after %v: log\n%s", r.Err, took, logText(r.Log))
+	r, took := cancelWhileRunning(t, p, eng.WorkflowID(0, "cancelled"), started)
 	if !errors.Is(r.Err, context.Canceled) {
 		t.Fatalf("error %v: want it to match context.Canceled", r.Err)
 	}
@@ -103,4 +90,26 @@ func testCancelledWorkflow(t *testing.T, local bool) {
 	if compensated.Load() != 1 || never.Load() != 0 {
 		t.Errorf("%d compensations with a live context (want 1), %d runs of the step after (want 0)", compensated.Load(), never.Load())
 	}
+}
+
+// cancelWhileRunning processes one message through p and, once its step has sent on started,
+// cancels the message's workflow id: it returns the message's result and how long after the
+// cancellation it came.
+func cancelWhileRunning(t *testing.T, p *baton.Pipeline[job], id string, started <-chan struct{}) (baton.Result[job], time.Duration) {
+	t.Helper()
+	res := make(chan baton.Result[job], 1)
+	go func() { res <- p.ProcessResult(context.Background(), job{N: 1}) }()
+	select {
+	case <-started:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the step never started")
+	}
+	start := time.Now()
+	if err := defaultClient().CancelWorkflow(context.Background(), id, ""); err != nil {
+		t.Fatal(err)
+	}
+	r := <-res
+	took := time.Since(start)
+	t.Logf("result %v after %v: log\n%s", r.Err, took, logText(r.Log))
+	return r, took
 }
