@@ -223,13 +223,11 @@ func (r *Ring[E]) Next() (E, bool) {
 			// Close is seen; a Put before it is published by now, or being published: Backlog
 			// counts a claimed cell (Len's scan, with one consumer, counts it too, but costs more).
 			if e, ok := r.TryNext(); ok || r.Backlog() == 0 {
-				if !ok {
-					// Close's wake-ups may not have reached every sleeper: a consumer that
-					// counted itself after Close's last look and found an item takes, in
-					// unpark, the token of one not yet on the channel, whose count its own
-					// then stands for. The last to leave wakes whoever is left.
-					r.wakeSleepers()
-				} else if woken {
+				// On a closed ring passOn wakes every sleeper left. The last to leave does so
+				// too, woken or not: Close's wake-ups may not have reached every sleeper (a
+				// consumer that counted itself after Close's last look and found an item took,
+				// in unpark, the token of one not yet on the channel).
+				if !ok || woken {
 					r.passOn()
 				}
 				return e, ok
