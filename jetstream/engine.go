@@ -198,14 +198,7 @@ func (e *Engine) Attach(h baton.Host) error {
 		sc.Storage = jetstream.MemoryStorage
 	}
 
-	// Create, and update only when another process made the stream with another config: an
-	// update racing another process's consumer creation is a data race in nats-server
-	// v2.15.2 (filestore UpdateConfig against ConsumerStore), and creating a stream that
-	// exists with the same config changes nothing.
-	_, err := e.js.CreateStream(ctx, sc)
-	if errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
-		_, err = e.js.UpdateStream(ctx, sc)
-	}
+	err := e.ensureStream(ctx, sc)
 	if err != nil {
 		return fmt.Errorf("jetstream: creating stream %s: %w", e.stream, err)
 	}
