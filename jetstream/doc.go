@@ -59,8 +59,9 @@
 //
 // Differences from the in-process strategies, declared to the conformance suite
 // (batontest.Features): a message queued for a busy stage cannot be taken back by its caller
-// (QueuedUntilStarted); Stats' Inbox counts the hand-offs a process has fetched for a stage;
-// stage counters count the steps each process ran.
+// (QueuedUntilStarted); Stats' Inbox counts the hand-offs a process's workers of a stage have
+// been handed and not started (see Engine.Inbox: not those the client fetched ahead); stage
+// counters count the steps each process ran.
 //
 // # Servers
 //

@@ -304,8 +304,12 @@ func (e *Engine) stop() {
 	})
 }
 
-// Inbox implements baton.InboxCounter: the hand-offs this process's workers of stage have
-// fetched and not yet started.
+// Inbox implements baton.InboxCounter: the hand-offs of stage that the NATS client has handed
+// to this process's workers and they have not yet started — at most one per worker and one
+// more. It does not count the hand-offs the client has fetched ahead into its own buffer (up to
+// 8 per worker, which the client library does not expose), nor those still in the stream (the
+// stage's consumer's NumPending, shared by every process hosting it). Safe for concurrent use;
+// an atomic load.
 func (e *Engine) Inbox(stage string) int {
 	if n := e.pending[stage]; n != nil {
 		return int(n.Load())
