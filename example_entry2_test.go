@@ -13,20 +13,27 @@ import (
 )
 
 // exGate is a stage function that records how many of its steps run at once. Each step waits
-// until n steps run together (or 100 ms pass), so that the peak it reports is the stage's real
-// concurrency, not an accident of timing.
+// until n steps run together, or until a second after the first step began (one wait for the
+// whole run, so a stage that can never run n at once costs a second, not a second per step),
+// so that the peak it reports is the stage's real concurrency, not an accident of timing.
 type exGate struct {
 	n             int
 	mu            sync.Mutex
 	running, high int
 	full          chan struct{} // closed once n steps have run together
 	opened        bool
+	giveUp        chan struct{} // closed a second after the first step began
 }
 
 func exNewGate(n int) *exGate { return &exGate{n: n, full: make(chan struct{})} }
 
 func (g *exGate) step(_ context.Context, v int) (int, error) {
 	g.mu.Lock()
+	if g.giveUp == nil {
+		g.giveUp = make(chan struct{})
+		time.AfterFunc(time.Second, func() { close(g.giveUp) })
+	}
+	giveUp := g.giveUp
 	g.running++
 	g.high = max(g.high, g.running)
 	if g.running == g.n && g.high == g.n && !g.opened {
@@ -36,7 +43,7 @@ func (g *exGate) step(_ context.Context, v int) (int, error) {
 	g.mu.Unlock()
 	select {
 	case <-g.full:
-	case <-time.After(100 * time.Millisecond):
+	case <-giveUp:
 	}
 	g.mu.Lock()
 	g.running--
