@@ -191,7 +191,7 @@ func ExampleWithMessageTimeout() {
 		})
 		return []baton.Stage[string]{reserve, wait}
 	}
-	exEachStrategy(stages, []baton.Option{baton.WithMessageTimeout(20 * time.Millisecond)}, func(p *baton.Pipeline[string]) {
+	exEachStrategy(stages, []baton.Option{baton.WithMessageTimeout(200 * time.Millisecond)}, func(p *baton.Pipeline[string]) {
 		fmt.Println(p.Strategy())
 		r := p.ProcessResult(context.Background(), "seat")
 		fmt.Println(" ", errors.Is(r.Err, baton.ErrTimeout), errors.Is(r.Err, context.DeadlineExceeded), exSteps(r.Log))
